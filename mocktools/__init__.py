@@ -1,0 +1,40 @@
+"""mocktools: a testtools base class and fixtures that catch dangling mocks.
+
+The names most projects need::
+
+    import mocktools
+
+    class TestCase(mocktools.TestCase):
+        ...
+
+* :class:`mocktools.TestCase` -- patch helpers, ``patch_conf_property`` and a
+  leak check after every test and class (:mod:`mocktools.testcase`).
+* :mod:`mocktools.detector` -- the dangling-mock detector.
+* :mod:`mocktools.patching` -- patcher fixtures (``MockPatchDict`` ...).
+* :mod:`mocktools.config` -- oslo.config overrides with clear errors.
+* :mod:`mocktools.settings` -- the detector's knobs.
+"""
+
+from mocktools.config import ConfigFixture, ConfigOverrideError
+from mocktools.detector import LeakReport, get_detector
+from mocktools.patching import (BadPatchTarget, MockPatch, MockPatchDict,
+                                MockPatchMultiple, MockPatchObject)
+from mocktools.settings import LeakSettings, SettingsError
+from mocktools.testcase import DetectorErrorWarning, LeakWarning, TestCase
+
+__all__ = [
+    'BadPatchTarget',
+    'ConfigFixture',
+    'ConfigOverrideError',
+    'DetectorErrorWarning',
+    'LeakReport',
+    'LeakSettings',
+    'LeakWarning',
+    'MockPatch',
+    'MockPatchDict',
+    'MockPatchMultiple',
+    'MockPatchObject',
+    'SettingsError',
+    'TestCase',
+    'get_detector',
+]

@@ -1,0 +1,347 @@
+"""The dangling-mock detector: what leaked, from which test, and healing it.
+
+One :class:`LeakDetector` per process (:func:`get_detector`) is driven by
+whatever runs the tests -- :class:`mocktools.TestCase`, the
+:class:`mocktools.fixtures.LeakCheck` fixture, the pytest plugin or the
+``mocktools.run`` runner -- through four calls::
+
+    scope = detector.begin_test('pkg.tests.TestX.test_y')
+    ...                                  # the test, its tearDown, cleanups
+    report = detector.end_test(scope)    # a LeakReport, possibly empty
+
+    cls_scope = detector.begin_class('pkg.tests.TestX')
+    report = detector.end_class(cls_scope)
+
+A leak is:
+
+* a patcher (``patch``, ``patch.object``, ``patch.multiple``, ``patch.dict``;
+  ``unittest.mock`` or the ``mock`` backport) started in the scope and still
+  active at its end;
+* a mock (any ``NonCallableMock`` subclass, or a ``create_autospec``
+  function) that was not in global state before and now is: a module or
+  class attribute (nested classes too), an attribute of a module-level
+  object, or a ``sys.modules`` entry.
+
+Patchers are tracked as they start and stop, so that check costs nothing
+that depends on how much is loaded.  Global state is swept (see
+:mod:`mocktools.sweep`) after a scope that created mocks outside patchers,
+imported modules, or whenever ``scan`` is ``always``.  Every leak is healed
+right after it is reported: patchers are stopped, attributes restored.
+"""
+
+import fnmatch
+import os
+import sys
+import traceback
+import types
+
+from mocktools import instrumentation
+from mocktools import sweep as sweep_module
+
+__all__ = ['Leak', 'LeakDetector', 'LeakReport', 'get_detector']
+
+
+def _safe_repr(value, limit=120):
+    try:
+        text = repr(value)
+    except Exception as exc:  # a mock with a broken __repr__ configured
+        text = '<%s object (repr failed: %s)>' % (type(value).__name__, exc)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def _namespace_of(obj):
+    """The ``__dict__`` of a module, class or plain instance, read safely."""
+    kind = type(obj)
+    if issubclass(kind, type):
+        return sweep_module._type_dict(obj)
+    if issubclass(kind, type(sys)):
+        return sweep_module._module_dict(obj)
+    getter = sweep_module._dict_getter(kind)
+    return getter(obj) if getter is not None else None
+
+
+def _name_of(obj):
+    """Name a patch target without running any of its code."""
+    kind = type(obj)
+    if issubclass(kind, type):
+        module = sweep_module._type_dict(obj).get('__module__')
+        qualname = sweep_module._type_qualname(obj)
+        return '%s.%s' % (module, qualname) if isinstance(
+            module, str) else qualname
+    if issubclass(kind, type(sys)):
+        name = sweep_module._module_dict(obj).get('__name__')
+        return name if isinstance(name, str) else '<module>'
+    if obj is os.environ:
+        return 'os.environ'
+    if obj is sys.modules:
+        return 'sys.modules'
+    return '<%s instance at %#x>' % (_name_of(kind), id(obj))
+
+
+class Leak:
+    """One leaked thing: where it is, what it is, who made it, what was done."""
+
+    def __init__(self, path, kind, value_repr, origin, blamed, healed):
+        self.path = path              # e.g. 'myproj.utils.execute'
+        self.kind = kind              # e.g. 'active patcher (patch.object)'
+        self.value_repr = value_repr  # repr of the mock left behind
+        self.origin = origin          # instrumentation.Origin or None
+        self.blamed = blamed          # name of the test/class that leaked it
+        self.healed = healed          # what healing did, in words
+
+    def to_dict(self):
+        """A JSON-friendly form (used by ``mocktools leaks --format json``)."""
+        return {
+            'path': self.path,
+            'kind': self.kind,
+            'mock': self.value_repr,
+            'created_at': self.origin.location() if self.origin else None,
+            'leaked_by': self.blamed,
+            'healed': self.healed,
+        }
+
+    def format(self):
+        """The lines describing this leak in a report."""
+        where = (self.origin.location() if self.origin
+                 else 'unknown (created outside any checked test)')
+        return [
+            '  %s' % self.path,
+            '      kind:    %s' % self.kind,
+            '      mock:    %s' % self.value_repr,
+            '      created: %s' % where,
+            '      by:      %s' % (self.blamed or 'unknown'),
+            '      healed:  %s' % self.healed,
+        ]
+
+
+class LeakReport:
+    """The leaks found at the end of one scope (possibly none)."""
+
+    DETAIL_NAME = 'mocktools-leaks'
+
+    def __init__(self, scope_name, scope_kind):
+        self.scope_name = scope_name
+        self.scope_kind = scope_kind
+        self.leaks = []
+        self.errors = []   # internal errors of the detector (text)
+
+    def __bool__(self):
+        return bool(self.leaks)
+
+    def format(self):
+        """The report text: a header, then each leak."""
+        lines = ['mocktools: %d dangling mock%s after %s %s' % (
+            len(self.leaks), '' if len(self.leaks) == 1 else 's',
+            self.scope_kind, self.scope_name)]
+        for leak in self.leaks:
+            lines.extend(leak.format())
+        lines.append('Stop every patcher you start (addCleanup(p.stop) or a '
+                     'mocktools helper) and never assign mocks to modules, '
+                     'classes or sys.modules directly.')
+        return '\n'.join(lines)
+
+
+class LeakDetector:
+    """Tracks scopes, finds leaks, heals them.  See the module docstring."""
+
+    def __init__(self):
+        instrumentation.install()
+        self._sweep = None
+        self._class_scope = None
+        self._pending = []    # leaks found in a test but made by someone else
+        self._unswept = []    # test names since the last sweep
+
+    # -- scopes --------------------------------------------------------------
+
+    def _global_sweep(self):
+        if self._sweep is None:
+            self._sweep = sweep_module.GlobalStateSweep()
+        return self._sweep
+
+    def begin_class(self, name):
+        """Start recording a class (call before its setUpClass body)."""
+        instrumentation.install()
+        scope = instrumentation.Scope(name, 'class')
+        self._class_scope = scope
+        instrumentation.current_scope = scope
+        return scope
+
+    def begin_test(self, name, settings=None):
+        """Start recording a test (call before its setUp body)."""
+        instrumentation.install()
+        parent = self._class_scope
+        scope = instrumentation.Scope(name, 'test', parent)
+        instrumentation.current_scope = scope
+        if settings is not None and settings.scan != 'off':
+            self._global_sweep()
+        return scope
+
+    def end_test(self, scope, settings):
+        """Finish a test scope; return its :class:`LeakReport`."""
+        instrumentation.current_scope = scope.parent
+        report = LeakReport(scope.name, 'test')
+        try:
+            self._collect_patchers(scope, settings, report)
+            self._unswept.append(scope.name)
+            if self._should_sweep(scope, settings):
+                self._collect_globals(scope, settings, report)
+        except Exception:
+            report.errors.append(traceback.format_exc())
+        return report
+
+    def end_class(self, scope, settings):
+        """Finish a class scope; return its :class:`LeakReport`.
+
+        It holds the patchers started in setUpClass and still active, mocks
+        found in global state, and leaks found earlier but made by a test
+        other than the one being checked at the time.
+        """
+        instrumentation.current_scope = None
+        self._class_scope = None
+        report = LeakReport(scope.name, 'class')
+        try:
+            self._collect_patchers(scope, settings, report)
+            if self._should_sweep(scope, settings):
+                self._collect_globals(scope, settings, report)
+            report.leaks.extend(self._pending)
+            self._pending = []
+        except Exception:
+            report.errors.append(traceback.format_exc())
+        return report
+
+    # -- patchers ------------------------------------------------------------
+
+    def _collect_patchers(self, scope, settings, report):
+        active = instrumentation.active
+        leaked = []
+        for record in scope.patchers:
+            if active.get(id(record.patcher)) is not record:
+                continue
+            described = list(self._describe_patcher(record))
+            if all(self._allowed(path, settings) for path, _, _ in described):
+                continue   # mocked globally on purpose: leave it running
+            leaked.append((record, described))
+        # Newest first, and a patch.multiple before the patchers it entered
+        # (stopping it stops them), so each patcher is stopped exactly once.
+        outcome = {}
+        for record, _ in reversed(leaked):
+            if record.parent is None:
+                outcome[id(record)] = self._stop(record)
+        for record, _ in reversed(leaked):
+            if record.parent is not None:
+                if active.get(id(record.patcher)) is record:
+                    outcome[id(record)] = self._stop(record)
+                else:
+                    outcome[id(record)] = 'patcher stopped (by its parent)'
+        for record, described in leaked:
+            for path, kind, value in described:
+                report.leaks.append(Leak(path, kind, value, record.origin,
+                                         scope.name, outcome[id(record)]))
+
+    @staticmethod
+    def _stop(record):
+        patcher = record.patcher
+        try:
+            if patcher in getattr(type(patcher), '_active_patches', ()):
+                patcher.stop()
+            elif hasattr(patcher, '_unpatch_dict'):
+                patcher._unpatch_dict()
+            else:
+                patcher.__exit__(None, None, None)
+        except Exception as exc:
+            instrumentation.active.pop(id(patcher), None)
+            return 'stopping the patcher failed: %s: %s' % (
+                type(exc).__name__, exc)
+        instrumentation.active.pop(id(patcher), None)
+        return 'patcher stopped'
+
+    @staticmethod
+    def _describe_patcher(record):
+        """Yield ``(path, kind, repr of the patched-in value)``."""
+        state = record.patcher.__dict__
+        if 'in_dict' in state and 'attribute' not in state:
+            in_dict = state['in_dict']
+            target = record.target_name or _name_of(in_dict)
+            yield target, 'active patcher (patch.dict)', _safe_repr(in_dict)
+            return
+        target = state.get('target')
+        attribute = state.get('attribute')
+        if record.parent is not None or state.get('attribute_name'):
+            kind = 'active patcher (patch.multiple)'
+        else:
+            kind = 'active patcher (patch/patch.object)'
+        value = '<unknown>'
+        namespace = _namespace_of(target)
+        if namespace is not None and attribute in namespace:
+            value = _safe_repr(namespace[attribute])
+        name = _name_of(target) if target is not None else '<unresolved>'
+        yield '%s.%s' % (name, attribute), kind, value
+
+    # -- global state ----------------------------------------------------------
+
+    def _should_sweep(self, scope, settings):
+        if settings.scan == 'off':
+            return False
+        if settings.scan == 'always' or scope.free_mocks:
+            return True
+        sweeper = self._global_sweep()
+        return len(sys.modules) != sweeper._modules_seen
+
+    def _collect_globals(self, scope, settings, report):
+        sweeper = self._global_sweep()
+        findings = sweeper.sweep()
+        window = self._unswept
+        self._unswept = []
+        if not findings:
+            return
+        bases = sweep_module.mock_types()
+        for finding in findings:
+            path = finding.path
+            if self._allowed(path, settings):
+                continue
+            mock = sweep_module.mock_of(finding.value, bases)
+            state = _namespace_of(mock)
+            origin = (state or {}).get(instrumentation.ORIGIN_ATTR)
+            blamed, mine = self._blame(scope, origin, window)
+            kind = 'mock in global state (%s)' % finding.where
+            if type(finding.value) is types.FunctionType:
+                kind = 'create_autospec function in global state (%s)' % (
+                    finding.where)
+            leak = Leak(path, kind, _safe_repr(finding.value), origin,
+                        blamed, finding.heal())
+            if mine:
+                report.leaks.append(leak)
+            else:
+                self._pending.append(leak)
+        sweeper.rebase()
+
+    @staticmethod
+    def _blame(scope, origin, window):
+        """Who leaked it, and whether ``scope`` is the one to report it."""
+        if origin is not None and origin.scope_name is not None:
+            if scope.kind == 'class':
+                return origin.scope_name, True
+            return origin.scope_name, origin.scope_name == scope.name
+        if scope.kind == 'class':
+            return 'a test of %s (created outside any test)' % scope.name, True
+        if window == [scope.name]:
+            return scope.name, True
+        return ('one of: %s (a mock created outside any test was stored '
+                'between sweeps)' % ', '.join(window)), False
+
+    @staticmethod
+    def _allowed(path, settings):
+        return any(fnmatch.fnmatchcase(path, pattern)
+                   for pattern in settings.allow)
+
+
+_detector = None
+
+
+def get_detector():
+    """The process-wide :class:`LeakDetector` (created on first use)."""
+    global _detector
+    if _detector is None:
+        _detector = LeakDetector()
+    return _detector
+

@@ -1,0 +1,244 @@
+"""Hooks into ``unittest.mock`` (and the ``mock`` backport) for the leak detector.
+
+The detector needs three facts that ``unittest.mock`` does not keep: which
+patchers are active right now (including ones entered as context managers and
+never exited), where each was started, and where and during which test each
+top-level mock was created.  Recording them as they happen is what keeps the
+per-test check proportional to what the test did instead of to how much code
+is loaded.
+
+The hooks wrap ``_patch.__enter__``/``__exit__``, ``_patch_dict._patch_dict``/
+``_unpatch_dict`` and ``NonCallableMock.__init__``; they are installed once,
+the first time a detector starts, and cost a frame walk per patcher start or
+top-level mock creation.  Child mocks (attributes, return values) are not
+recorded.
+"""
+
+import functools
+import os
+import sys
+import threading
+
+__all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules']
+
+# Attribute stamped (directly into the mock's __dict__, bypassing
+# Mock.__setattr__) on every top-level mock created inside a scope.
+ORIGIN_ATTR = '_mocktools_origin'
+
+_lock = threading.RLock()
+_installed = set()          # ids of mock modules already hooked
+_state = threading.local()  # .entering: patchers whose __enter__ is running
+
+# Frames in these files are mock machinery, not the user's code; the reported
+# location is the first frame outside them.
+_SKIP_PARTS = (
+    os.sep + 'unittest' + os.sep + 'mock.py',
+    os.sep + 'mock' + os.sep + 'mock.py',
+    os.sep + 'contextlib.py',
+    os.sep + 'fixtures' + os.sep,
+    os.sep + 'testtools' + os.sep,
+    os.sep + 'mocktools' + os.sep + 'patching.py',
+    os.sep + 'mocktools' + os.sep + 'testcase.py',
+    os.sep + 'mocktools' + os.sep + 'instrumentation.py',
+    os.sep + 'mocktools' + os.sep + 'ergonomics.py',
+)
+
+
+class Scope:
+    """A test or a class (set-up to tear-down) during which events are recorded."""
+
+    __slots__ = ('name', 'kind', 'parent', 'free_mocks', 'patchers',
+                 '__weakref__')
+
+    def __init__(self, name, kind, parent=None):
+        self.name = name
+        self.kind = kind          # 'test' or 'class'
+        self.parent = parent      # the class scope of a test scope
+        self.free_mocks = 0       # mocks created outside any patcher
+        self.patchers = []        # PatcherRecords started in this scope
+
+    def __repr__(self):
+        return '<Scope %s %s>' % (self.kind, self.name)
+
+
+class Origin:
+    """Where (file:line, function) and in which scope something was created."""
+
+    __slots__ = ('scope_name', 'filename', 'lineno', 'function')
+
+    def __init__(self, scope_name, filename, lineno, function):
+        self.scope_name = scope_name
+        self.filename = filename
+        self.lineno = lineno
+        self.function = function
+
+    def location(self):
+        """``file:line in function``, with the file relative to the cwd."""
+        filename = self.filename
+        try:
+            rel = os.path.relpath(filename)
+            if not rel.startswith('..'):
+                filename = rel
+        except ValueError:
+            pass
+        return '%s:%d in %s' % (filename, self.lineno, self.function)
+
+    def __repr__(self):
+        return '<Origin %s by %s>' % (self.location(), self.scope_name)
+
+
+class PatcherRecord:
+    """An active patcher seen by the hooks."""
+
+    __slots__ = ('patcher', 'origin', 'scope', 'parent', 'target_name')
+
+    def __init__(self, patcher, origin, scope, parent, target_name):
+        self.patcher = patcher
+        self.origin = origin
+        self.scope = scope
+        self.parent = parent            # the patch.multiple that entered it
+        self.target_name = target_name  # patch.dict given a dotted string
+
+
+# The scope events are attributed to; set by the detector.
+current_scope = None
+# id(patcher) -> PatcherRecord for every patcher entered and not yet exited.
+active = {}
+
+
+def caller_origin(scope_name, depth=2):
+    """Return the :class:`Origin` of the first frame outside mock machinery."""
+    frame = sys._getframe(depth)
+    last = frame
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not any(part in filename for part in _SKIP_PARTS):
+            break
+        last = frame
+        frame = frame.f_back
+    if frame is None:
+        frame = last
+    return Origin(scope_name, frame.f_code.co_filename, frame.f_lineno,
+                  frame.f_code.co_name)
+
+
+def _scope_name(scope):
+    return scope.name if scope is not None else None
+
+
+def _entering_stack():
+    stack = getattr(_state, 'entering', None)
+    if stack is None:
+        stack = _state.entering = []
+    return stack
+
+
+def _record_start(patcher, target_name=None):
+    scope = current_scope
+    stack = _entering_stack()
+    parent = stack[-1] if stack else None
+    record = PatcherRecord(patcher, caller_origin(_scope_name(scope), 3),
+                           scope, parent, target_name)
+    active[id(patcher)] = record
+    if scope is not None:
+        scope.patchers.append(record)
+    return record
+
+
+def _wrap_enter(original):
+    @functools.wraps(original)
+    def __enter__(self):
+        _record_start(self)
+        stack = _entering_stack()
+        stack.append(self)
+        try:
+            return original(self)
+        except BaseException:
+            active.pop(id(self), None)
+            raise
+        finally:
+            stack.pop()
+    __enter__.__mocktools_hook__ = original
+    return __enter__
+
+
+def _wrap_exit(original):
+    @functools.wraps(original)
+    def __exit__(self, *exc_info):
+        active.pop(id(self), None)
+        return original(self, *exc_info)
+    __exit__.__mocktools_hook__ = original
+    return __exit__
+
+
+def _wrap_patch_dict(original):
+    @functools.wraps(original)
+    def _patch_dict(self):
+        in_dict = self.__dict__.get('in_dict')
+        _record_start(self, in_dict if isinstance(in_dict, str) else None)
+        try:
+            return original(self)
+        except BaseException:
+            active.pop(id(self), None)
+            raise
+    _patch_dict.__mocktools_hook__ = original
+    return _patch_dict
+
+
+def _wrap_unpatch_dict(original):
+    @functools.wraps(original)
+    def _unpatch_dict(self):
+        active.pop(id(self), None)
+        return original(self)
+    _unpatch_dict.__mocktools_hook__ = original
+    return _unpatch_dict
+
+
+def _wrap_mock_init(original):
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        scope = current_scope
+        if (scope is None or kwargs.get('parent') is not None
+                or kwargs.get('_new_parent') is not None):
+            return
+        self.__dict__[ORIGIN_ATTR] = caller_origin(scope.name)
+        if not _entering_stack():
+            scope.free_mocks += 1
+    __init__.__mocktools_hook__ = original
+    return __init__
+
+
+def _hook(cls, name, wrapper):
+    current = cls.__dict__[name]
+    if getattr(current, '__mocktools_hook__', None) is None:
+        setattr(cls, name, wrapper(current))
+
+
+def mock_modules():
+    """The mock implementations loaded now: ``unittest.mock`` and the backport."""
+    modules = [sys.modules['unittest.mock']] if (
+        'unittest.mock' in sys.modules) else []
+    backport = sys.modules.get('mock.mock')
+    if backport is not None and backport not in modules:
+        modules.append(backport)
+    return modules
+
+
+def install():
+    """Hook every loaded mock implementation (idempotent, cheap to repeat)."""
+    import unittest.mock  # noqa: F401  (the detector always covers it)
+    for module in mock_modules():
+        if id(module) in _installed:
+            continue
+        with _lock:
+            if id(module) in _installed:
+                continue
+            namespace = vars(module)
+            _hook(namespace['_patch'], '__enter__', _wrap_enter)
+            _hook(namespace['_patch'], '__exit__', _wrap_exit)
+            _hook(namespace['_patch_dict'], '_patch_dict', _wrap_patch_dict)
+            _hook(namespace['_patch_dict'], '_unpatch_dict',
+                  _wrap_unpatch_dict)
+            _hook(namespace['NonCallableMock'], '__init__', _wrap_mock_init)
+            _installed.add(id(module))

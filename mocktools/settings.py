@@ -1,0 +1,101 @@
+"""The leak detector's knobs: class attributes, overridable by environment.
+
+=====================  ==========================  ===========================
+class attribute        environment variable        values (default first)
+=====================  ==========================  ===========================
+``leak_mode``          ``MOCKTOOLS_LEAK_MODE``     ``fail``, ``warn``, ``off``
+``leak_fail_fast``     ``MOCKTOOLS_FAIL_FAST``     false, true: skip the rest
+                                                   of the class after a leak
+``leak_allow``         ``MOCKTOOLS_ALLOW``         patterns (fnmatch) of paths
+                                                   mocked on purpose
+``leak_scan``          ``MOCKTOOLS_SCAN``          ``auto``, ``always``,
+                                                   ``off``
+=====================  ==========================  ===========================
+
+The environment wins over the class, so CI can enforce ``fail`` without
+editing base classes; allow-lists from both are combined.  ``MOCKTOOLS_ALLOW``
+is comma-separated.
+
+``leak_scan`` chooses when global state is swept for mocks assigned without
+a patcher: ``auto`` sweeps after a test or class that created mocks outside
+a patcher or imported modules (patchers are always checked, at no cost);
+``always`` sweeps after every test and class (slower, catches a mock that
+existed before the test being stored during it at once); ``off`` checks
+patchers only.
+"""
+
+import os
+
+__all__ = ['LeakSettings', 'SettingsError']
+
+MODES = ('fail', 'warn', 'off')
+SCANS = ('auto', 'always', 'off')
+_TRUE = ('1', 'true', 'yes', 'on')
+_FALSE = ('0', 'false', 'no', 'off', '')
+
+
+class SettingsError(ValueError):
+    """A knob was given a value it does not accept (the message names it)."""
+
+
+def _choice(name, value, choices):
+    value = str(value).strip().lower()
+    if value not in choices:
+        raise SettingsError('%s=%r: expected one of %s' % (
+            name, value, ', '.join(choices)))
+    return value
+
+
+def _flag(name, value):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SettingsError('%s=%r: expected true or false' % (name, value))
+
+
+def _patterns(value):
+    if not value:
+        return ()
+    if isinstance(value, str):
+        value = value.split(',')
+    return tuple(item.strip() for item in value if item and item.strip())
+
+
+class LeakSettings:
+    """Resolved knobs for one test class (see the module docstring)."""
+
+    __slots__ = ('mode', 'fail_fast', 'allow', 'scan')
+
+    def __init__(self, mode='fail', fail_fast=False, allow=(), scan='auto',
+                 _names=('leak_mode', 'leak_fail_fast', 'leak_scan')):
+        self.mode = _choice(_names[0], mode, MODES)
+        self.fail_fast = _flag(_names[1], fail_fast)
+        self.allow = _patterns(allow)
+        self.scan = _choice(_names[2], scan, SCANS)
+
+    @classmethod
+    def resolve(cls, owner=None, environ=None):
+        """Settings from ``owner``'s ``leak_*`` attributes and the environment.
+
+        A bad value raises :class:`SettingsError` naming the attribute or the
+        environment variable it came from.
+        """
+        env = os.environ if environ is None else environ
+        values, names = [], []
+        for attribute, variable, default in (
+                ('leak_mode', 'MOCKTOOLS_LEAK_MODE', 'fail'),
+                ('leak_fail_fast', 'MOCKTOOLS_FAIL_FAST', False),
+                ('leak_scan', 'MOCKTOOLS_SCAN', 'auto')):
+            if env.get(variable, '') != '':
+                values.append(env[variable])
+                names.append(variable)
+            else:
+                values.append(getattr(owner, attribute, default))
+                names.append(attribute)
+        allow = _patterns(getattr(owner, 'leak_allow', ())) + _patterns(
+            env.get('MOCKTOOLS_ALLOW'))
+        return cls(values[0], values[1], allow, values[2], tuple(names))
