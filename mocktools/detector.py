@@ -128,6 +128,16 @@ class LeakReport:
     def __bool__(self):
         return bool(self.leaks)
 
+    def to_dict(self):
+        """A JSON-friendly form: scope, each leak, and the text."""
+        return {
+            'version': 1,
+            'scope': self.scope_name,
+            'scope_kind': self.scope_kind,
+            'leaks': [leak.to_dict() for leak in self.leaks],
+            'text': self.format(),
+        }
+
     def format(self):
         """The report text: a header, then each leak."""
         lines = ['mocktools: %d dangling mock%s after %s %s' % (
@@ -162,6 +172,8 @@ class LeakDetector:
         """Start recording a class (call before its setUpClass body)."""
         instrumentation.install()
         scope = instrumentation.Scope(name, 'class')
+        scope.previous = instrumentation.current_scope
+        scope.previous_class = self._class_scope
         self._class_scope = scope
         instrumentation.current_scope = scope
         return scope
@@ -171,6 +183,7 @@ class LeakDetector:
         instrumentation.install()
         parent = self._class_scope
         scope = instrumentation.Scope(name, 'test', parent)
+        scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
         if settings is not None and settings.scan != 'off':
             self._global_sweep()
@@ -178,7 +191,7 @@ class LeakDetector:
 
     def end_test(self, scope, settings):
         """Finish a test scope; return its :class:`LeakReport`."""
-        instrumentation.current_scope = scope.parent
+        instrumentation.current_scope = scope.previous
         report = LeakReport(scope.name, 'test')
         try:
             self._collect_patchers(scope, settings, report)
@@ -196,8 +209,8 @@ class LeakDetector:
         found in global state, and leaks found earlier but made by a test
         other than the one being checked at the time.
         """
-        instrumentation.current_scope = None
-        self._class_scope = None
+        instrumentation.current_scope = scope.previous
+        self._class_scope = scope.previous_class
         report = LeakReport(scope.name, 'class')
         try:
             self._collect_patchers(scope, settings, report)

@@ -48,7 +48,7 @@ class Scope:
     """A test or a class (set-up to tear-down) during which events are recorded."""
 
     __slots__ = ('name', 'kind', 'parent', 'free_mocks', 'patchers',
-                 '__weakref__')
+                 'previous', 'previous_class', '__weakref__')
 
     def __init__(self, name, kind, parent=None):
         self.name = name
@@ -56,6 +56,10 @@ class Scope:
         self.parent = parent      # the class scope of a test scope
         self.free_mocks = 0       # mocks created outside any patcher
         self.patchers = []        # PatcherRecords started in this scope
+        # What was current when this scope began, restored when it ends, so
+        # a suite run inside a test (mocktools' own tests do) nests cleanly.
+        self.previous = None
+        self.previous_class = None
 
     def __repr__(self):
         return '<Scope %s %s>' % (self.kind, self.name)

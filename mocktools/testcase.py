@@ -6,6 +6,7 @@ and :mod:`mocktools.detector` (the dangling-mock check after every test and
 every class).  See :class:`TestCase` for usage.
 """
 
+import json
 import warnings
 
 import testtools
@@ -18,6 +19,12 @@ from mocktools import patching
 from mocktools.settings import LeakSettings
 
 __all__ = ['LeakWarning', 'TestCase', 'DetectorErrorWarning']
+
+# unittest and testtools leave frames of modules with this global out of
+# tracebacks: a leak report should point at the test, not at mocktools.
+__unittest = True
+
+JSON_UTF8 = content.ContentType('application', 'json', {'charset': 'utf8'})
 
 
 class LeakWarning(UserWarning):
@@ -32,14 +39,16 @@ def handle_report(report, settings, add_detail=None, fail=None,
                   mark_leaked=None):
     """Act on a :class:`~mocktools.detector.LeakReport` per ``settings``.
 
-    Attaches the report (and any internal error) with ``add_detail(name,
-    text)``, then fails with ``fail(text)`` in ``fail`` mode or warns in
-    ``warn`` mode.  Shared by the TestCase, the fixture and the plugins.
+    Attaches the report with ``add_detail(name, content)`` -- as JSON under
+    ``mocktools-leaks``, so it travels in subunit streams, and any internal
+    error as text under ``mocktools-internal-error`` -- then fails with
+    ``fail(text)`` in ``fail`` mode or warns in ``warn`` mode.  Shared by the
+    TestCase, the fixture and the plugins.
     """
     for index, error in enumerate(report.errors):
         name = 'mocktools-internal-error' + ('-%d' % index if index else '')
         if add_detail is not None:
-            add_detail(name, error)
+            add_detail(name, content.text_content(error))
         warnings.warn(DetectorErrorWarning(
             'mocktools: the leak detector failed while checking %s %s; '
             'the result of the %s itself is unaffected:\n%s' % (
@@ -49,7 +58,9 @@ def handle_report(report, settings, add_detail=None, fail=None,
         return
     text = report.format()
     if add_detail is not None:
-        add_detail(report.DETAIL_NAME, text)
+        payload = json.dumps(report.to_dict(), indent=1).encode('utf8')
+        add_detail(report.DETAIL_NAME,
+                   content.Content(JSON_UTF8, lambda: [payload]))
     if mark_leaked is not None and settings.fail_fast:
         mark_leaked(report.scope_name)
     if settings.mode == 'fail' and fail is not None:
@@ -153,13 +164,11 @@ class TestCase(testtools.TestCase):
     def _mocktools_check_test(self, scope, settings):
         report = detector_module.get_detector().end_test(scope, settings)
 
-        def add_detail(name, text):
-            self.addDetail(name, content.text_content(text))
-
         def mark_leaked(name):
             type(self)._mocktools_class_leaked = name
 
-        handle_report(report, settings, add_detail, self.fail, mark_leaked)
+        handle_report(report, settings, self.addDetail, self.fail,
+                      mark_leaked)
 
     # -- patch helpers ---------------------------------------------------------
 

@@ -1,0 +1,76 @@
+"""Helpers for mocktools' own tests: run a test case and look at the outcome."""
+
+import traceback
+import unittest
+
+import testtools
+from testtools.testresult.doubles import ExtendedTestResult
+
+
+class Outcome:
+    """What running some tests produced, by test id."""
+
+    def __init__(self, result):
+        self.result = result
+        self.status = {}    # test id -> 'success', 'failure', 'error', 'skip'
+        self.details = {}   # test id -> {name: text}
+        for event in result._events:
+            name = event[0]
+            if name in ('addSuccess', 'addFailure', 'addError', 'addSkip'):
+                test = event[1]
+                test_id = test.id()
+                status = name[3:].lower()
+                self.status[test_id] = status
+                details = event[2] if len(event) > 2 else {}
+                if isinstance(details, tuple):   # exc_info, no details
+                    details = {'traceback': ''.join(
+                        traceback.format_exception(*details))}
+                elif not isinstance(details, dict):
+                    details = {}
+                self.details[test_id] = {
+                    key: value.as_text() if hasattr(value, 'as_text')
+                    else str(value) for key, value in details.items()}
+
+    def text(self, test_id):
+        """All detail text of a test, joined (failure message included)."""
+        return '\n'.join(self.details.get(self._find(test_id), {}).values())
+
+    def _find(self, suffix):
+        for test_id in self.status:
+            if test_id.endswith(suffix):
+                return test_id
+        raise KeyError('no test ending with %r in %s' % (
+            suffix, sorted(self.status)))
+
+    def __getitem__(self, suffix):
+        return self.status[self._find(suffix)]
+
+    def class_errors(self):
+        """Text of errors reported outside any test (setUpClass, tearDownClass)."""
+        texts = []
+        for test_id, status in self.status.items():
+            if status == 'error' and ('tearDownClass' in test_id
+                                      or 'setUpClass' in test_id
+                                      or 'ClassCleanup' in test_id
+                                      or test_id.startswith('unittest.')):
+                texts.append('%s: %s' % (test_id, self.text(test_id)))
+        return '\n'.join(texts)
+
+
+def run_case(*classes, names=None):
+    """Run the tests of ``classes`` (in order) and return an :class:`Outcome`.
+
+    ``names`` limits to those test method names.  A plain unittest suite runs
+    them, so class set-up and tear-down happen as under any runner.
+    """
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for klass in classes:
+        if names:
+            suite.addTests(klass(name) for name in names
+                           if hasattr(klass, name))
+        else:
+            suite.addTests(loader.loadTestsFromTestCase(klass))
+    result = ExtendedTestResult()
+    suite.run(testtools.ExtendedToOriginalDecorator(result))
+    return Outcome(result)

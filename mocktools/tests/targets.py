@@ -1,0 +1,100 @@
+"""A small module that mocktools' own tests patch, leak into and inspect.
+
+Nothing in it is mocked at import time except ``MODULE_FAKE``, a module-level
+fake that must never be reported as a leak.
+"""
+
+from unittest import mock
+
+from oslo_config import cfg
+
+GREETING = 'hello'
+
+MODULE_FAKE = mock.Mock(name='module-level fake')
+
+
+def execute(command, timeout=10):
+    """Pretend to run ``command``."""
+    return 'ran %s in %ss' % (command, timeout)
+
+
+def generate_password(length=8):
+    """Return a fixed 'password' of ``length`` characters."""
+    return 'x' * length
+
+
+async def fetch(url):
+    """An async function, patched into an AsyncMock."""
+    return 'fetched %s' % url
+
+
+class Client:
+    """A class whose methods get patched."""
+
+    retries = 3
+
+    def get(self, path):
+        """Return a fake response for ``path``."""
+        return 'GET %s' % path
+
+    class Session:
+        """A nested class (leaks into it must be found too)."""
+
+        def close(self):
+            """Close nothing."""
+            return 'closed'
+
+
+class Service:
+    """A singleton-style service object created at import time."""
+
+    def __init__(self):
+        self.name = 'service'
+
+    def ping(self):
+        """Answer a ping."""
+        return 'pong'
+
+
+SERVICE = Service()
+
+
+class _Spooky:
+    """A property that must never be triggered by the detector."""
+
+    touched = 0
+
+    @property
+    def boom(self):
+        type(self).touched += 1
+        raise RuntimeError('the detector triggered a property')
+
+    @property
+    def __class__(self):
+        type(self).touched += 1
+        raise RuntimeError('the detector read __class__')
+
+
+SPOOKY = _Spooky()
+
+OPTS = [
+    cfg.IntOpt('max_volume_size', default=100, help='A size.'),
+    cfg.StrOpt('datastore_manager', default=None, help='A manager name.'),
+    cfg.BoolOpt('debug_mode', default=False, help='A flag.'),
+]
+REDIS_OPTS = [
+    cfg.BoolOpt('cluster_support', default=True, help='A group flag.'),
+    cfg.IntOpt('port', default=6379, help='A group int.'),
+]
+
+
+def make_conf():
+    """A fresh ConfigOpts with OPTS and a [redis] group, parsed empty."""
+    conf = cfg.ConfigOpts()
+    conf.register_opts(OPTS)
+    conf.register_opts(REDIS_OPTS, group='redis')
+    conf([], project='mocktools-tests', default_config_files=[])
+    return conf
+
+
+CONF = make_conf()
