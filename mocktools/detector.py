@@ -29,7 +29,6 @@ imported modules, or whenever ``scan`` is ``always``.  Every leak is healed
 right after it is reported: patchers are stopped, attributes restored.
 """
 
-import fnmatch
 import os
 import sys
 import traceback
@@ -47,17 +46,6 @@ def _safe_repr(value, limit=120):
     except Exception as exc:  # a mock with a broken __repr__ configured
         text = '<%s object (repr failed: %s)>' % (type(value).__name__, exc)
     return text if len(text) <= limit else text[:limit - 3] + '...'
-
-
-def _namespace_of(obj):
-    """The ``__dict__`` of a module, class or plain instance, read safely."""
-    kind = type(obj)
-    if issubclass(kind, type):
-        return sweep_module._type_dict(obj)
-    if issubclass(kind, type(sys)):
-        return sweep_module._module_dict(obj)
-    getter = sweep_module._dict_getter(kind)
-    return getter(obj) if getter is not None else None
 
 
 def _name_of(obj):
@@ -284,7 +272,7 @@ class LeakDetector:
         else:
             kind = 'active patcher (patch/patch.object)'
         value = '<unknown>'
-        namespace = _namespace_of(target)
+        namespace = sweep_module.namespace_of(target)
         if namespace is not None and attribute in namespace:
             value = _safe_repr(namespace[attribute])
         name = _name_of(target) if target is not None else '<unresolved>'
@@ -305,15 +293,24 @@ class LeakDetector:
         findings = sweeper.sweep()
         window = self._unswept
         self._unswept = []
+        restored = dict(instrumentation.restored)
+        instrumentation.restored.clear()
         if not findings:
             return
         bases = sweep_module.mock_types()
+        placed = self._placed_by_active_patchers()
         for finding in findings:
             path = finding.path
-            if self._allowed(path, settings):
+            where = (finding.container.owner_key, finding.key)
+            if where in placed or self._allowed(path, settings):
                 continue
+            if where in restored:
+                value = restored[where][1]
+                finding.previous = (sweep_module.NEW_KEY
+                                    if value is instrumentation.MISSING
+                                    else value)
             mock = sweep_module.mock_of(finding.value, bases)
-            state = _namespace_of(mock)
+            state = sweep_module.namespace_of(mock)
             origin = (state or {}).get(instrumentation.ORIGIN_ATTR)
             blamed, mine = self._blame(scope, origin, window)
             kind = 'mock in global state (%s)' % finding.where
@@ -327,6 +324,19 @@ class LeakDetector:
             else:
                 self._pending.append(leak)
         sweeper.rebase()
+
+    @staticmethod
+    def _placed_by_active_patchers():
+        """(id(owner), name) of everything an active patcher has replaced."""
+        placed = set()
+        for record in instrumentation.active.values():
+            state = record.patcher.__dict__
+            if 'target' in state and 'attribute' in state:
+                placed.add((id(state['target']), state['attribute']))
+            elif isinstance(state.get('in_dict'), dict):
+                for key in list(state.get('values') or ()):
+                    placed.add((id(state['in_dict']), key))
+        return placed
 
     @staticmethod
     def _blame(scope, origin, window):
@@ -344,8 +354,7 @@ class LeakDetector:
 
     @staticmethod
     def _allowed(path, settings):
-        return any(fnmatch.fnmatchcase(path, pattern)
-                   for pattern in settings.allow)
+        return settings.allows(path)
 
 
 _detector = None

@@ -19,6 +19,8 @@ import os
 import sys
 import threading
 
+from mocktools import sweep
+
 __all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules']
 
 # Attribute stamped (directly into the mock's __dict__, bypassing
@@ -108,6 +110,11 @@ class PatcherRecord:
 current_scope = None
 # id(patcher) -> PatcherRecord for every patcher entered and not yet exited.
 active = {}
+# (id(owner), name) -> (owner, value) that a patcher put back when it
+# stopped since the last sweep: the truth for healing, where the sweep's own
+# snapshot may predate that stop.  The detector clears it after each sweep.
+restored = {}
+MISSING = object()
 
 
 def caller_origin(scope_name, depth=2):
@@ -166,11 +173,23 @@ def _wrap_enter(original):
     return __enter__
 
 
+def _remember_restored(owner, name):
+    namespace = sweep.namespace_of(owner)
+    if namespace is not None:
+        restored[id(owner), name] = (owner, namespace.get(name, MISSING))
+
+
 def _wrap_exit(original):
     @functools.wraps(original)
     def __exit__(self, *exc_info):
         active.pop(id(self), None)
-        return original(self, *exc_info)
+        state = self.__dict__
+        target, name = state.get('target'), state.get('attribute')
+        try:
+            return original(self, *exc_info)
+        finally:
+            if target is not None and isinstance(name, str):
+                _remember_restored(target, name)
     __exit__.__mocktools_hook__ = original
     return __exit__
 
@@ -193,7 +212,14 @@ def _wrap_unpatch_dict(original):
     @functools.wraps(original)
     def _unpatch_dict(self):
         active.pop(id(self), None)
-        return original(self)
+        try:
+            return original(self)
+        finally:
+            in_dict = self.__dict__.get('in_dict')
+            if in_dict is sys.modules:
+                for key in list(self.__dict__.get('values') or ()):
+                    restored[id(in_dict), key] = (
+                        in_dict, in_dict.get(key, MISSING))
     _unpatch_dict.__mocktools_hook__ = original
     return _unpatch_dict
 

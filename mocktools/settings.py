@@ -6,15 +6,17 @@ class attribute        environment variable        values (default first)
 ``leak_mode``          ``MOCKTOOLS_LEAK_MODE``     ``fail``, ``warn``, ``off``
 ``leak_fail_fast``     ``MOCKTOOLS_FAIL_FAST``     false, true: skip the rest
                                                    of the class after a leak
-``leak_allow``         ``MOCKTOOLS_ALLOW``         patterns (fnmatch) of paths
-                                                   mocked on purpose
+``leak_allow``         ``MOCKTOOLS_ALLOW``         patterns of paths mocked on
+                                                   purpose (``*``, ``?``)
 ``leak_scan``          ``MOCKTOOLS_SCAN``          ``auto``, ``always``,
                                                    ``off``
 =====================  ==========================  ===========================
 
 The environment wins over the class, so CI can enforce ``fail`` without
 editing base classes; allow-lists from both are combined.  ``MOCKTOOLS_ALLOW``
-is comma-separated.
+is comma-separated.  In allow patterns ``*`` matches anything and ``?`` one
+character; everything else is literal, so ``sys.modules['fake_*']`` and
+``myproj.rpc.*`` work as written.
 
 ``leak_scan`` chooses when global state is swept for mocks assigned without
 a patcher: ``auto`` sweeps after a test or class that created mocks outside
@@ -24,7 +26,9 @@ existed before the test being stored during it at once); ``off`` checks
 patchers only.
 """
 
+import functools
 import os
+import re
 
 __all__ = ['LeakSettings', 'SettingsError']
 
@@ -65,6 +69,12 @@ def _patterns(value):
     return tuple(item.strip() for item in value if item and item.strip())
 
 
+@functools.lru_cache(maxsize=256)
+def _compile(pattern):
+    body = re.escape(pattern).replace(r'\*', '.*').replace(r'\?', '.')
+    return re.compile(body + r'\Z')
+
+
 class LeakSettings:
     """Resolved knobs for one test class (see the module docstring)."""
 
@@ -76,6 +86,10 @@ class LeakSettings:
         self.fail_fast = _flag(_names[1], fail_fast)
         self.allow = _patterns(allow)
         self.scan = _choice(_names[2], scan, SCANS)
+
+    def allows(self, path):
+        """True when ``path`` matches a pattern of the allow-list."""
+        return any(_compile(pattern).match(path) for pattern in self.allow)
 
     @classmethod
     def resolve(cls, owner=None, environ=None):

@@ -76,6 +76,22 @@ def mock_of(value, bases):
     return value
 
 
+def namespace_of(obj):
+    """The ``__dict__`` of a module, class or plain instance, read safely.
+
+    None for objects without a standard instance ``__dict__``.
+    """
+    kind = type(obj)
+    if issubclass(kind, type):
+        return _type_dict(obj)
+    if issubclass(kind, types.ModuleType):
+        return _module_dict(obj)
+    if kind is dict:
+        return obj
+    getter = _dict_getter(kind)
+    return getter(obj) if getter is not None else None
+
+
 def _make_pointer_reader():
     """Return ``read(list) -> bytes`` of the list's item pointers.
 
@@ -124,6 +140,12 @@ class Container:
         self.owner = owner
         self.mapping = mapping
         self.view = mapping.values()
+
+    @property
+    def owner_key(self):
+        """Identity of what patchers patch: the owner, or the dict itself."""
+        return id(self.mapping) if self.kind == 'sys.modules' else id(
+            self.owner)
 
     def item_path(self, key):
         """The dotted path a user would write for ``key`` in this dict."""

@@ -7,6 +7,12 @@ import testtools
 from testtools.testresult.doubles import ExtendedTestResult
 
 
+def _as_text(value):
+    if hasattr(value, 'iter_bytes'):
+        return b''.join(value.iter_bytes()).decode('utf8', 'replace')
+    return str(value)
+
+
 class Outcome:
     """What running some tests produced, by test id."""
 
@@ -28,8 +34,7 @@ class Outcome:
                 elif not isinstance(details, dict):
                     details = {}
                 self.details[test_id] = {
-                    key: value.as_text() if hasattr(value, 'as_text')
-                    else str(value) for key, value in details.items()}
+                    key: _as_text(value) for key, value in details.items()}
 
     def text(self, test_id):
         """All detail text of a test, joined (failure message included)."""

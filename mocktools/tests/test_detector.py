@@ -1,0 +1,698 @@
+"""The dangling-mock detector, driven through mocktools.TestCase.
+
+Each test builds a small test class, runs it with a plain unittest suite and
+asserts on the outcome and on the failure text a user would read.
+"""
+
+import os
+import sys
+import json
+import types
+import warnings
+from unittest import mock
+
+import fixtures
+import testtools
+from oslotest import base as oslotest_base
+from testtools import matchers
+
+import mocktools
+from mocktools import detector as detector_module
+from mocktools.tests import support
+from mocktools.tests import targets
+
+HERE = os.path.basename(__file__).replace('.pyc', '.py')
+ORIGINALS = {
+    'execute': targets.execute,
+    'generate_password': targets.generate_password,
+    'get': targets.Client.__dict__['get'],
+    'close': targets.Client.Session.__dict__['close'],
+    'ping': targets.Service.__dict__['ping'],
+}
+
+
+def world_is_clean():
+    """True when every target is back to its real value."""
+    return (targets.execute is ORIGINALS['execute']
+            and targets.generate_password is ORIGINALS['generate_password']
+            and targets.Client.__dict__['get'] is ORIGINALS['get']
+            and targets.Client.Session.__dict__['close']
+            is ORIGINALS['close']
+            and targets.Service.__dict__['ping'] is ORIGINALS['ping']
+            and 'name' in vars(targets.SERVICE)
+            and targets.SERVICE.name == 'service'
+            and 'fake_lib' not in sys.modules
+            and 'MOCKTOOLS_LEAK' not in os.environ
+            and not hasattr(targets, 'created_attr'))
+
+
+def leaking(body, **attributes):
+    """A mocktools.TestCase class whose ``test_leak`` runs ``body(self)``,
+    followed by ``test_next`` that asserts it sees the real world."""
+    def test_leak(self):
+        body(self)
+
+    def test_next(self):
+        assert world_is_clean(), 'the next test saw a leaked mock'
+
+    namespace = {'test_leak': test_leak, 'test_next': test_next}
+    namespace.update(attributes)
+    return type('Leaky', (mocktools.TestCase,), namespace)
+
+
+class DetectorTestCase(testtools.TestCase):
+    """Base: checks that every test leaves the world clean."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.EnvironmentVariable('MOCKTOOLS_LEAK_MODE'))
+        self.useFixture(fixtures.EnvironmentVariable('MOCKTOOLS_SCAN'))
+        self.useFixture(fixtures.EnvironmentVariable('MOCKTOOLS_FAIL_FAST'))
+        self.useFixture(fixtures.EnvironmentVariable('MOCKTOOLS_ALLOW'))
+        self.addCleanup(self._force_clean)
+        self.addCleanup(self._assert_clean)
+
+    def _assert_clean(self):
+        self.assertTrue(world_is_clean(), 'a leak was not healed')
+
+    @staticmethod
+    def _force_clean():
+        # So that one failing test does not make every later one fail.
+        mock.patch.stopall()
+        targets.execute = ORIGINALS['execute']
+        targets.generate_password = ORIGINALS['generate_password']
+        targets.Client.get = ORIGINALS['get']
+        targets.Client.Session.close = ORIGINALS['close']
+        targets.Service.ping = ORIGINALS['ping']
+        targets.SERVICE.name = 'service'
+        sys.modules.pop('fake_lib', None)
+        os.environ.pop('MOCKTOOLS_LEAK', None)
+        vars(targets).pop('created_attr', None)
+
+    def assert_leak(self, body, path, kind, **attributes):
+        """Run ``body`` in a test; assert it failed naming path and kind."""
+        outcome = support.run_case(leaking(body, **attributes))
+        text = outcome.text('test_leak')
+        self.assertEqual('failure', outcome['test_leak'], text)
+        self.assertThat(text, matchers.Contains(
+            'dangling mock'))
+        self.assertThat(text, matchers.Contains('Leaky.test_leak'))
+        self.assertThat(text, matchers.Contains('\n  %s\n' % path))
+        self.assertThat(text, matchers.Contains('kind:    %s' % kind))
+        self.assertThat(text, matchers.MatchesRegex(
+            r'.*created: \S*%s:\d+ in \S+' % HERE,
+            flags=16))
+        self.assertEqual('success', outcome['test_next'],
+                         outcome.text('test_next'))
+        self.assertEqual('', outcome.class_errors())
+        return text
+
+
+class TestPatcherLeaks(DetectorTestCase):
+
+    def test_patch(self):
+        text = self.assert_leak(
+            lambda t: mock.patch('mocktools.tests.targets.execute').start(),
+            'mocktools.tests.targets.execute',
+            'active patcher (patch/patch.object)')
+        self.assertThat(text, matchers.Contains("<MagicMock name='execute'"))
+        self.assertThat(text, matchers.Contains('healed:  patcher stopped'))
+
+    def test_patch_object_on_class(self):
+        self.assert_leak(
+            lambda t: mock.patch.object(targets.Client, 'get').start(),
+            'mocktools.tests.targets.Client.get',
+            'active patcher (patch/patch.object)')
+
+    def test_patch_object_on_nested_class(self):
+        self.assert_leak(
+            lambda t: mock.patch.object(targets.Client.Session,
+                                        'close').start(),
+            'mocktools.tests.targets.Client.Session.close',
+            'active patcher (patch/patch.object)')
+
+    def test_patch_multiple_reports_each_attribute(self):
+        text = self.assert_leak(
+            lambda t: mock.patch.multiple(
+                targets, execute=mock.DEFAULT,
+                generate_password=mock.DEFAULT).start(),
+            'mocktools.tests.targets.execute',
+            'active patcher (patch.multiple)')
+        self.assertThat(text, matchers.Contains(
+            '\n  mocktools.tests.targets.generate_password\n'))
+        self.assertThat(text, matchers.Contains('2 dangling mocks'))
+
+    def test_patch_dict(self):
+        self.assert_leak(
+            lambda t: mock.patch.dict(os.environ,
+                                      {'MOCKTOOLS_LEAK': '1'}).start(),
+            'os.environ', 'active patcher (patch.dict)')
+
+    def test_patch_dict_by_name(self):
+        self.assert_leak(
+            lambda t: mock.patch.dict('os.environ',
+                                      {'MOCKTOOLS_LEAK': '1'}).start(),
+            'os.environ', 'active patcher (patch.dict)')
+
+    def test_context_manager_entered_never_exited(self):
+        self.assert_leak(
+            lambda t: mock.patch.object(targets, 'execute').__enter__(),
+            'mocktools.tests.targets.execute',
+            'active patcher (patch/patch.object)')
+
+    def test_autospec_patcher(self):
+        self.assert_leak(
+            lambda t: mock.patch.object(targets, 'execute',
+                                        autospec=True).start(),
+            'mocktools.tests.targets.execute',
+            'active patcher (patch/patch.object)')
+
+
+class TestAssignedMocks(DetectorTestCase):
+
+    def _assign(self, owner, name, value):
+        def body(test):
+            setattr(owner, name, value())
+        return body
+
+    def test_mock_on_module(self):
+        text = self.assert_leak(
+            self._assign(targets, 'execute', mock.Mock),
+            'mocktools.tests.targets.execute',
+            'mock in global state (module attribute)')
+        self.assertThat(text, matchers.Contains('healed:  original restored'))
+
+    def test_every_mock_class(self):
+        for klass in (mock.Mock, mock.MagicMock, mock.NonCallableMock,
+                      mock.NonCallableMagicMock, mock.AsyncMock,
+                      mock.PropertyMock):
+            self.assert_leak(
+                self._assign(targets, 'generate_password', klass),
+                'mocktools.tests.targets.generate_password',
+                'mock in global state (module attribute)')
+
+    def test_new_module_attribute_is_removed(self):
+        text = self.assert_leak(
+            self._assign(targets, 'created_attr', mock.Mock),
+            'mocktools.tests.targets.created_attr',
+            'mock in global state (module attribute)')
+        self.assertThat(text, matchers.Contains('healed:  removed'))
+
+    def test_class_attribute(self):
+        self.assert_leak(
+            self._assign(targets.Client, 'get', mock.MagicMock),
+            'mocktools.tests.targets.Client.get',
+            'mock in global state (class attribute)')
+
+    def test_property_mock_on_class(self):
+        self.assert_leak(
+            self._assign(targets.Service, 'ping', mock.PropertyMock),
+            'mocktools.tests.targets.Service.ping',
+            'mock in global state (class attribute)')
+
+    def test_nested_class_attribute(self):
+        self.assert_leak(
+            self._assign(targets.Client.Session, 'close', mock.Mock),
+            'mocktools.tests.targets.Client.Session.close',
+            'mock in global state (class attribute)')
+
+    def test_module_level_instance(self):
+        self.assert_leak(
+            self._assign(targets.SERVICE, 'name', mock.Mock),
+            'mocktools.tests.targets.SERVICE.name',
+            'mock in global state (attribute of a module-level object)')
+
+    def test_sys_modules_entry(self):
+        def body(test):
+            sys.modules['fake_lib'] = mock.MagicMock()
+        text = self.assert_leak(body, "sys.modules['fake_lib']",
+                                'mock in global state (sys.modules entry)')
+        self.assertThat(text, matchers.Contains('healed:  removed'))
+
+    def test_create_autospec_function(self):
+        def body(test):
+            targets.execute = mock.create_autospec(targets.execute)
+        self.assert_leak(
+            body, 'mocktools.tests.targets.execute',
+            'create_autospec function in global state (module attribute)')
+
+    def test_mock_from_the_backport_library(self):
+        try:
+            import mock as backport
+        except ImportError:
+            self.skipTest('the mock backport is not installed')
+
+        def body(test):
+            targets.execute = backport.Mock()
+        self.assert_leak(body, 'mocktools.tests.targets.execute',
+                         'mock in global state (module attribute)')
+
+
+class TestReports(DetectorTestCase):
+
+    def test_report_is_attached_as_json_detail(self):
+        outcome = support.run_case(leaking(
+            lambda t: mock.patch.object(targets, 'execute').start()))
+        details = outcome.details[outcome._find('test_leak')]
+        report = json.loads(details['mocktools-leaks'])
+        self.assertEqual('test', report['scope_kind'])
+        self.assertEqual(['mocktools.tests.targets.execute'],
+                         [leak['path'] for leak in report['leaks']])
+        self.assertIn(HERE, report['leaks'][0]['created_at'])
+
+    def test_test_failure_and_leak_both_reported(self):
+        def body(test):
+            mock.patch.object(targets, 'execute').start()
+            test.fail('the test itself failed')
+        outcome = support.run_case(leaking(body))
+        text = outcome.text('test_leak')
+        self.assertThat(text, matchers.Contains('the test itself failed'))
+        self.assertThat(text, matchers.Contains('dangling mock'))
+
+    def test_several_leaks_in_one_test(self):
+        def body(test):
+            mock.patch.object(targets, 'execute').start()
+            targets.Client.get = mock.Mock()
+            sys.modules['fake_lib'] = mock.Mock()
+        outcome = support.run_case(leaking(body))
+        text = outcome.text('test_leak')
+        self.assertThat(text, matchers.Contains('3 dangling mocks'))
+
+    def test_leak_found_later_names_the_test_that_made_it(self):
+        class Case(mocktools.TestCase):
+            def test_a_hides_a_mock(self):
+                patcher = mock.patch.object(targets, 'execute')
+                hidden = patcher.start()
+                patcher.stop()
+                # No mock created outside a patcher: no sweep after this
+                # test, so the stray mock is only found after the next one.
+                targets.generate_password = hidden
+
+            def test_b_innocent(self):
+                mock.Mock()
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_a_hides_a_mock'])
+        self.assertEqual('success', outcome['test_b_innocent'])
+        errors = outcome.class_errors()
+        self.assertThat(errors, matchers.Contains(
+            'mocktools.tests.targets.generate_password'))
+        self.assertThat(errors, matchers.Contains(
+            'by:      %s' % Case('test_a_hides_a_mock').id()))
+
+
+class TestClassLevel(DetectorTestCase):
+
+    def test_set_up_class_leak_fails_the_class(self):
+        class Case(mocktools.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                mock.patch.object(targets, 'execute').start()
+
+            def test_uses_it(self):
+                pass
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_uses_it'])
+        errors = outcome.class_errors()
+        self.assertThat(errors, matchers.Contains('after class'))
+        self.assertThat(errors, matchers.Contains(
+            'mocktools.tests.targets.execute'))
+
+    def test_set_up_class_with_class_cleanup_is_clean(self):
+        class Case(mocktools.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                patcher = mock.patch.object(targets, 'execute')
+                cls.execute = patcher.start()
+                cls.addClassCleanup(patcher.stop)
+
+            def test_uses_it(self):
+                self.assertIs(self.execute, targets.execute)
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_uses_it'])
+        self.assertEqual('', outcome.class_errors())
+
+    def test_set_up_class_tear_down_class_pair_is_clean(self):
+        class Case(mocktools.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                cls.patcher = mock.patch.object(targets, 'execute')
+                cls.patcher.start()
+                targets.SERVICE.client = mock.Mock()
+
+            @classmethod
+            def tearDownClass(cls):
+                cls.patcher.stop()
+                del targets.SERVICE.client
+                super().tearDownClass()
+
+            def test_uses_it(self):
+                pass
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_uses_it'])
+        self.assertEqual('', outcome.class_errors())
+
+
+class TestSweepAndPatchers(DetectorTestCase):
+
+    def test_class_level_patcher_is_not_a_sweep_finding(self):
+        class Case(mocktools.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                patcher = mock.patch.object(targets, 'execute')
+                patcher.start()
+                cls.addClassCleanup(patcher.stop)
+
+            def test_creates_free_mocks(self):
+                # a free mock makes the sweep run while execute is patched
+                self.free = mock.Mock()
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_creates_free_mocks'],
+                         outcome.text('test_creates_free_mocks'))
+        self.assertEqual('', outcome.class_errors())
+
+    def test_healing_uses_what_the_last_patcher_put_back(self):
+        class Patched(mocktools.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                patcher = mock.patch.object(targets, 'execute')
+                patcher.start()
+                cls.addClassCleanup(patcher.stop)
+
+            def test_sweeps_while_patched(self):
+                self.free = mock.Mock()
+
+        class Leaky(mocktools.TestCase):
+            def test_leak(self):
+                targets.execute = mock.Mock()
+
+        outcome = support.run_case(Patched, Leaky)
+        self.assertEqual('failure', outcome['Leaky.test_leak'])
+        # healed to the real function, not to Patched's class-level mock
+        self.assertIs(ORIGINALS['execute'], targets.execute)
+
+
+class TestNoFalsePositives(DetectorTestCase):
+
+    def assert_clean(self, case):
+        outcome = support.run_case(case)
+        for test_id, status in outcome.status.items():
+            self.assertEqual('success', status, outcome.text(test_id))
+
+    def test_correct_patterns(self):
+        class Case(mocktools.TestCase):
+            def setUp(self):
+                super().setUp()
+                patcher = mock.patch.object(targets, 'execute')
+                self.addCleanup(patcher.stop)
+                self.execute = patcher.start()
+
+            @mock.patch.object(targets, 'generate_password')
+            @mock.patch.object(targets.Client, 'get')
+            def test_decorators(self, get, password):
+                targets.Client().get('/')
+                get.assert_called_once_with('/')
+
+            @mock.patch.multiple(targets, generate_password=mock.DEFAULT)
+            def test_multiple_decorator(self, generate_password):
+                pass
+
+            def test_context_managers(self):
+                with mock.patch.object(targets, 'generate_password'):
+                    pass
+                with mock.patch.dict(os.environ, {'MOCKTOOLS_LEAK': '1'}):
+                    pass
+                with mock.patch.multiple(targets, generate_password=1):
+                    pass
+
+            def test_helpers(self):
+                self.mock_patch_object(targets, 'generate_password')
+                self.mock_patch('mocktools.tests.targets.Client.get')
+                self.mock_patch_dict(sys.modules, {'fake_lib': mock.Mock()})
+                self.mock_patch_multiple(targets.Client.Session,
+                                         close=mock.DEFAULT)
+
+            def test_stopall_cleanup(self):
+                self.addCleanup(mock.patch.stopall)
+                mock.patch.object(targets, 'generate_password').start()
+                mock.patch.dict(os.environ, {'MOCKTOOLS_LEAK': '1'}).start()
+
+            def test_mocks_held_by_test_or_locals(self):
+                self.held = mock.MagicMock()
+                local = mock.create_autospec(ORIGINALS['generate_password'])
+                local(3)
+                self.autospecced = mock.create_autospec(targets.Client)
+
+            def test_module_level_fake_untouched(self):
+                self.assertIsInstance(targets.MODULE_FAKE, mock.Mock)
+                targets.MODULE_FAKE.do_something()
+
+            def test_stop_before_cleanup(self):
+                patcher = mock.patch.object(targets, 'generate_password')
+                patcher.start()
+                patcher.stop()
+
+            def test_restored_by_hand(self):
+                original = targets.generate_password
+                targets.generate_password = mock.Mock()
+                targets.generate_password = original
+
+        self.assert_clean(Case)
+
+    def test_patch_started_before_super_setup(self):
+        class Case(mocktools.TestCase):
+            def setUp(self):
+                patcher = mock.patch.object(targets, 'execute')
+                patcher.start()
+                self.addCleanup(patcher.stop)
+                super().setUp()
+
+            def test_it(self):
+                pass
+
+        self.assert_clean(Case)
+
+
+class TestOslotest(DetectorTestCase):
+    """oslotest's stopall cleanup runs last; the check runs just before it."""
+
+    def _run(self, bases):
+        def test_leak(self):
+            mock.patch.object(targets, 'execute').start()
+
+        def test_clean(self):
+            patcher = mock.patch.object(targets, 'execute')
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+        case = type('Leaky', bases, {'test_leak': test_leak,
+                                     'test_clean': test_clean})
+        return support.run_case(case)
+
+    def test_mocktools_first(self):
+        outcome = self._run((mocktools.TestCase,
+                             oslotest_base.BaseTestCase))
+        self.assertEqual('failure', outcome['test_leak'])
+        self.assertThat(outcome.text('test_leak'), matchers.Contains(
+            'mocktools.tests.targets.execute'))
+        self.assertEqual('success', outcome['test_clean'])
+
+    def test_oslotest_first(self):
+        outcome = self._run((oslotest_base.BaseTestCase,
+                             mocktools.TestCase))
+        self.assertEqual('failure', outcome['test_leak'])
+        self.assertEqual('success', outcome['test_clean'])
+
+
+class TestDoesNotDisturb(DetectorTestCase):
+
+    def test_lazy_and_hostile_modules_are_not_touched(self):
+        calls = []
+        lazy = types.ModuleType('mocktools_lazy_module')
+
+        def module_getattr(name):
+            calls.append(name)
+            raise AttributeError(name)
+        lazy.__getattr__ = module_getattr
+
+        class Hostile(types.ModuleType):
+            def __getattribute__(self, name):
+                calls.append(name)
+                raise RuntimeError('touched %s' % name)
+
+        hostile = Hostile('mocktools_hostile_module')
+        self.useFixture(fixtures.MonkeyPatch(
+            'sys.modules', dict(sys.modules, mocktools_lazy_module=lazy,
+                                mocktools_hostile_module=hostile)))
+        spooky_before = type(targets.SPOOKY).touched
+
+        def body(test):
+            # Creates a mock outside a patcher: the sweep runs.
+            targets.execute = mock.Mock()
+
+        self.assert_leak(body, 'mocktools.tests.targets.execute',
+                         'mock in global state (module attribute)',
+                         leak_scan='always')
+        self.assertEqual([], calls)
+        self.assertEqual(spooky_before, type(targets.SPOOKY).touched)
+
+    def test_mock_with_spec_class_property_not_read(self):
+        def body(test):
+            # A spec'd mock answers __class__ with the spec; the detector
+            # must still see a mock, by type().
+            targets.execute = mock.Mock(spec=targets.Service)
+        self.assert_leak(body, 'mocktools.tests.targets.execute',
+                         'mock in global state (module attribute)')
+
+
+class TestKnobs(DetectorTestCase):
+
+    def _leak(self, test):
+        mock.patch.object(targets, 'execute').start()
+
+    def test_warn_mode(self):
+        case = leaking(self._leak, leak_mode='warn')
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            outcome = support.run_case(case)
+        self.assertEqual('success', outcome['test_leak'])
+        self.assertEqual('success', outcome['test_next'])
+        messages = [str(w.message) for w in caught
+                    if issubclass(w.category, mocktools.LeakWarning)]
+        self.assertEqual(1, len(messages))
+        self.assertIn('mocktools.tests.targets.execute', messages[0])
+
+    def test_off_mode(self):
+        case = leaking(self._leak, leak_mode='off')
+        outcome = support.run_case(case, names=['test_leak'])
+        self.assertEqual('success', outcome['test_leak'])
+        self.assertFalse(world_is_clean())
+        mock.patch.stopall()
+
+    def test_environment_overrides_class(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'MOCKTOOLS_LEAK_MODE', 'fail'))
+        case = leaking(self._leak, leak_mode='off')
+        outcome = support.run_case(case)
+        self.assertEqual('failure', outcome['test_leak'])
+
+    def test_bad_mode_names_the_knob(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'MOCKTOOLS_LEAK_MODE', 'loud'))
+        error = self.assertRaises(mocktools.SettingsError,
+                                  mocktools.LeakSettings.resolve)
+        self.assertIn('MOCKTOOLS_LEAK_MODE', str(error))
+        self.assertIn('loud', str(error))
+        self.assertRaises(mocktools.SettingsError, mocktools.LeakSettings,
+                          scan='sometimes')
+
+    def test_fail_fast_skips_rest_of_class(self):
+        class Case(mocktools.TestCase):
+            leak_fail_fast = True
+
+            def test_a_leaks(self):
+                mock.patch.object(targets, 'execute').start()
+
+            def test_b(self):
+                pass
+
+        outcome = support.run_case(Case)
+        self.assertEqual('failure', outcome['test_a_leaks'])
+        self.assertEqual('skip', outcome['test_b'])
+        self.assertThat(outcome.text('test_b'), matchers.Contains(
+            'skipped after'))
+
+    def test_fail_fast_from_environment(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'MOCKTOOLS_FAIL_FAST', '1'))
+
+        class Case(mocktools.TestCase):
+            def test_a_leaks(self):
+                targets.execute = mock.Mock()
+
+            def test_b(self):
+                pass
+
+        outcome = support.run_case(Case)
+        self.assertEqual('skip', outcome['test_b'])
+
+    def test_allow_list_class_attribute(self):
+        def body(test):
+            mock.patch.object(targets, 'execute').start()
+            targets.generate_password = mock.Mock()
+        case = leaking(body, leak_allow=['mocktools.tests.targets.*'])
+        outcome = support.run_case(case, names=['test_leak'])
+        self.assertEqual('success', outcome['test_leak'],
+                         outcome.text('test_leak'))
+        mock.patch.stopall()
+        targets.generate_password = ORIGINALS['generate_password']
+
+    def test_allow_list_environment(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'MOCKTOOLS_ALLOW', "os.environ, sys.modules['fake_*']"))
+
+        def body(test):
+            mock.patch.dict(os.environ, {'MOCKTOOLS_LEAK': '1'}).start()
+            sys.modules['fake_lib'] = mock.Mock()
+            targets.execute = mock.Mock()
+        outcome = support.run_case(leaking(body), names=['test_leak'])
+        text = outcome.text('test_leak')
+        self.assertThat(text, matchers.Contains('1 dangling mock '))
+        self.assertThat(text, matchers.Contains(
+            'mocktools.tests.targets.execute'))
+        mock.patch.stopall()
+        del sys.modules['fake_lib']
+
+    def test_scan_off_checks_patchers_only(self):
+        def body(test):
+            mock.patch.object(targets, 'execute').start()
+            targets.generate_password = mock.Mock()
+        outcome = support.run_case(leaking(body, leak_scan='off'),
+                                   names=['test_leak'])
+        text = outcome.text('test_leak')
+        self.assertThat(text, matchers.Contains('1 dangling mock '))
+        targets.generate_password = ORIGINALS['generate_password']
+
+
+class TestInternalErrors(DetectorTestCase):
+
+    def test_detector_error_keeps_the_test_result(self):
+        def broken(*args, **kwargs):
+            raise RuntimeError('detector exploded')
+        detector = detector_module.get_detector()
+        self.useFixture(fixtures.MockPatchObject(
+            detector, '_collect_patchers', broken))
+
+        class Case(mocktools.TestCase):
+            def test_passes(self):
+                pass
+
+            def test_fails(self):
+                self.fail('own failure')
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_passes'])
+        self.assertEqual('failure', outcome['test_fails'])
+        self.assertThat(outcome.text('test_fails'),
+                        matchers.Contains('own failure'))
+        self.assertThat(outcome.text('test_passes'),
+                        matchers.Contains('detector exploded'))
+        self.assertTrue(any(
+            issubclass(w.category, mocktools.DetectorErrorWarning)
+            for w in caught))
+
+
+
+# A module-level fake in a test module: must never be reported.
+MODULE_LEVEL_HELPER_FAKE = mock.Mock()
