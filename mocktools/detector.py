@@ -31,6 +31,7 @@ right after it is reported: patchers are stopped, attributes restored.
 
 import os
 import sys
+import collections
 import traceback
 import types
 
@@ -107,11 +108,17 @@ class LeakReport:
 
     DETAIL_NAME = 'mocktools-leaks'
 
-    def __init__(self, scope_name, scope_kind):
-        self.scope_name = scope_name
+    def __init__(self, scope, scope_kind):
+        self._scope = scope    # a Scope, or a name
         self.scope_kind = scope_kind
         self.leaks = []
         self.errors = []   # internal errors of the detector (text)
+
+    @property
+    def scope_name(self):
+        """The test id or class name the report is about."""
+        scope = self._scope
+        return scope if isinstance(scope, str) else scope.name
 
     def __bool__(self):
         return bool(self.leaks)
@@ -147,7 +154,9 @@ class LeakDetector:
         self._sweep = None
         self._class_scope = None
         self._pending = []    # leaks found in a test but made by someone else
-        self._unswept = []    # test names since the last sweep
+        # the last test names since the last sweep (bounded: only used to
+        # name who may have stored a mock that has no birth record)
+        self._unswept = collections.deque(maxlen=8)
 
     # -- scopes --------------------------------------------------------------
 
@@ -173,21 +182,23 @@ class LeakDetector:
         scope = instrumentation.Scope(name, 'test', parent)
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
-        if settings is not None and settings.scan != 'off':
-            self._global_sweep()
+        if self._sweep is None and settings is not None and (
+                settings.scan != 'off'):
+            self._global_sweep()   # the 'before' of the first sweep
         return scope
 
     def end_test(self, scope, settings):
         """Finish a test scope; return its :class:`LeakReport`."""
         instrumentation.current_scope = scope.previous
-        report = LeakReport(scope.name, 'test')
+        report = LeakReport(scope, 'test')
         try:
             self._collect_patchers(scope, settings, report)
-            self._unswept.append(scope.name)
+            self._unswept.append(scope)
             if self._should_sweep(scope, settings):
                 self._collect_globals(scope, settings, report)
         except Exception:
             report.errors.append(traceback.format_exc())
+        scope.patchers = ()   # do not keep the test's patchers alive
         return report
 
     def end_class(self, scope, settings):
@@ -199,7 +210,7 @@ class LeakDetector:
         """
         instrumentation.current_scope = scope.previous
         self._class_scope = scope.previous_class
-        report = LeakReport(scope.name, 'class')
+        report = LeakReport(scope, 'class')
         try:
             self._collect_patchers(scope, settings, report)
             if self._should_sweep(scope, settings):
@@ -281,18 +292,18 @@ class LeakDetector:
     # -- global state ----------------------------------------------------------
 
     def _should_sweep(self, scope, settings):
-        if settings.scan == 'off':
+        scan = settings.scan
+        if scan == 'off':
             return False
-        if settings.scan == 'always' or scope.free_mocks:
+        if scan == 'always' or scope.free_mocks:
             return True
-        sweeper = self._global_sweep()
-        return len(sys.modules) != sweeper._modules_seen
+        return len(sys.modules) != self._global_sweep()._modules_seen
 
     def _collect_globals(self, scope, settings, report):
         sweeper = self._global_sweep()
         findings = sweeper.sweep()
-        window = self._unswept
-        self._unswept = []
+        window = [unswept.name for unswept in self._unswept]
+        self._unswept.clear()
         restored = dict(instrumentation.restored)
         instrumentation.restored.clear()
         if not findings:
@@ -341,10 +352,10 @@ class LeakDetector:
     @staticmethod
     def _blame(scope, origin, window):
         """Who leaked it, and whether ``scope`` is the one to report it."""
-        if origin is not None and origin.scope_name is not None:
+        if origin is not None and origin.scope is not None:
             if scope.kind == 'class':
                 return origin.scope_name, True
-            return origin.scope_name, origin.scope_name == scope.name
+            return origin.scope_name, origin.scope is scope
         if scope.kind == 'class':
             return 'a test of %s (created outside any test)' % scope.name, True
         if window == [scope.name]:

@@ -21,7 +21,8 @@ import threading
 
 from mocktools import sweep
 
-__all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules']
+__all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules',
+           'uninstall']
 
 # Attribute stamped (directly into the mock's __dict__, bypassing
 # Mock.__setattr__) on every top-level mock created inside a scope.
@@ -49,11 +50,13 @@ _SKIP_PARTS = (
 class Scope:
     """A test or a class (set-up to tear-down) during which events are recorded."""
 
-    __slots__ = ('name', 'kind', 'parent', 'free_mocks', 'patchers',
+    __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
                  'previous', 'previous_class', '__weakref__')
 
     def __init__(self, name, kind, parent=None):
-        self.name = name
+        # a string, or a callable returning it (``test.id``): most scopes
+        # never need their name, and formatting it costs per test
+        self._name = name
         self.kind = kind          # 'test' or 'class'
         self.parent = parent      # the class scope of a test scope
         self.free_mocks = 0       # mocks created outside any patcher
@@ -63,6 +66,14 @@ class Scope:
         self.previous = None
         self.previous_class = None
 
+    @property
+    def name(self):
+        """The test id or class name of the scope."""
+        name = self._name
+        if not isinstance(name, str):
+            name = self._name = name()
+        return name
+
     def __repr__(self):
         return '<Scope %s %s>' % (self.kind, self.name)
 
@@ -70,13 +81,18 @@ class Scope:
 class Origin:
     """Where (file:line, function) and in which scope something was created."""
 
-    __slots__ = ('scope_name', 'filename', 'lineno', 'function')
+    __slots__ = ('scope', 'filename', 'lineno', 'function')
 
-    def __init__(self, scope_name, filename, lineno, function):
-        self.scope_name = scope_name
+    def __init__(self, scope, filename, lineno, function):
+        self.scope = scope          # the Scope it was created in, or None
         self.filename = filename
         self.lineno = lineno
         self.function = function
+
+    @property
+    def scope_name(self):
+        """Name of the test or class it was created in (None: outside)."""
+        return self.scope.name if self.scope is not None else None
 
     def location(self):
         """``file:line in function``, with the file relative to the cwd."""
@@ -117,39 +133,48 @@ restored = {}
 MISSING = object()
 
 
-def caller_origin(scope_name, depth=2):
+_skip_file = {}   # filename -> True when frames there are machinery
+
+
+def _is_machinery(filename):
+    skip = _skip_file.get(filename)
+    if skip is None:
+        skip = _skip_file[filename] = any(
+            part in filename for part in _SKIP_PARTS)
+    return skip
+
+
+def caller_origin(scope, depth=2):
     """Return the :class:`Origin` of the first frame outside mock machinery."""
     frame = sys._getframe(depth)
     last = frame
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if not any(part in filename for part in _SKIP_PARTS):
+        if not _is_machinery(frame.f_code.co_filename):
             break
         last = frame
         frame = frame.f_back
     if frame is None:
         frame = last
-    return Origin(scope_name, frame.f_code.co_filename, frame.f_lineno,
+    return Origin(scope, frame.f_code.co_filename, frame.f_lineno,
                   frame.f_code.co_name)
 
 
-def _scope_name(scope):
-    return scope.name if scope is not None else None
-
-
 def _entering_stack():
-    stack = getattr(_state, 'entering', None)
-    if stack is None:
+    try:
+        return _state.entering
+    except AttributeError:
         stack = _state.entering = []
-    return stack
+        return stack
 
 
 def _record_start(patcher, target_name=None):
     scope = current_scope
     stack = _entering_stack()
     parent = stack[-1] if stack else None
-    record = PatcherRecord(patcher, caller_origin(_scope_name(scope), 3),
-                           scope, parent, target_name)
+    # Outside any scope (import time, other runners) the record only
+    # serves to know what is patched; where it started is not reported.
+    origin = caller_origin(scope, 3) if scope is not None else None
+    record = PatcherRecord(patcher, origin, scope, parent, target_name)
     active[id(patcher)] = record
     if scope is not None:
         scope.patchers.append(record)
@@ -229,14 +254,32 @@ def _wrap_mock_init(original):
     def __init__(self, *args, **kwargs):
         original(self, *args, **kwargs)
         scope = current_scope
-        if (scope is None or kwargs.get('parent') is not None
-                or kwargs.get('_new_parent') is not None):
+        if scope is None:
             return
-        self.__dict__[ORIGIN_ATTR] = caller_origin(scope.name)
-        if not _entering_stack():
-            scope.free_mocks += 1
+        state = self.__dict__
+        # Child mocks (attributes, return values) have a parent; they are
+        # not leaks of their own and are not worth a frame walk.
+        if (state.get('_mock_parent') is not None
+                or state.get('_mock_new_parent') is not None):
+            return
+        entering = _entering_stack()
+        if entering:
+            # Made by a patcher: it shares the patcher's origin.
+            record = active.get(id(entering[-1]))
+            if record is not None:
+                state[ORIGIN_ATTR] = record.origin
+            return
+        state[ORIGIN_ATTR] = caller_origin(scope)
+        scope.free_mocks += 1
     __init__.__mocktools_hook__ = original
     return __init__
+
+
+_HOOKED = (('_patch', '__enter__', _wrap_enter),
+           ('_patch', '__exit__', _wrap_exit),
+           ('_patch_dict', '_patch_dict', _wrap_patch_dict),
+           ('_patch_dict', '_unpatch_dict', _wrap_unpatch_dict),
+           ('NonCallableMock', '__init__', _wrap_mock_init))
 
 
 def _hook(cls, name, wrapper):
@@ -265,10 +308,25 @@ def install():
             if id(module) in _installed:
                 continue
             namespace = vars(module)
-            _hook(namespace['_patch'], '__enter__', _wrap_enter)
-            _hook(namespace['_patch'], '__exit__', _wrap_exit)
-            _hook(namespace['_patch_dict'], '_patch_dict', _wrap_patch_dict)
-            _hook(namespace['_patch_dict'], '_unpatch_dict',
-                  _wrap_unpatch_dict)
-            _hook(namespace['NonCallableMock'], '__init__', _wrap_mock_init)
+            for class_name, name, wrapper in _HOOKED:
+                _hook(namespace[class_name], name, wrapper)
             _installed.add(id(module))
+
+
+def uninstall():
+    """Remove the hooks again (the benchmark's baseline runs without them).
+
+    Patchers entered while hooked and exited after this are forgotten.
+    """
+    with _lock:
+        for module in mock_modules():
+            namespace = vars(module)
+            for class_name, name, _ in _HOOKED:
+                cls = namespace[class_name]
+                original = getattr(cls.__dict__[name], '__mocktools_hook__',
+                                   None)
+                if original is not None:
+                    setattr(cls, name, original)
+            _installed.discard(id(module))
+        active.clear()
+        restored.clear()

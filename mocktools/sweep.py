@@ -213,6 +213,7 @@ class GlobalStateSweep:
     def __init__(self, skip_modules=_SKIP_MODULES):
         self._skip_modules = skip_modules
         self.containers = []
+        self._views = []            # container.view, in the same order
         self._seen = set()          # ids of owners already watched
         self._modules_seen = 0      # len(sys.modules) at the last scan
         self._instance_dict = {}    # type -> __dict__ getter or None
@@ -227,6 +228,7 @@ class GlobalStateSweep:
         """Watch ``container`` from now on."""
         self._seen.add(id(container.owner))
         self.containers.append(container)
+        self._views.append(container.view)
 
     def _scan_modules(self):
         modules = sys.modules
@@ -286,7 +288,7 @@ class GlobalStateSweep:
 
     def rebase(self):
         """Take the current state as the new 'before'."""
-        self._flat = list(_chain(c.view for c in self.containers))
+        self._flat = list(_chain(self._views))
         self._raw = _pointers(self._flat)
         self._lengths = array('q', [len(c.mapping) for c in self.containers])
 
@@ -296,7 +298,8 @@ class GlobalStateSweep:
         if len(sys.modules) != self._modules_seen:
             self._scan_modules()
         containers = self.containers
-        flat = list(_chain(c.view for c in containers[:known]))
+        views = self._views
+        flat = list(_chain(views if len(views) == known else views[:known]))
         raw = _pointers(flat)
         if raw == self._raw and len(flat) == len(self._flat):
             if len(containers) != known:

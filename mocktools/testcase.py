@@ -121,7 +121,7 @@ class TestCase(testtools.TestCase):
     @classmethod
     def leak_settings(cls):
         """The resolved :class:`~mocktools.settings.LeakSettings` of the class."""
-        return LeakSettings.resolve(cls)
+        return LeakSettings.for_class(cls)
 
     @classmethod
     def setUpClass(cls):
@@ -154,7 +154,7 @@ class TestCase(testtools.TestCase):
                 self.skipTest('mocktools: skipped after %s leaked mocks '
                               '(leak_fail_fast)' % leaked)
             scope = detector_module.get_detector().begin_test(
-                self.id(), settings)
+                self.id, settings)
             # Registered before any other cleanup of this test, so it runs
             # after all of them -- but, under oslotest, before the blanket
             # mock.patch.stopall that its addCleanup slips in first.
@@ -163,6 +163,8 @@ class TestCase(testtools.TestCase):
 
     def _mocktools_check_test(self, scope, settings):
         report = detector_module.get_detector().end_test(scope, settings)
+        if not (report.leaks or report.errors):
+            return
 
         def mark_leaked(name):
             type(self)._mocktools_class_leaked = name
