@@ -167,6 +167,7 @@ class LeakDetector:
 
     def begin_class(self, name):
         """Start recording a class (call before its setUpClass body)."""
+        # per class, not per test: also hooks a mock backport imported late
         instrumentation.install()
         scope = instrumentation.Scope(name, 'class')
         scope.previous = instrumentation.current_scope
@@ -177,7 +178,6 @@ class LeakDetector:
 
     def begin_test(self, name, settings=None):
         """Start recording a test (call before its setUp body)."""
-        instrumentation.install()
         parent = self._class_scope
         scope = instrumentation.Scope(name, 'test', parent)
         scope.previous = instrumentation.current_scope
@@ -225,10 +225,12 @@ class LeakDetector:
 
     def _collect_patchers(self, scope, settings, report):
         active = instrumentation.active
+        still_active = [record for record in scope.patchers
+                        if active.get(id(record.patcher)) is record]
+        if not still_active:
+            return
         leaked = []
-        for record in scope.patchers:
-            if active.get(id(record.patcher)) is not record:
-                continue
+        for record in still_active:
             described = list(self._describe_patcher(record))
             if all(self._allowed(path, settings) for path, _, _ in described):
                 continue   # mocked globally on purpose: leave it running
