@@ -15,12 +15,20 @@ The names most projects need::
 * :mod:`mocktools.settings` -- the detector's knobs.
 """
 
-from mocktools.config import ConfigFixture, ConfigOverrideError
-from mocktools.detector import LeakReport, get_detector
-from mocktools.patching import (BadPatchTarget, MockPatch, MockPatchDict,
-                                MockPatchMultiple, MockPatchObject)
-from mocktools.settings import LeakSettings, SettingsError
-from mocktools.testcase import DetectorErrorWarning, LeakWarning, TestCase
+from mocktools.config import ConfigFixture
+from mocktools.config import ConfigOverrideError
+from mocktools.detector import get_detector
+from mocktools.detector import LeakReport
+from mocktools.patching import BadPatchTarget
+from mocktools.patching import MockPatch
+from mocktools.patching import MockPatchDict
+from mocktools.patching import MockPatchMultiple
+from mocktools.patching import MockPatchObject
+from mocktools.settings import LeakSettings
+from mocktools.settings import SettingsError
+from mocktools.testcase import DetectorErrorWarning
+from mocktools.testcase import LeakWarning
+from mocktools.testcase import TestCase
 
 __all__ = [
     'BadPatchTarget',

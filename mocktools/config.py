@@ -26,7 +26,7 @@ __all__ = ['ConfigFixture', 'ConfigOverrideError', 'override_error']
 
 
 class ConfigOverrideError(AssertionError):
-    """An override named an unknown option or group, or a value of the wrong type.
+    """An override named an unknown option or group, or a bad value.
 
     An ``AssertionError`` so that the test using it is reported as failed.
     """
@@ -58,7 +58,7 @@ def _describe(conf):
 
 
 class ConfigFixture(config_fixture.Config):
-    """``oslo_config.fixture.Config`` with validated, clearly-reported overrides.
+    """``oslo_config.fixture.Config`` with validated, clear-error overrides.
 
     Everything the base fixture offers (``config()``, ``set_default()``,
     ``register_opt()``, ``load_raw_values()``, ``set_config_files()``,

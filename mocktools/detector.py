@@ -29,9 +29,9 @@ imported modules, or whenever ``scan`` is ``always``.  Every leak is healed
 right after it is reported: patchers are stopped, attributes restored.
 """
 
+import collections
 import os
 import sys
-import collections
 import traceback
 import types
 
@@ -68,7 +68,7 @@ def _name_of(obj):
 
 
 class Leak:
-    """One leaked thing: where it is, what it is, who made it, what was done."""
+    """One leaked thing: where, what, who made it, and what was done."""
 
     def __init__(self, path, kind, value_repr, origin, blamed, healed):
         self.path = path              # e.g. 'myproj.utils.execute'
@@ -291,7 +291,7 @@ class LeakDetector:
         name = _name_of(target) if target is not None else '<unresolved>'
         yield '%s.%s' % (name, attribute), kind, value
 
-    # -- global state ----------------------------------------------------------
+    # -- global state --------------------------------------------------------
 
     def _should_sweep(self, scope, settings):
         scan = settings.scan
@@ -379,4 +379,3 @@ def get_detector():
     if _detector is None:
         _detector = LeakDetector()
     return _detector
-

@@ -1,4 +1,4 @@
-"""Hooks into ``unittest.mock`` (and the ``mock`` backport) for the leak detector.
+"""Hooks into ``unittest.mock`` and the ``mock`` backport for the detector.
 
 The detector needs three facts that ``unittest.mock`` does not keep: which
 patchers are active right now (including ones entered as context managers and
@@ -48,7 +48,7 @@ _SKIP_PARTS = (
 
 
 class Scope:
-    """A test or a class (set-up to tear-down) during which events are recorded."""
+    """A test or a class (set-up to tear-down) whose events are recorded."""
 
     __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
                  'previous', 'previous_class', '__weakref__')
@@ -289,7 +289,7 @@ def _hook(cls, name, wrapper):
 
 
 def mock_modules():
-    """The mock implementations loaded now: ``unittest.mock`` and the backport."""
+    """The mock implementations loaded: ``unittest.mock``, the backport."""
     modules = [sys.modules['unittest.mock']] if (
         'unittest.mock' in sys.modules) else []
     backport = sys.modules.get('mock.mock')

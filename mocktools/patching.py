@@ -1,4 +1,4 @@
-"""Patcher fixtures: ``unittest.mock`` patchers started now, stopped at cleanup.
+"""Patcher fixtures: ``unittest.mock`` patchers started now, stopped later.
 
 ``fixtures.MockPatch`` and friends cover most of this, but they turn an
 explicit ``new=None`` into ``DEFAULT`` (so ``patch(target, None)`` cannot be
@@ -152,7 +152,7 @@ class MockPatchMultiple(_PatcherFixture):
 
 
 class MockPatchDict(_PatcherFixture):
-    """``unittest.mock.patch.dict(in_dict, values, clear, **kwargs)`` as a fixture.
+    """``unittest.mock.patch.dict(in_dict, values, clear, ...)`` as a fixture.
 
     ``fixture.mock`` is the patched dictionary itself, as ``start()``
     returns it.  The dictionary is restored to its exact previous contents

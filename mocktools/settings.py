@@ -110,8 +110,10 @@ class LeakSettings:
 
     @classmethod
     def for_class(cls, owner):
-        """:meth:`resolve` for the class ``owner``, cached on the class until
-        one of the ``MOCKTOOLS_*`` environment variables changes."""
+        """:meth:`resolve` for the class ``owner``, cached on the class.
+
+        The cache is dropped when a ``MOCKTOOLS_*`` variable changes.
+        """
         env = _knob_values()
         cached = owner.__dict__.get('_mocktools_settings')
         if cached is not None and cached[0] == env:

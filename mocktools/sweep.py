@@ -20,10 +20,10 @@ descriptors, ``__getattr__`` (PEP 562 lazy modules), metaclass hooks or
 standard ``__dict__`` slot that ``class`` statements create.
 """
 
+from array import array
 import itertools
 import sys
 import types
-from array import array
 
 __all__ = ['Finding', 'GlobalStateSweep', 'is_mock', 'mock_types']
 

@@ -1,4 +1,4 @@
-"""``mocktools.TestCase``: testtools' TestCase with patch helpers and a leak check.
+"""``mocktools.TestCase``: testtools' TestCase, patch helpers, leak check.
 
 It only composes the other modules: :mod:`mocktools.patching` (the
 ``mock_patch*`` helpers), :mod:`mocktools.config` (``patch_conf_property``)
@@ -9,8 +9,8 @@ every class).  See :class:`TestCase` for usage.
 import json
 import warnings
 
-import testtools
 from oslo_config import cfg
+import testtools
 from testtools import content
 
 from mocktools import config
@@ -120,7 +120,7 @@ class TestCase(testtools.TestCase):
 
     @classmethod
     def leak_settings(cls):
-        """The resolved :class:`~mocktools.settings.LeakSettings` of the class."""
+        """The resolved :class:`~mocktools.settings.LeakSettings`."""
         return LeakSettings.for_class(cls)
 
     @classmethod
@@ -172,7 +172,7 @@ class TestCase(testtools.TestCase):
         handle_report(report, settings, self.addDetail, self.fail,
                       mark_leaked)
 
-    # -- patch helpers ---------------------------------------------------------
+    # -- patch helpers -------------------------------------------------------
 
     def _start(self, fixture):
         patcher, value = patching.start_patcher(
@@ -181,7 +181,7 @@ class TestCase(testtools.TestCase):
         return value
 
     def mock_patch(self, target, *args, **kwargs):
-        """``unittest.mock.patch(target, ...)``, started now, stopped at cleanup.
+        """``unittest.mock.patch(target, ...)``, started now, stopped later.
 
         Returns the mock (or ``new``).  ``autospec``, ``new_callable``,
         ``create``, ``spec_set`` ... are passed through unchanged; an
@@ -191,12 +191,12 @@ class TestCase(testtools.TestCase):
         return self._start(patching.MockPatch(target, *args, **kwargs))
 
     def mock_patch_object(self, target, attribute, *args, **kwargs):
-        """``unittest.mock.patch.object(target, attribute, ...)``, see mock_patch."""
+        """``unittest.mock.patch.object(target, attribute, ...)``."""
         return self._start(
             patching.MockPatchObject(target, attribute, *args, **kwargs))
 
     def mock_patch_multiple(self, target, *args, **kwargs):
-        """``unittest.mock.patch.multiple(target, ...)``; returns the dict of mocks."""
+        """``unittest.mock.patch.multiple(target, ...)``; returns the mocks."""
         return self._start(
             patching.MockPatchMultiple(target, *args, **kwargs))
 
@@ -208,15 +208,15 @@ class TestCase(testtools.TestCase):
         return self._start(
             patching.MockPatchDict(in_dict, values, clear, **kwargs))
 
-    # -- configuration ---------------------------------------------------------
+    # -- configuration -------------------------------------------------------
 
     def get_conf(self):
-        """The ``ConfigOpts`` the test overrides (``conf_opts`` or ``cfg.CONF``)."""
+        """The ``ConfigOpts`` to override (``conf_opts`` or ``cfg.CONF``)."""
         return self.conf_opts if self.conf_opts is not None else cfg.CONF
 
     @property
     def config_fixture(self):
-        """The test's :class:`~mocktools.config.ConfigFixture` (created on use)."""
+        """The test's :class:`~mocktools.config.ConfigFixture` (lazily)."""
         fixture = self.__dict__.get('_mocktools_config_fixture')
         if fixture is None:
             fixture = self.useFixture(config.ConfigFixture(self.get_conf()))
@@ -224,7 +224,7 @@ class TestCase(testtools.TestCase):
         return fixture
 
     def patch_conf_property(self, name, value, section=None):
-        """Override config option ``name`` (in group ``section``) for this test.
+        """Override option ``name`` (in group ``section``) for this test.
 
         Validated by the option's type; an unknown option or group, or a
         value the type rejects, fails the test naming them.  ``CONF.name``
@@ -232,4 +232,3 @@ class TestCase(testtools.TestCase):
         """
         self.config_fixture.override(name, value, group=section,
                                      where='patch_conf_property')
-

@@ -1,4 +1,4 @@
-"""Helpers for mocktools' own tests: run a test case and look at the outcome."""
+"""Helpers for mocktools' own tests: run test cases, read the outcome."""
 
 import traceback
 import unittest
@@ -51,7 +51,7 @@ class Outcome:
         return self.status[self._find(suffix)]
 
     def class_errors(self):
-        """Text of errors reported outside any test (setUpClass, tearDownClass)."""
+        """Text of errors reported outside tests (class set-up, tear-down)."""
         texts = []
         for test_id, status in self.status.items():
             if status == 'error' and ('tearDownClass' in test_id

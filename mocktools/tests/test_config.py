@@ -1,7 +1,7 @@
 """patch_conf_property and ConfigFixture."""
 
-import testtools
 from oslo_config import cfg
+import testtools
 from testtools import matchers
 
 import mocktools

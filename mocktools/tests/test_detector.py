@@ -4,16 +4,16 @@ Each test builds a small test class, runs it with a plain unittest suite and
 asserts on the outcome and on the failure text a user would read.
 """
 
+import json
 import os
 import sys
-import json
 import types
-import warnings
 from unittest import mock
+import warnings
 
 import fixtures
-import testtools
 from oslotest import base as oslotest_base
+import testtools
 from testtools import matchers
 
 import mocktools
@@ -47,8 +47,10 @@ def world_is_clean():
 
 
 def leaking(body, **attributes):
-    """A mocktools.TestCase class whose ``test_leak`` runs ``body(self)``,
-    followed by ``test_next`` that asserts it sees the real world."""
+    """A mocktools.TestCase class: ``test_leak`` runs ``body(self)``.
+
+    ``test_next`` follows and asserts it sees the real world.
+    """
     def test_leak(self):
         body(self)
 
@@ -691,7 +693,6 @@ class TestInternalErrors(DetectorTestCase):
         self.assertTrue(any(
             issubclass(w.category, mocktools.DetectorErrorWarning)
             for w in caught))
-
 
 
 # A module-level fake in a test module: must never be reported.

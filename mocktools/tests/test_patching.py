@@ -215,5 +215,5 @@ class TestFixtures(testtools.TestCase):
 
     def test_fixture_bad_target(self):
         fixture = patching.MockPatch('no_such_module_xyz.f')
-        error = self.assertRaises(Exception, fixture.setUp)
+        error = self.assertRaises(patching.BadPatchTarget, fixture.setUp)
         self.assertIn('no_such_module_xyz.f', str(error))
