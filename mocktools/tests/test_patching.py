@@ -215,5 +215,9 @@ class TestFixtures(testtools.TestCase):
 
     def test_fixture_bad_target(self):
         fixture = patching.MockPatch('no_such_module_xyz.f')
-        error = self.assertRaises(patching.BadPatchTarget, fixture.setUp)
-        self.assertIn('no_such_module_xyz.f', str(error))
+        # fixtures wraps a failing _setUp in MultipleExceptions
+        error = self.assertRaises(fixtures.MultipleExceptions, fixture.setUp)
+        bad = [info[1] for info in error.args
+               if isinstance(info[1], patching.BadPatchTarget)]
+        self.assertEqual(1, len(bad))
+        self.assertIn("cannot patch 'no_such_module_xyz.f'", str(bad[0]))
