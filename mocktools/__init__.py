@@ -13,12 +13,24 @@ The names most projects need::
 * :mod:`mocktools.patching` -- patcher fixtures (``MockPatchDict`` ...).
 * :mod:`mocktools.config` -- oslo.config overrides with clear errors.
 * :mod:`mocktools.settings` -- the detector's knobs.
+* :mod:`mocktools.declarative` -- class attributes that subclasses extend.
+* :mod:`mocktools.isolation` -- timeout, output/log capture, temp HOME,
+  warning filters.
+* :mod:`mocktools.leak_fixture` -- the detector as a fixture.
 """
 
 from mocktools.config import ConfigFixture
 from mocktools.config import ConfigOverrideError
+from mocktools.declarative import Patch
+from mocktools.declarative import REMOVE
 from mocktools.detector import get_detector
 from mocktools.detector import LeakReport
+from mocktools.isolation import CaptureLogs
+from mocktools.isolation import CaptureOutput
+from mocktools.isolation import TempHome
+from mocktools.isolation import Timeout
+from mocktools.isolation import WarningFilters
+from mocktools.leak_fixture import LeakCheck
 from mocktools.patching import BadPatchTarget
 from mocktools.patching import MockPatch
 from mocktools.patching import MockPatchDict
@@ -32,9 +44,12 @@ from mocktools.testcase import TestCase
 
 __all__ = [
     'BadPatchTarget',
+    'CaptureLogs',
+    'CaptureOutput',
     'ConfigFixture',
     'ConfigOverrideError',
     'DetectorErrorWarning',
+    'LeakCheck',
     'LeakReport',
     'LeakSettings',
     'LeakWarning',
@@ -42,7 +57,12 @@ __all__ = [
     'MockPatchDict',
     'MockPatchMultiple',
     'MockPatchObject',
+    'Patch',
+    'REMOVE',
     'SettingsError',
+    'TempHome',
     'TestCase',
+    'Timeout',
+    'WarningFilters',
     'get_detector',
 ]

@@ -198,7 +198,10 @@ class LeakDetector:
                 self._collect_globals(scope, settings, report)
         except Exception:
             report.errors.append(traceback.format_exc())
-        scope.patchers = ()   # do not keep the test's patchers alive
+        # Mocks keep their origin, and so this scope, alive: drop what the
+        # scope references (the test, through ``test.id``; its patchers).
+        scope.name  # noqa: B018  (resolves and forgets the callable)
+        scope.patchers = ()
         return report
 
     def end_class(self, scope, settings):

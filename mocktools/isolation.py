@@ -23,21 +23,34 @@ Captured output and logs are test details, shown when a test fails.
 """
 
 import logging
-import os
 import warnings
 
 import fixtures
+
+from mocktools.settings import getenv
 
 __all__ = ['CaptureLogs', 'CaptureOutput', 'TempHome', 'Timeout',
            'WarningFilters', 'env_flag']
 
 _TRUE = ('1', 'true', 'yes', 'on')
+#: The variables these fixtures read.
+ENVIRONMENT = ('OS_TEST_TIMEOUT', 'OS_STDOUT_CAPTURE', 'OS_STDERR_CAPTURE',
+               'OS_LOG_CAPTURE', 'OS_DEBUG')
 
 
 def env_flag(name, environ=None):
     """True when environment variable ``name`` is set to a true value."""
-    value = (os.environ if environ is None else environ).get(name, '')
+    value = (getenv(name, '') if environ is None
+             else environ.get(name, ''))
     return value.strip().lower() in _TRUE
+
+
+class _Environ:
+    """``os.environ`` read through the fast :func:`getenv`."""
+
+    @staticmethod
+    def get(name, default=None):
+        return getenv(name, default)
 
 
 class Timeout(fixtures.Fixture):
@@ -54,17 +67,22 @@ class Timeout(fixtures.Fixture):
         super().__init__()
         self.default = default
         self.scaling_factor = scaling_factor
-        self.environ = os.environ if environ is None else environ
+        self.environ = environ if environ is not None else _Environ()
 
     @property
     def seconds(self):
         """The timeout that applies, in whole seconds (0: none)."""
-        raw = self.environ.get('OS_TEST_TIMEOUT', '')
+        raw = self.environ.get('OS_TEST_TIMEOUT', '') or ''
         try:
             seconds = int(raw) if raw.strip() else self.default
         except ValueError:
             seconds = self.default
         return int(seconds * self.scaling_factor) if seconds > 0 else 0
+
+    @property
+    def active(self):
+        """Whether a timeout applies."""
+        return self.seconds > 0
 
     def _setUp(self):
         if self.seconds > 0:
@@ -76,8 +94,8 @@ class CaptureOutput(fixtures.Fixture):
 
     By default it follows ``OS_STDOUT_CAPTURE`` and ``OS_STDERR_CAPTURE``;
     pass ``stdout=True`` / ``stderr=True`` to force.  The captured text is
-    in ``fixture.stdout`` / ``fixture.stderr`` (``io.StringIO``) and in the
-    ``stdout`` / ``stderr`` details.
+    in the ``stdout`` / ``stderr`` details, and ``fixture.text('stdout')``
+    returns it while the fixture is in use.
     """
 
     def __init__(self, stdout=None, stderr=None):
@@ -87,6 +105,19 @@ class CaptureOutput(fixtures.Fixture):
         self.do_stderr = (env_flag('OS_STDERR_CAPTURE') if stderr is None
                           else stderr)
         self.stdout = self.stderr = None
+
+    def text(self, name):
+        """What was captured so far on ``'stdout'`` or ``'stderr'``."""
+        stream = getattr(self, name)
+        if stream is None:
+            return ''
+        stream.flush()
+        return stream.buffer.getvalue().decode('utf8', 'replace')
+
+    @property
+    def active(self):
+        """Whether anything is captured."""
+        return bool(self.do_stdout or self.do_stderr)
 
     def _setUp(self):
         if self.do_stdout:
@@ -118,18 +149,23 @@ class CaptureLogs(fixtures.Fixture):
 
     @staticmethod
     def _level_from_env():
-        debug = os.environ.get('OS_DEBUG', '').strip()
+        debug = getenv('OS_DEBUG', '').strip()
         if debug.lower() in _TRUE:
             return logging.DEBUG
         if debug and isinstance(logging.getLevelName(debug.upper()), int):
             return logging.getLevelName(debug.upper())
         return logging.INFO
 
+    @property
+    def active(self):
+        """Whether it changes anything (capture on, or OS_DEBUG set)."""
+        return bool(self.capture or getenv('OS_DEBUG'))
+
     def _setUp(self):
         if self.capture:
             self.logger = self.useFixture(fixtures.FakeLogger(
                 level=self.level, format=self.fmt))
-        else:
+        elif getenv('OS_DEBUG'):
             root = logging.getLogger()
             self.addCleanup(root.setLevel, root.level)
             root.setLevel(self.level)
@@ -141,6 +177,8 @@ class TempHome(fixtures.Fixture):
     ``fixture.path`` is the new home; files created through ``tempfile`` go
     to a directory removed at cleanup.
     """
+
+    active = True
 
     def _setUp(self):
         self.useFixture(fixtures.NestedTempfile())
@@ -155,6 +193,8 @@ class WarningFilters(fixtures.Fixture):
 
         self.useFixture(WarningFilters(errors=[DeprecationWarning]))
     """
+
+    active = True
 
     def __init__(self, errors=()):
         super().__init__()

@@ -81,15 +81,35 @@ _KNOBS = ('MOCKTOOLS_LEAK_MODE', 'MOCKTOOLS_FAIL_FAST', 'MOCKTOOLS_SCAN',
 # microsecond each, on every test); its backing dict answers in nanoseconds.
 _environ_data = getattr(os.environ, '_data', None)
 if isinstance(_environ_data, dict) and os.name == 'posix':
-    _KNOB_KEYS = tuple(os.environ.encodekey(name) for name in _KNOBS)
+    _encoded = {}
 
-    def _knob_values():
-        get = _environ_data.get
-        return tuple(get(key) for key in _KNOB_KEYS)
+    def getenv(name, default=None):
+        """``os.environ.get(name, default)``, fast for missing names."""
+        key = _encoded.get(name)
+        if key is None:
+            key = _encoded[name] = os.environ.encodekey(name)
+        value = _environ_data.get(key)
+        return default if value is None else os.environ.decodevalue(value)
 else:  # pragma: no cover - non-POSIX
-    def _knob_values():
-        get = os.environ.get
-        return tuple(get(name) for name in _KNOBS)
+    def getenv(name, default=None):
+        """``os.environ.get(name, default)``."""
+        return os.environ.get(name, default)
+
+
+def environment_reader(names):
+    """A zero-argument function returning the raw values of ``names``.
+
+    For cache keys: it runs at C speed, and what it returns only has to
+    change when one of the variables does.
+    """
+    if isinstance(_environ_data, dict) and os.name == 'posix':
+        keys = tuple(os.environ.encodekey(name) for name in names)
+        get = _environ_data.get
+        return lambda: tuple(map(get, keys))
+    return lambda: tuple(map(os.environ.get, names))  # pragma: no cover
+
+
+_knob_values = environment_reader(_KNOBS)
 
 
 class LeakSettings:

@@ -14,8 +14,11 @@ import testtools
 from testtools import content
 
 from mocktools import config
+from mocktools import declarative
 from mocktools import detector as detector_module
+from mocktools import isolation
 from mocktools import patching
+from mocktools.settings import environment_reader
 from mocktools.settings import LeakSettings
 
 __all__ = ['LeakWarning', 'TestCase', 'DetectorErrorWarning']
@@ -23,6 +26,8 @@ __all__ = ['LeakWarning', 'TestCase', 'DetectorErrorWarning']
 # unittest and testtools leave frames of modules with this global out of
 # tracebacks: a leak report should point at the test, not at mocktools.
 __unittest = True
+
+_isolation_environment = environment_reader(isolation.ENVIRONMENT)
 
 JSON_UTF8 = content.ContentType('application', 'json', {'charset': 'utf8'})
 
@@ -91,6 +96,22 @@ class TestCase(testtools.TestCase):
 
     ``patch(obj, attr, value)`` keeps testtools' meaning.
 
+    A project base class declares what every test gets; these dict
+    attributes merge along the class hierarchy (see
+    :mod:`mocktools.declarative`; ``mocktools.REMOVE`` deletes a key)::
+
+        class TestCase(mocktools.TestCase):
+            conf_opts = myproj.conf.CONF
+            config_overrides = {'datastore_manager': 'mysql',
+                                'mysql.backup_strategy': 'InnoBackupEx'}
+            patches = {'notify': mocktools.Patch(
+                'myproj.notifier.notify', autospec=True)}
+            test_fixtures = {'home': fixtures.TempHomeDir}
+            isolation = {'warnings': True}
+
+    In a test, ``self.mocks['notify']`` and ``self.used_fixtures['home']``
+    are what those produced.
+
     After every test (its tearDown and all its cleanups) and every class
     (tearDownClass and class cleanups) the leak detector looks for patchers
     still running and mocks left in global state, fails the test (or class)
@@ -112,6 +133,29 @@ class TestCase(testtools.TestCase):
     leak_allow = ()
     #: When to sweep global state: ``auto``, ``always`` or ``off``.
     leak_scan = 'auto'
+
+    #: ``option`` or ``group.option`` -> value, applied before every test
+    #: with ``set_override`` on ``conf_opts``.
+    config_overrides = {}
+    #: name -> fixture factory (a Fixture class or zero-argument callable);
+    #: each test gets ``self.used_fixtures[name]``.
+    test_fixtures = {}
+    #: name -> :class:`mocktools.Patch`; each test gets ``self.mocks[name]``.
+    patches = {}
+    #: Patches without ``new`` or a spec get ``autospec=True`` (the helpers
+    #: and ``patches``), like oslotest's mock fixture.  Opt-in.
+    autospec_by_default = False
+    #: Isolation fixtures by name (see :mod:`mocktools.isolation`): True,
+    #: False, or a factory returning the fixture to use instead.
+    #: ``timeout``, ``output`` and ``logs`` follow ``OS_TEST_TIMEOUT``,
+    #: ``OS_STDOUT_CAPTURE``/``OS_STDERR_CAPTURE``, ``OS_LOG_CAPTURE``/
+    #: ``OS_DEBUG`` and cost nothing while those are unset.
+    isolation = {'timeout': True, 'output': True, 'logs': True,
+                 'temp_home': False, 'warnings': False}
+    #: Timeout (seconds) when ``OS_TEST_TIMEOUT`` is unset; 0 is none.
+    default_timeout = 0
+    #: Multiplies the timeout (slow platforms).
+    timeout_scaling_factor = 1
 
     _mocktools_class_scope = None
     _mocktools_class_leaked = None
@@ -160,6 +204,7 @@ class TestCase(testtools.TestCase):
             # mock.patch.stopall that its addCleanup slips in first.
             self.addCleanup(self._mocktools_check_test, scope, settings)
         super().setUp()
+        self._mocktools_apply_declarations()
 
     def _mocktools_check_test(self, scope, settings):
         report = detector_module.get_detector().end_test(scope, settings)
@@ -171,6 +216,80 @@ class TestCase(testtools.TestCase):
 
         handle_report(report, settings, self.addDetail, self.fail,
                       mark_leaked)
+
+    # -- declarations --------------------------------------------------------
+
+    @classmethod
+    def declared(cls, name):
+        """The merged value of dict attribute ``name`` for this class."""
+        cache = cls.__dict__.get('_mocktools_declared')
+        if cache is None:
+            cache = {}
+            type.__setattr__(cls, '_mocktools_declared', cache)
+        if name not in cache:
+            cache[name] = declarative.merged(cls, name)
+        return cache[name]
+
+    @classmethod
+    def _isolation_factories(cls):
+        """(name, factory) of the isolation fixtures that would act now."""
+        factories = {
+            'timeout': lambda: isolation.Timeout(
+                cls.default_timeout, cls.timeout_scaling_factor),
+            'output': isolation.CaptureOutput,
+            'logs': isolation.CaptureLogs,
+            'temp_home': isolation.TempHome,
+            'warnings': isolation.WarningFilters,
+        }
+        chosen = []
+        for name, wanted in cls.declared('isolation').items():
+            if not wanted:
+                continue
+            if name not in factories:
+                raise ValueError(
+                    '%s.isolation: unknown isolation fixture %r (known: %s)'
+                    % (cls.__qualname__, name, ', '.join(sorted(factories))))
+            factory = factories[name] if wanted is True else wanted
+            if not callable(factory):
+                raise TypeError(
+                    '%s.isolation[%r] must be True, False or a fixture '
+                    'factory, not %r' % (cls.__qualname__, name, wanted))
+            if getattr(factory(), 'active', True):
+                chosen.append((name, factory))
+        return chosen
+
+    @classmethod
+    def _declaration_plan(cls):
+        """What setUp applies, cached per class and isolation environment."""
+        env = _isolation_environment()
+        cached = cls.__dict__.get('_mocktools_plan')
+        if cached is not None and cached[0] == env:
+            return cached[1]
+        plan = (cls._isolation_factories(),
+                tuple(cls.declared('config_overrides').items()),
+                tuple(cls.declared('test_fixtures').items()),
+                tuple(cls.declared('patches').items()))
+        type.__setattr__(cls, '_mocktools_plan', (env, plan))
+        return plan
+
+    def _mocktools_apply_declarations(self):
+        self.mocks = {}
+        self.used_fixtures = {}
+        isolation_factories, overrides, test_fixtures, patches = (
+            self._declaration_plan())
+        for name, factory in isolation_factories:
+            self.used_fixtures[name] = self.useFixture(factory())
+        if overrides:
+            where = '%s.config_overrides' % type(self).__qualname__
+            for key, value in overrides:
+                group, _, option = key.rpartition('.')
+                self.config_fixture.override(option, value, group or None,
+                                             where=where)
+        for name, factory in test_fixtures:
+            self.used_fixtures[name] = self.useFixture(factory())
+        for name, spec in patches:
+            self.mocks[name] = self._start(
+                spec.fixture(self.autospec_by_default))
 
     # -- patch helpers -------------------------------------------------------
 
@@ -188,10 +307,14 @@ class TestCase(testtools.TestCase):
         ``async def`` target gets an ``AsyncMock``.  A target that cannot be
         imported or resolved fails the test with a message naming it.
         """
+        if self.autospec_by_default:
+            kwargs = declarative.with_default_autospec(args, kwargs)
         return self._start(patching.MockPatch(target, *args, **kwargs))
 
     def mock_patch_object(self, target, attribute, *args, **kwargs):
         """``unittest.mock.patch.object(target, attribute, ...)``."""
+        if self.autospec_by_default:
+            kwargs = declarative.with_default_autospec(args, kwargs)
         return self._start(
             patching.MockPatchObject(target, attribute, *args, **kwargs))
 

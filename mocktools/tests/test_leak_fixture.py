@@ -1,0 +1,64 @@
+"""LeakCheck: the detector as one useFixture line in other base classes."""
+
+from unittest import mock
+
+import fixtures
+from oslotest import base as oslotest_base
+import testtools
+from testtools import matchers
+
+import mocktools
+from mocktools.tests import support
+from mocktools.tests import targets
+
+ORIGINAL = targets.execute
+
+
+def _case(base):
+    class Case(base):
+        def setUp(self):
+            super().setUp()
+            self.useFixture(mocktools.LeakCheck(self))
+
+        def test_leak(self):
+            mock.patch.object(targets, 'execute').start()
+
+        def test_assign(self):
+            targets.execute = mock.Mock()
+
+        def test_clean(self):
+            self.useFixture(fixtures.MockPatchObject(targets, 'execute'))
+            with mock.patch.object(targets, 'generate_password'):
+                pass
+    return Case
+
+
+class TestLeakCheckFixture(testtools.TestCase):
+
+    def _check(self, base):
+        outcome = support.run_case(_case(base))
+        self.assertEqual('success', outcome['test_clean'],
+                         outcome.text('test_clean'))
+        for name in ('test_leak', 'test_assign'):
+            self.assertEqual('failure', outcome[name])
+            self.assertThat(outcome.text(name), matchers.Contains(
+                'mocktools.tests.targets.execute'))
+            self.assertIn('mocktools-leaks',
+                          outcome.details[outcome._find(name)])
+        self.assertIs(ORIGINAL, targets.execute)
+
+    def test_plain_testtools(self):
+        self._check(testtools.TestCase)
+
+    def test_oslotest(self):
+        self._check(oslotest_base.BaseTestCase)
+
+    def test_standalone_without_test(self):
+        fixture = mocktools.LeakCheck()
+        fixture.setUp()
+        patcher = mock.patch.object(targets, 'execute')
+        patcher.start()
+        error = self.assertRaises(AssertionError, fixture.cleanUp)
+        self.assertIn('mocktools.tests.targets.execute', str(error))
+        self.assertIs(ORIGINAL, targets.execute)
+        self.assertEqual(1, len(fixture.report.leaks))
