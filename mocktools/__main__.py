@@ -1,0 +1,8 @@
+"""``python -m mocktools``: the same as the ``mocktools`` console script."""
+
+import sys
+
+from mocktools.cli import main
+
+if __name__ == '__main__':
+    sys.exit(main())

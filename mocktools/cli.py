@@ -1,0 +1,247 @@
+"""The ``mocktools`` command: ``mocktools leaks [FILE ...]``.
+
+Reads subunit v2 streams (stdin when no file is named), collects every leak
+report the detector attached to a test (the ``mocktools-leaks`` JSON
+attachment, or a report in a traceback, as class-level leaks carry), and
+prints them grouped by leaked target::
+
+    stestr last --subunit | mocktools leaks
+    mocktools leaks worker-0.subunit worker-1.subunit --format json
+
+Exit status: 1 when any leak was found, 0 when none, 2 when an input could
+not be read (the message says which and why).
+"""
+
+import argparse
+import collections
+import json
+import re
+import sys
+
+import subunit
+import testtools
+
+__all__ = ['LeakCollector', 'main', 'parse_report_text']
+
+_HEADER = re.compile(r'mocktools: \d+ dangling mocks? after (test|class) '
+                     r'(?P<scope>\S+)')
+_FIELD = re.compile(r'^      (kind|mock|created|by|healed): +(.*)$')
+
+
+def parse_report_text(text):
+    """Leaks (as dicts) from the human-readable report inside ``text``."""
+    leaks = []
+    current = None
+    in_report = False
+    for line in text.splitlines():
+        if _HEADER.search(line):
+            in_report = True
+            continue
+        if not in_report:
+            continue
+        field = _FIELD.match(line)
+        if field and current is not None:
+            key = {'created': 'created_at', 'by': 'leaked_by',
+                   'mock': 'mock'}.get(field.group(1), field.group(1))
+            current[key] = field.group(2)
+        elif line.startswith('  ') and not line.startswith('   '):
+            current = {'path': line.strip()}
+            leaks.append(current)
+        else:
+            in_report = False
+            current = None
+    return leaks
+
+
+class LeakCollector(testtools.StreamResult):
+    """A ``StreamResult`` that gathers leak reports and counts tests."""
+
+    DETAIL = 'mocktools-leaks'
+
+    def __init__(self):
+        super().__init__()
+        self.tests = set()
+        self.leaks = []           # dicts, each with 'test' added
+        self._files = collections.defaultdict(bytearray)
+        self._from_json = set()
+        self.non_subunit_bytes = 0
+
+    def status(self, test_id=None, test_status=None, test_tags=None,
+               runnable=True, file_name=None, file_bytes=None, eof=False,
+               mime_type=None, route_code=None, timestamp=None):
+        """Record one stream event (testtools ``StreamResult`` API)."""
+        if test_id is None:
+            if file_name == 'stdout' and file_bytes:
+                self.non_subunit_bytes += len(file_bytes)
+            return
+        if test_status is not None:
+            self.tests.add(test_id)
+        if file_name is None:
+            return
+        key = (test_id, file_name)
+        if file_bytes:
+            self._files[key].extend(file_bytes)
+        if eof:
+            self._attachment(test_id, file_name,
+                             bytes(self._files.pop(key, b'')))
+
+    def _attachment(self, test_id, file_name, data):
+        text = data.decode('utf8', 'replace')
+        if file_name == self.DETAIL:
+            try:
+                report = json.loads(text)
+            except ValueError:
+                return
+            self._from_json.add(test_id)
+            for leak in report.get('leaks', ()):
+                self.leaks.append(dict(leak, test=test_id))
+        elif 'dangling mock' in text and test_id not in self._from_json:
+            for leak in parse_report_text(text):
+                leak.setdefault('leaked_by', test_id)
+                self.leaks.append(dict(leak, test=test_id))
+
+    def stopTestRun(self):
+        """Flush attachments that never saw an ``eof``."""
+        for (test_id, file_name), data in list(self._files.items()):
+            self._attachment(test_id, file_name, bytes(data))
+        self._files.clear()
+        super().stopTestRun()
+
+
+def read_stream(stream, collector):
+    """Feed one subunit v2 byte stream into ``collector``."""
+    case = subunit.ByteStreamToStreamResult(stream, non_subunit_name='stdout')
+    collector.startTestRun()
+    try:
+        case.run(collector)
+    finally:
+        collector.stopTestRun()
+
+
+def _dedupe(leaks):
+    """One entry per (path, kind, leaker); a leak seen twice counts once."""
+    seen = {}
+    for leak in leaks:
+        key = (leak.get('path'), leak.get('kind'),
+               leak.get('leaked_by') or leak.get('test'),
+               leak.get('created_at'))
+        seen.setdefault(key, leak)
+    return list(seen.values())
+
+
+def group_by_target(leaks):
+    """``{path: [leak, ...]}``, targets sorted by name."""
+    groups = collections.OrderedDict()
+    for leak in sorted(leaks, key=lambda item: (item.get('path') or '',
+                                                item.get('test') or '')):
+        groups.setdefault(leak.get('path') or '<unknown>', []).append(leak)
+    return groups
+
+
+def format_text(groups):
+    """The grouped report, one block per leaked target."""
+    lines = []
+    for path, leaks in groups.items():
+        lines.append(path)
+        kinds = sorted({leak.get('kind') or '?' for leak in leaks})
+        lines.append('    kind:      %s' % '; '.join(kinds))
+        for leak in leaks:
+            lines.append('    leaked by: %s' % (
+                leak.get('leaked_by') or leak.get('test')))
+            lines.append('      created: %s' % (
+                leak.get('created_at') or 'unknown'))
+            if leak.get('test') and leak.get('test') != leak.get(
+                    'leaked_by'):
+                lines.append('      reported in: %s' % leak['test'])
+        lines.append('')
+    return '\n'.join(lines)
+
+
+def cmd_leaks(args, stdin, stdout, stderr):
+    """``mocktools leaks``: see the module docstring."""
+    collector = LeakCollector()
+    sources = args.files or ['-']
+    for name in sources:
+        before = (len(collector.tests), collector.non_subunit_bytes)
+        try:
+            if name == '-':
+                read_stream(stdin, collector)
+            else:
+                with open(name, 'rb') as stream:
+                    read_stream(stream, collector)
+        except OSError as exc:
+            stderr.write('mocktools leaks: cannot read %s: %s\n' % (
+                name, exc.strerror or exc))
+            return 2
+        except Exception as exc:
+            stderr.write('mocktools leaks: %s is not a readable subunit v2 '
+                         'stream: %s\n' % (_label(name), exc))
+            return 2
+        tests_read = len(collector.tests) - before[0]
+        garbage = collector.non_subunit_bytes - before[1]
+        if tests_read == 0 and garbage:
+            stderr.write('mocktools leaks: %s is not a subunit v2 stream '
+                         '(%d bytes of other data, no test events); pipe '
+                         '`stestr last --subunit` or a subunit file\n' % (
+                             _label(name), garbage))
+            return 2
+    leaks = _dedupe(collector.leaks)
+    groups = group_by_target(leaks)
+    if args.format == 'json':
+        json.dump({'tests': len(collector.tests), 'streams': len(sources),
+                   'leaks': leaks,
+                   'targets': {path: [leak.get('leaked_by') or leak['test']
+                                      for leak in items]
+                               for path, items in groups.items()}},
+                  stdout, indent=1, sort_keys=True)
+        stdout.write('\n')
+    else:
+        if groups:
+            stdout.write(format_text(groups))
+        leakers = {leak.get('leaked_by') or leak.get('test')
+                   for leak in leaks}
+        stdout.write('mocktools leaks: %d leak%s of %d target%s by %d '
+                     'test%s; read %d tests from %d stream%s\n' % (
+                         len(leaks), _s(leaks), len(groups), _s(groups),
+                         len(leakers), _s(leakers), len(collector.tests),
+                         len(sources), _s(sources)))
+    return 1 if leaks else 0
+
+
+def _s(items):
+    return '' if len(items) == 1 else 's'
+
+
+def _label(name):
+    return 'standard input' if name == '-' else name
+
+
+def build_parser():
+    """The argument parser of the ``mocktools`` command."""
+    parser = argparse.ArgumentParser(
+        prog='mocktools', description='mocktools command line tools')
+    commands = parser.add_subparsers(dest='command', metavar='COMMAND')
+    leaks = commands.add_parser(
+        'leaks', help='summarise leak reports from subunit v2 streams',
+        description='Summarise the dangling-mock reports in subunit v2 '
+                    'streams (stdin when no FILE), grouped by target. '
+                    'Exit 1 when any leak, 0 when none, 2 on unreadable '
+                    'input.')
+    leaks.add_argument('files', nargs='*', metavar='FILE',
+                       help='subunit v2 files ("-" for stdin)')
+    leaks.add_argument('--format', choices=('text', 'json'), default='text',
+                       help='output format (default: text)')
+    return parser
+
+
+def main(argv=None, stdin=None, stdout=None, stderr=None):
+    """Entry point of the ``mocktools`` console script."""
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    stdout = stdout if stdout is not None else sys.stdout
+    stderr = stderr if stderr is not None else sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == 'leaks':
+        return cmd_leaks(args, stdin, stdout, stderr)
+    parser.print_help(stderr)
+    return 2

@@ -1,0 +1,127 @@
+"""pytest plugin: leak-check every test, pytest functions and unittest classes.
+
+Installed with mocktools (``pytest11`` entry point) but off unless asked::
+
+    pytest --mocktools-leaks
+    pytest --mocktools-leaks --mocktools-leak-mode=warn
+
+or in ``pytest.ini`` / ``pyproject.toml`` / ``tox.ini``::
+
+    [pytest]
+    mocktools_leaks = true
+    mocktools_leak_mode = fail
+    mocktools_allow =
+        myproj.rpc.*
+
+Each test is checked after its teardown (fixtures finalized, unittest
+cleanups run): a leak is reported as an error at teardown, with the same
+report as :class:`mocktools.TestCase`, and healed.  ``MOCKTOOLS_*``
+environment variables win over these settings.  ``mocktools.TestCase``
+tests check themselves and are left alone.
+"""
+
+import pytest
+
+__all__ = ['LeakCheckPlugin']
+
+
+def pytest_addoption(parser):
+    """Register ``--mocktools-leaks`` and the ``mocktools_*`` ini settings."""
+    group = parser.getgroup('mocktools', 'dangling-mock detection')
+    group.addoption('--mocktools-leaks', action='store_true', default=None,
+                    dest='mocktools_leaks',
+                    help='fail tests that leave mocks or patchers behind')
+    group.addoption('--mocktools-leak-mode', default=None,
+                    choices=('fail', 'warn', 'off'),
+                    dest='mocktools_leak_mode',
+                    help='what a leak does (default: fail)')
+    parser.addini('mocktools_leaks', type='bool', default=False,
+                  help='turn on mocktools leak checks for every test')
+    parser.addini('mocktools_leak_mode', default='fail',
+                  help='fail, warn or off')
+    parser.addini('mocktools_allow', type='linelist', default=[],
+                  help='paths mocked globally on purpose (* and ? globs)')
+    parser.addini('mocktools_scan', default='auto',
+                  help='when to sweep global state: auto, always, off')
+
+
+def pytest_configure(config):
+    """Register the checking plugin when enabled."""
+    enabled = config.getoption('mocktools_leaks')
+    if enabled is None:
+        enabled = config.getini('mocktools_leaks')
+    if enabled:
+        config.pluginmanager.register(LeakCheckPlugin(config),
+                                      'mocktools-leakcheck')
+
+
+class _Declared:
+    """The ini/command-line settings, shaped like a TestCase's attributes."""
+
+    def __init__(self, config):
+        self.leak_mode = (config.getoption('mocktools_leak_mode')
+                          or config.getini('mocktools_leak_mode'))
+        self.leak_allow = config.getini('mocktools_allow')
+        self.leak_scan = config.getini('mocktools_scan')
+
+
+class LeakCheckPlugin:
+    """Begins a leak scope before each test's setup, checks after teardown."""
+
+    def __init__(self, config):
+        from mocktools import detector
+        from mocktools import settings
+        from mocktools import testcase
+        self._detector = detector.get_detector()
+        self._settings = settings.LeakSettings.resolve(_Declared(config))
+        self._self_checking = testcase.TestCase
+        self._handle = testcase.handle_report
+        self._scopes = {}
+        self._reports = {}
+
+    def _wanted(self, item):
+        instance = getattr(item, 'instance', None)
+        return (self._settings.mode != 'off'
+                and not isinstance(instance, self._self_checking))
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        """Start the test's scope before any of its fixtures."""
+        if self._wanted(item):
+            self._scopes[item.nodeid] = self._detector.begin_test(
+                item.nodeid, self._settings)
+        yield
+
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        """After every finalizer: check, heal, keep the report."""
+        yield
+        scope = self._scopes.pop(item.nodeid, None)
+        if scope is not None:
+            self._reports[item.nodeid] = self._detector.end_test(
+                scope, self._settings)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        """Turn the teardown report into an error when the test leaked."""
+        outcome = yield
+        if call.when != 'teardown':
+            return
+        report = self._reports.pop(item.nodeid, None)
+        if report is None:
+            return
+        rep = outcome.get_result()
+        failures = []
+
+        def add_detail(name, content):
+            # the JSON report is for subunit consumers; the failure text
+            # already says it all in pytest's output
+            if name != report.DETAIL_NAME:
+                text = b''.join(content.iter_bytes()).decode('utf8',
+                                                             'replace')
+                rep.sections.append(('mocktools: %s' % name, text))
+
+        self._handle(report, self._settings, add_detail, failures.append)
+        if failures:
+            rep.outcome = 'failed'
+            rep.longrepr = failures[0]

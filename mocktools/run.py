@@ -1,0 +1,168 @@
+"""``python -m mocktools.run``: a test runner that leak-checks every test.
+
+A drop-in for ``python -m testtools.run`` and ``python -m subunit.run``, for
+suites whose base classes are not :class:`mocktools.TestCase`::
+
+    python -m mocktools.run discover -s myproj/tests -t .
+    python -m mocktools.run --subunit discover -t . myproj/tests | subunit2pyunit
+
+and in a ``.testr.conf``::
+
+    test_command=python -m mocktools.run --subunit discover -t ./ . $LISTOPT $IDOPTION
+
+Every test is checked after it finished (tearDown and all cleanups): a leak
+turns its success into a failure whose details carry the report (the
+``mocktools-leaks`` attachment that ``mocktools leaks`` reads), and is
+healed.  Tests of ``mocktools.TestCase`` classes check themselves.  The
+knobs are the ``MOCKTOOLS_*`` environment variables (see
+:mod:`mocktools.settings`).
+"""
+
+import json
+import sys
+import warnings
+
+from testtools import content
+from testtools import ExtendedToOriginalDecorator
+from testtools import iterate_tests
+from testtools import run as testtools_run
+
+from mocktools import detector as detector_module
+from mocktools.settings import LeakSettings
+from mocktools.testcase import JSON_UTF8
+from mocktools.testcase import LeakWarning
+from mocktools.testcase import TestCase as MocktoolsTestCase
+
+__all__ = ['check_suite', 'main']
+
+_OUTCOMES = ('addSuccess', 'addFailure', 'addError', 'addExpectedFailure',
+             'addUnexpectedSuccess')
+
+
+class _Recorder:
+    """Stands in for the result while one test runs; records the calls."""
+
+    def __init__(self, real):
+        self._real = real
+        self.calls = []
+
+    def __getattr__(self, name):
+        value = getattr(self._real, name)
+        if not callable(value):
+            return value
+
+        def record(*args, **kwargs):
+            self.calls.append((name, args, kwargs))
+        return record
+
+
+def _details_of(test, name, args, kwargs):
+    """The details dict of an outcome call, converting ``err`` if needed."""
+    details = kwargs.get('details')
+    if details is None and len(args) > 1 and isinstance(args[1], dict):
+        details = args[1]
+    if details is None:
+        details = {}
+        if len(args) > 1 and isinstance(args[1], tuple):
+            details['traceback'] = content.TracebackContent(args[1], test)
+        elif 'err' in kwargs:
+            details['traceback'] = content.TracebackContent(kwargs['err'],
+                                                            test)
+    return dict(details)
+
+
+def _replay(recorder, result, test, report, settings):
+    target = ExtendedToOriginalDecorator(result)
+    leaks = bool(report.leaks) and settings.mode != 'off'
+    for name, args, kwargs in recorder.calls:
+        if leaks and name in _OUTCOMES:
+            details = _details_of(test, name, args, kwargs)
+            payload = json.dumps(report.to_dict(), indent=1).encode('utf8')
+            details['mocktools-leaks'] = content.Content(
+                JSON_UTF8, lambda payload=payload: [payload])
+            if settings.mode == 'fail':
+                details['mocktools-report'] = content.text_content(
+                    report.format())
+                outcome = ('addFailure' if name in (
+                    'addSuccess', 'addUnexpectedSuccess', 'addFailure')
+                    else name)
+                getattr(target, outcome)(test, details=details)
+            else:
+                warnings.warn(LeakWarning(report.format()), stacklevel=2)
+                getattr(target, name)(test, details=details)
+            continue
+        getattr(target, name)(*args, **kwargs)
+    for error in report.errors:
+        warnings.warn('mocktools: the leak detector failed while checking '
+                      '%s:\n%s' % (test.id(), error), stacklevel=2)
+
+
+def _checked_run(test, original_run, settings):
+    def run(result=None):
+        detector = detector_module.get_detector()
+        scope = detector.begin_test(test.id, settings)
+        recorder = _Recorder(result)
+        try:
+            original_run(recorder)
+        finally:
+            report = detector.end_test(scope, settings)
+            _replay(recorder, result, test, report, settings)
+        return result
+    return run
+
+
+def check_suite(suite, settings=None):
+    """Make every test of ``suite`` leak-checked, in place; return it.
+
+    Each test's ``run`` is wrapped on the instance, so suites, class and
+    module fixtures work as before.
+    """
+    settings = settings or LeakSettings.resolve()
+    if settings.mode == 'off':
+        return suite
+    for test in iterate_tests(suite):
+        if isinstance(test, MocktoolsTestCase) or not hasattr(test, 'run'):
+            continue
+        test.run = _checked_run(test, test.run, settings)
+    return suite
+
+
+class _LeakCheckingProgram:
+    """Mixin for testtools' TestProgram: wrap the suite before running."""
+
+    def runTests(self):
+        check_suite(self.test)
+        super().runTests()
+
+
+class TestProgram(_LeakCheckingProgram, testtools_run.TestProgram):
+    """``testtools.run.TestProgram`` with leak checks."""
+
+
+def main(argv=None, stdout=None):
+    """Run tests like ``testtools.run`` (``--subunit``: like ``subunit.run``)."""
+    argv = list(sys.argv if argv is None else argv)
+    argv[0] = 'mocktools.run'
+    if '--subunit' in argv[1:]:
+        argv.remove('--subunit')
+        from subunit import run as subunit_run
+
+        class SubunitProgram(_LeakCheckingProgram,
+                             subunit_run.SubunitTestProgram):
+            """``subunit.run``'s program with leak checks."""
+
+        stdout = stdout or sys.stdout
+        program = SubunitProgram(module=None, argv=argv,
+                                 testRunner=subunit_run.SubunitTestRunner,
+                                 stdout=stdout, exit=False)
+    else:
+        program = TestProgram(module=None, argv=argv, stdout=stdout,
+                              exit=False)
+    result = getattr(program, 'result', None)
+    if result is not None and not result.wasSuccessful():
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

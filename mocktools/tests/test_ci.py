@@ -1,0 +1,328 @@
+"""CI enforcement: ``mocktools leaks``, ``mocktools.run``, the pytest plugin."""
+
+import importlib.metadata
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import unittest
+from unittest import mock
+
+import fixtures
+import subunit
+import testtools
+from testtools import matchers
+
+import mocktools
+from mocktools import cli
+from mocktools.tests import targets
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+class _Cases:
+    """Suites whose subunit streams the tests below read."""
+
+    class First(mocktools.TestCase):
+        def test_patcher(self):
+            mock.patch.object(targets, 'execute').start()
+
+        def test_assign(self):
+            targets.Client.get = mock.Mock()
+
+        def test_clean(self):
+            self.mock_patch_object(targets, 'execute')
+
+    class Second(mocktools.TestCase):
+        def test_same_target(self):
+            mock.patch.object(targets, 'execute').start()
+
+    class ClassLevel(mocktools.TestCase):
+        @classmethod
+        def setUpClass(cls):
+            super().setUpClass()
+            mock.patch.object(targets, 'generate_password').start()
+
+        def test_it(self):
+            pass
+
+
+def subunit_bytes(*classes):
+    """Run ``classes`` and return their subunit v2 stream."""
+    stream = io.BytesIO()
+    result = testtools.ExtendedToStreamDecorator(
+        subunit.StreamResultToBytes(stream))
+    suite = unittest.TestSuite()
+    for klass in classes:
+        suite.addTests(unittest.TestLoader().loadTestsFromTestCase(klass))
+    result.startTestRun()
+    suite.run(result)
+    result.stopTestRun()
+    return stream.getvalue()
+
+
+def run_cli(*args, stdin=b''):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(args), stdin=io.BytesIO(stdin), stdout=out,
+                    stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+class TestLeaksCommand(testtools.TestCase):
+
+    def test_groups_by_target_across_streams(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        paths = []
+        for index, classes in enumerate(((_Cases.First,), (_Cases.Second,))):
+            path = os.path.join(tmp, 'worker-%d.subunit' % index)
+            with open(path, 'wb') as handle:
+                handle.write(subunit_bytes(*classes))
+            paths.append(path)
+        code, out, err = run_cli('leaks', *paths)
+        self.assertEqual(1, code, err)
+        self.assertThat(out, matchers.Contains(
+            'mocktools.tests.targets.execute\n'
+            '    kind:      active patcher (patch/patch.object)\n'))
+        block = out.split('mocktools.tests.targets.execute\n')[1]
+        self.assertIn('First.test_patcher', block)
+        self.assertIn('Second.test_same_target', block)
+        self.assertThat(out, matchers.Contains(
+            'mocktools.tests.targets.Client.get\n'))
+        self.assertThat(out, matchers.Contains('test_ci.py:'))
+        self.assertThat(out, matchers.Contains(
+            'mocktools leaks: 3 leaks of 2 targets by 3 tests; read 4 tests '
+            'from 2 streams'))
+
+    def test_stdin_and_json(self):
+        code, out, _ = run_cli('leaks', '--format', 'json',
+                               stdin=subunit_bytes(_Cases.First))
+        self.assertEqual(1, code)
+        data = json.loads(out)
+        self.assertEqual(3, data['tests'])
+        self.assertEqual(
+            ['mocktools.tests.targets.Client.get',
+             'mocktools.tests.targets.execute'], sorted(data['targets']))
+        self.assertEqual({'path', 'kind', 'mock', 'created_at', 'leaked_by',
+                          'healed', 'test'}, set(data['leaks'][0]))
+
+    def test_class_level_leak_from_traceback(self):
+        code, out, _ = run_cli('leaks', stdin=subunit_bytes(_Cases.ClassLevel))
+        self.assertEqual(1, code)
+        self.assertThat(out, matchers.Contains(
+            'mocktools.tests.targets.generate_password'))
+        self.assertThat(out, matchers.Contains('ClassLevel'))
+
+    def test_clean_stream_exits_zero(self):
+        class Clean(mocktools.TestCase):
+            def test_it(self):
+                pass
+        code, out, _ = run_cli('leaks', stdin=subunit_bytes(Clean))
+        self.assertEqual(0, code)
+        self.assertEqual('mocktools leaks: 0 leaks of 0 targets by 0 tests; '
+                         'read 1 tests from 1 stream\n', out)
+
+    def test_not_subunit_exits_two(self):
+        code, _, err = run_cli('leaks', stdin=b'this is not subunit\n' * 5)
+        self.assertEqual(2, code)
+        self.assertThat(err, matchers.Contains(
+            'standard input is not a subunit v2 stream'))
+
+    def test_missing_file_exits_two(self):
+        code, _, err = run_cli('leaks', '/no/such/file.subunit')
+        self.assertEqual(2, code)
+        self.assertThat(err, matchers.Contains(
+            'cannot read /no/such/file.subunit'))
+
+    def test_parse_report_text(self):
+        report = mocktools.LeakReport('pkg.T.test_x', 'test')
+        from mocktools.detector import Leak
+        report.leaks.append(Leak('a.b', 'k', '<Mock>', None, 'pkg.T.test_x',
+                                 'patcher stopped'))
+        leaks = cli.parse_report_text('Traceback...\n' + report.format())
+        self.assertEqual([{'path': 'a.b', 'kind': 'k', 'mock': '<Mock>',
+                           'created_at': 'unknown (created outside any '
+                                         'checked test)',
+                           'leaked_by': 'pkg.T.test_x',
+                           'healed': 'patcher stopped'}], leaks)
+
+
+def _subprocess_env():
+    env = dict(os.environ)
+    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+    for name in list(env):
+        if name.startswith('MOCKTOOLS_'):
+            del env[name]
+    return env
+
+
+LEAKY_PLAIN_SUITE = '''
+import json
+from unittest import mock
+import unittest
+
+
+class Plain(unittest.TestCase):
+    def test_leak(self):
+        mock.patch.object(json, 'dumps').start()
+
+    def test_assign(self):
+        json.loads = mock.Mock()
+
+    def test_next_is_clean(self):
+        assert not isinstance(json.dumps, mock.Mock)
+        assert not isinstance(json.loads, mock.Mock)
+
+
+def test_function_leak():
+    json.loads = mock.Mock()
+
+
+def test_function_clean():
+    assert not isinstance(json.loads, mock.Mock)
+'''
+
+
+class _Subprocess(testtools.TestCase):
+
+    def make_suite(self, source, name='test_suite_under_test.py'):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(tmp, name), 'w') as handle:
+            handle.write(textwrap.dedent(source))
+        return tmp
+
+    def run_cmd(self, args, cwd, stdin=None, raw=False):
+        process = subprocess.run(args, cwd=cwd, env=_subprocess_env(),
+                                 input=stdin, capture_output=True,
+                                 timeout=300)
+        out = process.stdout if raw else process.stdout.decode(
+            'utf8', 'replace')
+        return process.returncode, out, process.stderr.decode(
+            'utf8', 'replace')
+
+
+class TestRunner(_Subprocess):
+
+    def test_text_run_fails_leaking_tests(self):
+        tmp = self.make_suite(LEAKY_PLAIN_SUITE)
+        code, out, err = self.run_cmd(
+            [sys.executable, '-m', 'mocktools.run', 'discover', '-s', '.',
+             '-t', '.', '-p', 'test_*.py'], tmp)
+        text = out + err
+        self.assertEqual(1, code, text)
+        self.assertThat(text, matchers.Contains(
+            'mocktools: 1 dangling mock after test '
+            'test_suite_under_test.Plain.test_leak'))
+        self.assertThat(text, matchers.Contains('json.loads'))
+        self.assertThat(text, matchers.Contains('FAILED (failures=2)'))
+
+    def test_subunit_run_piped_to_leaks(self):
+        tmp = self.make_suite(LEAKY_PLAIN_SUITE)
+        code, stream, err = self.run_cmd(
+            [sys.executable, '-m', 'mocktools.run', '--subunit', 'discover',
+             '-s', '.', '-t', '.'], tmp, raw=True)
+        self.assertEqual(1, code, err)
+        process = subprocess.run(
+            [sys.executable, '-m', 'mocktools', 'leaks'],
+            input=stream, cwd=tmp, env=_subprocess_env(),
+            capture_output=True, timeout=120)
+        out = process.stdout.decode()
+        self.assertEqual(1, process.returncode, process.stderr)
+        self.assertThat(out, matchers.Contains('json.dumps\n'))
+        self.assertThat(out, matchers.Contains('json.loads\n'))
+
+
+class TestPytestPlugin(_Subprocess):
+
+    def pytest(self, tmp, *options):
+        args = [sys.executable, '-m', 'pytest', '-q', '-p',
+                'no:cacheprovider']
+        names = {entry.name for entry in
+                 importlib.metadata.entry_points(group='pytest11')}
+        if 'mocktools' not in names:
+            args += ['-p', 'mocktools.pytest_plugin']
+        return self.run_cmd(args + list(options), tmp)
+
+    def test_off_by_default(self):
+        tmp = self.make_suite(LEAKY_PLAIN_SUITE)
+        code, out, _ = self.pytest(tmp, 'test_suite_under_test.py')
+        self.assertNotIn('dangling mock', out)
+
+    def test_option_reports_leaks_at_teardown(self):
+        tmp = self.make_suite(LEAKY_PLAIN_SUITE)
+        code, out, err = self.pytest(tmp, '--mocktools-leaks',
+                                     'test_suite_under_test.py')
+        self.assertEqual(1, code, out + err)
+        self.assertThat(out, matchers.Contains(
+            'ERROR at teardown of Plain.test_leak'))
+        self.assertThat(out, matchers.Contains(
+            'ERROR at teardown of test_function_leak'))
+        self.assertThat(out, matchers.Contains('json.dumps'))
+        self.assertThat(out, matchers.Contains('5 passed, 3 errors'))
+
+    def test_ini_setting_and_warn_mode(self):
+        tmp = self.make_suite(LEAKY_PLAIN_SUITE)
+        with open(os.path.join(tmp, 'pytest.ini'), 'w') as handle:
+            handle.write('[pytest]\nmocktools_leaks = true\n'
+                         'mocktools_leak_mode = warn\n')
+        code, out, err = self.pytest(tmp, 'test_suite_under_test.py')
+        self.assertEqual(0, code, out + err)
+        self.assertThat(out, matchers.Contains('LeakWarning'))
+
+
+@testtools.skipIf(shutil.which('stestr') is None and not os.path.exists(
+    os.path.join(os.path.dirname(sys.executable), 'stestr')),
+    'stestr is not installed')
+class TestStestrPipeline(_Subprocess):
+    """stestr run --concurrency 2 | mocktools leaks."""
+
+    SUITE = '''
+    import json
+    import os
+    from unittest import mock
+
+    import mocktools
+
+
+    class LeakyA(mocktools.TestCase):
+        def test_patcher(self):
+            mock.patch.object(json, 'dumps').start()
+
+        def test_clean(self):
+            self.mock_patch_object(json, 'dumps')
+
+
+    class LeakyB(mocktools.TestCase):
+        def test_same_target(self):
+            mock.patch.object(json, 'dumps').start()
+
+        def test_environ(self):
+            mock.patch.dict(os.environ, {'LEAKED': '1'}).start()
+    '''
+
+    def test_concurrency_two(self):
+        tmp = self.make_suite(self.SUITE, 'test_pipeline.py')
+        with open(os.path.join(tmp, '.stestr.conf'), 'w') as handle:
+            handle.write('[DEFAULT]\ntest_path=.\ntop_dir=.\n')
+        stestr = [sys.executable, '-m', 'stestr']
+        code, out, err = self.run_cmd(
+            stestr + ['run', '--concurrency', '2'], tmp)
+        self.assertEqual(1, code, out + err)
+        code, stream, err = self.run_cmd(
+            stestr + ['last', '--subunit'], tmp, raw=True)
+        process = subprocess.run(
+            [sys.executable, '-m', 'mocktools', 'leaks'],
+            input=stream, cwd=tmp, env=_subprocess_env(),
+            capture_output=True, timeout=120)
+        out = process.stdout.decode()
+        self.assertEqual(1, process.returncode, process.stderr)
+        block = out.split('json.dumps\n')[1].split('\n\n')[0]
+        self.assertIn('LeakyA.test_patcher', block)
+        self.assertIn('LeakyB.test_same_target', block)
+        self.assertThat(out, matchers.Contains('os.environ\n'))
+        self.assertThat(out, matchers.Contains(
+            'mocktools leaks: 3 leaks of 2 targets by 3 tests; read 4 tests '
+            'from 1 stream'))
