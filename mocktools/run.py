@@ -4,11 +4,13 @@ A drop-in for ``python -m testtools.run`` and ``python -m subunit.run``, for
 suites whose base classes are not :class:`mocktools.TestCase`::
 
     python -m mocktools.run discover -s myproj/tests -t .
-    python -m mocktools.run --subunit discover -t . myproj/tests | subunit2pyunit
+    python -m mocktools.run --subunit discover -t . myproj/tests \
+        | subunit2pyunit
 
 and in a ``.testr.conf``::
 
-    test_command=python -m mocktools.run --subunit discover -t ./ . $LISTOPT $IDOPTION
+    test_command=python -m mocktools.run --subunit \
+        discover -t ./ . $LISTOPT $IDOPTION
 
 Every test is checked after it finished (tearDown and all cleanups): a leak
 turns its success into a failure whose details carry the report (the
@@ -140,7 +142,7 @@ class TestProgram(_LeakCheckingProgram, testtools_run.TestProgram):
 
 
 def main(argv=None, stdout=None):
-    """Run tests like ``testtools.run`` (``--subunit``: like ``subunit.run``)."""
+    """Run tests like ``testtools.run`` (``--subunit``: ``subunit.run``)."""
     argv = list(sys.argv if argv is None else argv)
     argv[0] = 'mocktools.run'
     if '--subunit' in argv[1:]:

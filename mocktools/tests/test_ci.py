@@ -1,4 +1,4 @@
-"""CI enforcement: ``mocktools leaks``, ``mocktools.run``, the pytest plugin."""
+"""CI enforcement: ``mocktools leaks``, ``mocktools.run``, pytest plugin."""
 
 import importlib.metadata
 import io
