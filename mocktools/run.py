@@ -7,10 +7,8 @@ suites whose base classes are not :class:`mocktools.TestCase`::
     python -m mocktools.run --subunit discover -t . myproj/tests \
         | subunit2pyunit
 
-and in a ``.testr.conf``::
-
-    test_command=python -m mocktools.run --subunit \
-        discover -t ./ . $LISTOPT $IDOPTION
+and as the ``test_command`` of a ``.testr.conf`` (see the CI recipe in the
+documentation for the full line).
 
 Every test is checked after it finished (tearDown and all cleanups): a leak
 turns its success into a failure whose details carry the report (the
