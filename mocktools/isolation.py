@@ -5,19 +5,20 @@ use any of them with ``self.useFixture(...)`` in a testtools or oslotest
 test, or let :class:`mocktools.TestCase` apply them (see its ``isolation``
 class attribute).
 
-================  =======================================================
-fixture           environment
-================  =======================================================
-``Timeout``       ``OS_TEST_TIMEOUT`` seconds (0 or unset: the class
-                  default), times a scaling factor; gentle (an exception)
-``CaptureOutput`` ``OS_STDOUT_CAPTURE``, ``OS_STDERR_CAPTURE`` (true: capture
-                  into the ``stdout`` / ``stderr`` details)
-``CaptureLogs``   ``OS_LOG_CAPTURE`` (true: capture into the ``pythonlogging``
-                  detail), ``OS_DEBUG`` (true or a level name: level)
-``TempHome``      none: a temporary ``HOME`` and ``TMPDIR`` per test
-``WarningFilters`` none: warning filters restored after the test;
-                  ``errors=`` turns chosen warnings into errors
-================  =======================================================
+``Timeout``
+    ``OS_TEST_TIMEOUT`` seconds (0 or unset: the class default), times a
+    scaling factor; gentle (raises in the test)
+``CaptureOutput``
+    ``OS_STDOUT_CAPTURE``, ``OS_STDERR_CAPTURE`` (true: capture into the
+    ``stdout`` / ``stderr`` details)
+``CaptureLogs``
+    ``OS_LOG_CAPTURE`` (true: capture into the ``pythonlogging`` detail),
+    ``OS_DEBUG`` (true or a level name: the level)
+``TempHome``
+    a temporary ``HOME`` and ``TMPDIR`` per test
+``WarningFilters``
+    warning filters restored after the test; ``errors=`` turns chosen
+    warnings into errors
 
 Captured output and logs are test details, shown when a test fails.
 """
