@@ -1,0 +1,1 @@
+"""A small backup service: the example project of mocktools."""
