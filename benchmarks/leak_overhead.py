@@ -8,6 +8,8 @@ of 30 tests; each test starts one patcher and stops it at cleanup) under:
 * ``mocktools``: ``mocktools.TestCase`` with its default settings;
 * ``mocktools+mocks``: the same, but every test also creates a ``Mock()``
   outside any patcher, so the global-state sweep runs after every test;
+* ``mocktools+mocks/class``: that, with ``leak_scan = 'class'`` (one sweep
+  per class);
 * ``full-scan``: a reference implementation of the classic detector (Trove's
   ``trove_testtools``): ``inspect.getmembers`` over every module in
   ``sys.modules``, descending into classes to depth 2, after every test.
@@ -92,6 +94,12 @@ class FullScanTestCase(testtools.TestCase):
             pass
 
 
+class ClassScanTestCase(mocktools.TestCase):
+    """mocktools with ``leak_scan = 'class'``: one sweep per class."""
+
+    leak_scan = 'class'
+
+
 def _test_method(create_free_mock):
     def test(self):
         patcher = mock.patch.object(target, 'work')
@@ -169,6 +177,8 @@ def measure(label, args):
         'mocktools': lambda: build_suite(mocktools.TestCase, classes),
         'mocktools+mocks': lambda: build_suite(mocktools.TestCase, classes,
                                                create_free_mock=True),
+        'mocktools+mocks/class': lambda: build_suite(
+            ClassScanTestCase, classes, create_free_mock=True),
         'full-scan': lambda: build_suite(FullScanTestCase, 1,
                                          tests=args.full_scan_tests),
     }
@@ -190,9 +200,9 @@ def measure(label, args):
     print('\n%s: %d modules loaded, %d tests per run (full-scan: %d)' % (
         label, len(sys.modules), classes * TESTS_PER_CLASS,
         args.full_scan_tests))
-    print('  %-16s %12s %9s' % ('variant', 'us/test', 'ratio'))
+    print('  %-22s %12s %9s' % ('variant', 'us/test', 'ratio'))
     for name, value in times.items():
-        print('  %-16s %12.1f %9.2f' % (name, value * 1e6, value / base))
+        print('  %-22s %12.1f %9.2f' % (name, value * 1e6, value / base))
 
     sweeper = sweep_module.GlobalStateSweep
     start = time.perf_counter()

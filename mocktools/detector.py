@@ -300,6 +300,11 @@ class LeakDetector:
         scan = settings.scan
         if scan == 'off':
             return False
+        if scan == 'class' and scope.kind == 'test':
+            # sweep once for the whole class, at its end
+            if scope.parent is not None:
+                scope.parent.free_mocks += scope.free_mocks
+                return False
         if scan == 'always' or scope.free_mocks:
             return True
         return len(sys.modules) != self._global_sweep()._modules_seen

@@ -8,8 +8,8 @@ class attribute        environment variable        values (default first)
                                                    of the class after a leak
 ``leak_allow``         ``MOCKTOOLS_ALLOW``         patterns of paths mocked on
                                                    purpose (``*``, ``?``)
-``leak_scan``          ``MOCKTOOLS_SCAN``          ``auto``, ``always``,
-                                                   ``off``
+``leak_scan``          ``MOCKTOOLS_SCAN``          ``auto``, ``class``,
+                                                   ``always``, ``off``
 =====================  ==========================  ===========================
 
 The environment wins over the class, so CI can enforce ``fail`` without
@@ -21,9 +21,11 @@ character; everything else is literal, so ``sys.modules['fake_*']`` and
 ``leak_scan`` chooses when global state is swept for mocks assigned without
 a patcher: ``auto`` sweeps after a test or class that created mocks outside
 a patcher or imported modules (patchers are always checked, at no cost);
-``always`` sweeps after every test and class (slower, catches a mock that
-existed before the test being stored during it at once); ``off`` checks
-patchers only.
+``class`` sweeps once at the end of a class whose tests created such mocks
+(cheaper; the class fails, naming the test that created each mock);
+``always`` sweeps after every test and class (slowest; also catches at once
+a mock that existed before the test and was stored during it); ``off``
+checks patchers only.
 """
 
 import functools
@@ -33,7 +35,7 @@ import re
 __all__ = ['LeakSettings', 'SettingsError']
 
 MODES = ('fail', 'warn', 'off')
-SCANS = ('auto', 'always', 'off')
+SCANS = ('auto', 'class', 'always', 'off')
 _TRUE = ('1', 'true', 'yes', 'on')
 _FALSE = ('0', 'false', 'no', 'off', '')
 

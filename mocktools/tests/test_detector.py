@@ -654,6 +654,24 @@ class TestKnobs(DetectorTestCase):
         mock.patch.stopall()
         del sys.modules['fake_lib']
 
+    def test_scan_class_reports_at_class_end_naming_the_test(self):
+        class Case(mocktools.TestCase):
+            leak_scan = 'class'
+
+            def test_a_assigns(self):
+                targets.execute = mock.Mock()
+
+            def test_b(self):
+                pass
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_a_assigns'])
+        errors = outcome.class_errors()
+        self.assertThat(errors, matchers.Contains(
+            'mocktools.tests.targets.execute'))
+        self.assertThat(errors, matchers.Contains(
+            'by:      %s' % Case('test_a_assigns').id()))
+
     def test_scan_off_checks_patchers_only(self):
         def body(test):
             mock.patch.object(targets, 'execute').start()
