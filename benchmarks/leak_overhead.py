@@ -6,8 +6,9 @@ of 30 tests; each test starts one patcher and stops it at cleanup) under:
 
 * ``testtools``: bare ``testtools.TestCase`` (the baseline);
 * ``mocktools``: ``mocktools.TestCase`` with its default settings;
-* ``mocktools+mocks``: the same, but every test also creates a ``Mock()``
-  outside any patcher, so the global-state sweep runs after every test;
+* ``testtools+mocks`` / ``mocktools+mocks``: every test also creates a
+  ``Mock()`` outside any patcher (under mocktools the global-state sweep
+  then runs after every test); ratios compare the two;
 * ``mocktools+mocks/class``: that, with ``leak_scan = 'class'`` (one sweep
   per class);
 * ``full-scan``: a reference implementation of the classic detector (Trove's
@@ -174,6 +175,8 @@ def measure(label, args):
     classes = args.classes
     variants = {
         'testtools': lambda: build_suite(testtools.TestCase, classes),
+        'testtools+mocks': lambda: build_suite(
+            testtools.TestCase, classes, create_free_mock=True),
         'mocktools': lambda: build_suite(mocktools.TestCase, classes),
         'mocktools+mocks': lambda: build_suite(mocktools.TestCase, classes,
                                                create_free_mock=True),
@@ -184,6 +187,9 @@ def measure(label, args):
     }
     # warm-up: imports, the detector's one-time snapshot, caches
     hooked = {name: name.startswith('mocktools') for name in variants}
+    # each variant is compared with bare testtools running the same body
+    baseline = {name: ('testtools+mocks' if '+mocks' in name
+                       else 'testtools') for name in variants}
     for name, make in variants.items():
         run_once(make, hooked[name])
     samples = {name: [] for name in variants}
@@ -196,13 +202,15 @@ def measure(label, args):
                             for _ in range(2)]
     times = {name: statistics.median(values)
              for name, values in samples.items()}
-    base = times['testtools']
     print('\n%s: %d modules loaded, %d tests per run (full-scan: %d)' % (
         label, len(sys.modules), classes * TESTS_PER_CLASS,
         args.full_scan_tests))
-    print('  %-22s %12s %9s' % ('variant', 'us/test', 'ratio'))
+    header = ('variant', 'us/test', 'ratio', 'compared with')
+    print('  %-22s %12s %9s  %s' % header)
     for name, value in times.items():
-        print('  %-22s %12.1f %9.2f' % (name, value * 1e6, value / base))
+        base = times[baseline[name]]
+        row = (name, value * 1e6, value / base, baseline[name])
+        print('  %-22s %12.1f %9.2f  %s' % row)
 
     sweeper = sweep_module.GlobalStateSweep
     start = time.perf_counter()
