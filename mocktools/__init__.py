@@ -17,6 +17,9 @@ The names most projects need::
 * :mod:`mocktools.isolation` -- timeout, output/log capture, temp HOME,
   warning filters.
 * :mod:`mocktools.leak_fixture` -- the detector as a fixture.
+* :mod:`mocktools.async_support`, :mod:`mocktools.spy`,
+  :mod:`mocktools.matchers`, :mod:`mocktools.side_effects` -- async tests,
+  spies, testtools matchers in call assertions, side-effect helpers.
 """
 
 from mocktools.config import ConfigFixture
@@ -31,6 +34,7 @@ from mocktools.isolation import TempHome
 from mocktools.isolation import Timeout
 from mocktools.isolation import WarningFilters
 from mocktools.leak_fixture import LeakCheck
+from mocktools.matchers import Matches
 from mocktools.patching import BadPatchTarget
 from mocktools.patching import MockPatch
 from mocktools.patching import MockPatchDict
@@ -38,6 +42,8 @@ from mocktools.patching import MockPatchMultiple
 from mocktools.patching import MockPatchObject
 from mocktools.settings import LeakSettings
 from mocktools.settings import SettingsError
+from mocktools.side_effects import ExhaustedSideEffect
+from mocktools.side_effects import Sequence
 from mocktools.testcase import DetectorErrorWarning
 from mocktools.testcase import LeakWarning
 from mocktools.testcase import TestCase
@@ -49,16 +55,19 @@ __all__ = [
     'ConfigFixture',
     'ConfigOverrideError',
     'DetectorErrorWarning',
+    'ExhaustedSideEffect',
     'LeakCheck',
     'LeakReport',
     'LeakSettings',
     'LeakWarning',
+    'Matches',
     'MockPatch',
     'MockPatchDict',
     'MockPatchMultiple',
     'MockPatchObject',
     'Patch',
     'REMOVE',
+    'Sequence',
     'SettingsError',
     'TempHome',
     'TestCase',

@@ -6,13 +6,17 @@ and :mod:`mocktools.detector` (the dangling-mock check after every test and
 every class).  See :class:`TestCase` for usage.
 """
 
+import functools
+import inspect
 import json
+from unittest import mock as unittest_mock
 import warnings
 
 from oslo_config import cfg
 import testtools
 from testtools import content
 
+from mocktools import async_support
 from mocktools import config
 from mocktools import declarative
 from mocktools import detector as detector_module
@@ -20,6 +24,7 @@ from mocktools import isolation
 from mocktools import patching
 from mocktools.settings import environment_reader
 from mocktools.settings import LeakSettings
+from mocktools import spy as spy_module
 
 __all__ = ['LeakWarning', 'TestCase', 'DetectorErrorWarning']
 
@@ -203,8 +208,69 @@ class TestCase(testtools.TestCase):
             # after all of them -- but, under oslotest, before the blanket
             # mock.patch.stopall that its addCleanup slips in first.
             self.addCleanup(self._mocktools_check_test, scope, settings)
+        if self._mocktools_is_async():
+            self._mocktools_loop()   # closed right before the leak check
         super().setUp()
         self._mocktools_apply_declarations()
+        loop = self.__dict__.get('_mocktools_test_loop')
+        if loop is not None:
+            loop.run(self.asyncSetUp())
+
+    def _run_teardown(self, result):
+        # testtools' tear-down step: asyncTearDown goes first, before any
+        # tearDown body runs, as in unittest.IsolatedAsyncioTestCase
+        loop = self.__dict__.get('_mocktools_test_loop')
+        if loop is not None:
+            loop.run(self.asyncTearDown())
+        return super()._run_teardown(result)
+
+    # -- async tests ---------------------------------------------------------
+
+    async def asyncSetUp(self):
+        """Async set-up, run in the test's loop after ``setUp``."""
+
+    async def asyncTearDown(self):
+        """Async tear-down, run in the test's loop before ``tearDown``."""
+
+    def addAsyncCleanup(self, function, *args, **kwargs):
+        """Await ``function(*args, **kwargs)`` in the test loop at cleanup."""
+        loop = self._mocktools_loop()
+
+        async def call():
+            return await function(*args, **kwargs)
+        self.addCleanup(lambda: loop.run(call()))
+
+    def _mocktools_is_async(self):
+        method = getattr(self, self._testMethodName, None)
+        klass = type(self)
+        return (inspect.iscoroutinefunction(method)
+                or klass.asyncSetUp is not TestCase.asyncSetUp
+                or klass.asyncTearDown is not TestCase.asyncTearDown)
+
+    def _mocktools_loop(self):
+        loop = self.__dict__.get('_mocktools_test_loop')
+        if loop is None:
+            loop = async_support.TestLoop()
+            self.__dict__['_mocktools_test_loop'] = loop
+            self.addCleanup(self._mocktools_close_loop)
+        return loop
+
+    def _mocktools_close_loop(self):
+        loop = self.__dict__.pop('_mocktools_test_loop')
+        unawaited = loop.close()
+        if unawaited:
+            raise async_support.UnawaitedCoroutine(
+                async_support.unawaited_message(unawaited))
+
+    def _get_test_method(self):
+        method = super()._get_test_method()
+        if not inspect.iscoroutinefunction(method):
+            return method
+
+        @functools.wraps(method)
+        def run_in_loop(*args, **kwargs):
+            return self._mocktools_loop().run(method(*args, **kwargs))
+        return run_in_loop
 
     def _mocktools_check_test(self, scope, settings):
         report = detector_module.get_detector().end_test(scope, settings)
@@ -330,6 +396,60 @@ class TestCase(testtools.TestCase):
         """
         return self._start(
             patching.MockPatchDict(in_dict, values, clear, **kwargs))
+
+    def mock_spy(self, target, attribute):
+        """Spy on ``target.attribute``: calls go through and are recorded.
+
+        Returns the spy (an autospecced mock, so the original signature is
+        enforced) with ``spy_return``, ``spy_return_list`` and
+        ``spy_exception``; restored at cleanup.  See :mod:`mocktools.spy`.
+        """
+        try:
+            original = getattr(target, attribute)
+        except AttributeError as exc:
+            raise patching.BadPatchTarget('mock_spy: cannot spy on %r: %s' % (
+                patching.describe_target(target, attribute), exc)) from exc
+
+        def record(value=None, exception=None):
+            spy.spy_exception = exception
+            if exception is None:
+                spy.spy_return = value
+                spy.spy_return_list.append(value)
+            else:
+                spy.spy_return = None
+
+        spy = self.mock_patch_object(
+            target, attribute,
+            side_effect=spy_module.spy_wrapper(original, record),
+            autospec=spy_module.autospec_for(original))
+        spy.spy_return = None
+        spy.spy_return_list = []
+        spy.spy_exception = None
+        return spy
+
+    def mock_open(self, read_data='', target='builtins.open'):
+        """Patch ``open`` (or ``target``) with ``mock.mock_open(read_data)``.
+
+        Returns the mock; ``handle = opener.return_value`` is the file.
+        """
+        return self.mock_patch(target, unittest_mock.mock_open(
+            read_data=read_data))
+
+    def clear_caches_at_cleanup(self, *functions):
+        """Call ``cache_clear()`` on each function now and at cleanup.
+
+        For ``functools.lru_cache``/``cache`` functions whose results may
+        come from mocks of this test, so they do not leak into later tests.
+        A function without ``cache_clear`` fails the test naming it.
+        """
+        for function in functions:
+            clear = getattr(function, 'cache_clear', None)
+            if not callable(clear):
+                self.fail('clear_caches_at_cleanup: %s has no cache_clear(); '
+                          'is it decorated with functools.lru_cache?' % (
+                              patching.describe_target(function),))
+            clear()
+            self.addCleanup(clear)
 
     # -- configuration -------------------------------------------------------
 

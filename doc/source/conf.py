@@ -19,3 +19,4 @@ intersphinx_mapping = {}
 nitpicky = False
 html_theme = 'alabaster'
 exclude_patterns = []
+autodoc_mock_imports = ['pytest']
