@@ -241,11 +241,20 @@ class TestCase(testtools.TestCase):
         self.addCleanup(lambda: loop.run(call()))
 
     def _mocktools_is_async(self):
-        method = getattr(self, self._testMethodName, None)
         klass = type(self)
-        return (inspect.iscoroutinefunction(method)
+        cache = klass.__dict__.get('_mocktools_async')
+        if cache is None:
+            cache = {}
+            type.__setattr__(klass, '_mocktools_async', cache)
+        name = self._testMethodName
+        found = cache.get(name)
+        if found is None:
+            method = getattr(self, name, None)
+            found = cache[name] = (
+                inspect.iscoroutinefunction(method)
                 or klass.asyncSetUp is not TestCase.asyncSetUp
                 or klass.asyncTearDown is not TestCase.asyncTearDown)
+        return found
 
     def _mocktools_loop(self):
         loop = self.__dict__.get('_mocktools_test_loop')
