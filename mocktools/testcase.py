@@ -240,21 +240,25 @@ class TestCase(testtools.TestCase):
             return await function(*args, **kwargs)
         self.addCleanup(lambda: loop.run(call()))
 
-    def _mocktools_is_async(self):
+    def _mocktools_async_kind(self):
+        """(test method is async, test needs a loop), cached per class."""
         klass = type(self)
         cache = klass.__dict__.get('_mocktools_async')
         if cache is None:
             cache = {}
             type.__setattr__(klass, '_mocktools_async', cache)
         name = self._testMethodName
-        found = cache.get(name)
-        if found is None:
+        kind = cache.get(name)
+        if kind is None:
             method = getattr(self, name, None)
-            found = cache[name] = (
-                inspect.iscoroutinefunction(method)
-                or klass.asyncSetUp is not TestCase.asyncSetUp
-                or klass.asyncTearDown is not TestCase.asyncTearDown)
-        return found
+            is_async = inspect.iscoroutinefunction(method)
+            kind = cache[name] = (is_async, is_async or (
+                klass.asyncSetUp is not TestCase.asyncSetUp
+                or klass.asyncTearDown is not TestCase.asyncTearDown))
+        return kind
+
+    def _mocktools_is_async(self):
+        return self._mocktools_async_kind()[1]
 
     def _mocktools_loop(self):
         loop = self.__dict__.get('_mocktools_test_loop')
@@ -273,7 +277,7 @@ class TestCase(testtools.TestCase):
 
     def _get_test_method(self):
         method = super()._get_test_method()
-        if not inspect.iscoroutinefunction(method):
+        if not self._mocktools_async_kind()[0]:
             return method
 
         @functools.wraps(method)

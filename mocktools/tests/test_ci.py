@@ -203,6 +203,15 @@ class _Subprocess(testtools.TestCase):
         return process.returncode, out, process.stderr.decode(
             'utf8', 'replace')
 
+    def leaks_summary(self, stream, cwd):
+        """``mocktools leaks`` on ``stream``; asserts it found leaks."""
+        process = subprocess.run(
+            [sys.executable, '-m', 'mocktools', 'leaks'],
+            input=stream, cwd=cwd, env=_subprocess_env(),
+            capture_output=True, timeout=120)
+        self.assertEqual(1, process.returncode, process.stderr)
+        return process.stdout.decode()
+
 
 class TestRunner(_Subprocess):
 
@@ -225,12 +234,7 @@ class TestRunner(_Subprocess):
             [sys.executable, '-m', 'mocktools.run', '--subunit', 'discover',
              '-s', '.', '-t', '.'], tmp, raw=True)
         self.assertEqual(1, code, err)
-        process = subprocess.run(
-            [sys.executable, '-m', 'mocktools', 'leaks'],
-            input=stream, cwd=tmp, env=_subprocess_env(),
-            capture_output=True, timeout=120)
-        out = process.stdout.decode()
-        self.assertEqual(1, process.returncode, process.stderr)
+        out = self.leaks_summary(stream, tmp)
         self.assertThat(out, matchers.Contains('json.dumps\n'))
         self.assertThat(out, matchers.Contains('json.loads\n'))
 
@@ -313,12 +317,7 @@ class TestStestrPipeline(_Subprocess):
         self.assertEqual(1, code, out + err)
         code, stream, err = self.run_cmd(
             stestr + ['last', '--subunit'], tmp, raw=True)
-        process = subprocess.run(
-            [sys.executable, '-m', 'mocktools', 'leaks'],
-            input=stream, cwd=tmp, env=_subprocess_env(),
-            capture_output=True, timeout=120)
-        out = process.stdout.decode()
-        self.assertEqual(1, process.returncode, process.stderr)
+        out = self.leaks_summary(stream, tmp)
         block = out.split('json.dumps\n')[1].split('\n\n')[0]
         self.assertIn('LeakyA.test_patcher', block)
         self.assertIn('LeakyB.test_same_target', block)

@@ -91,6 +91,13 @@ class DetectorTestCase(testtools.TestCase):
         os.environ.pop('MOCKTOOLS_LEAK', None)
         vars(targets).pop('created_attr', None)
 
+    def assert_class_blames(self, outcome, name, test):
+        """The class-level report names ``targets.<name>`` and ``test``."""
+        errors = outcome.class_errors()
+        self.assertThat(errors, matchers.Contains(
+            'mocktools.tests.targets.%s' % name))
+        self.assertThat(errors, matchers.Contains('by:      %s' % test.id()))
+
     def assert_leak(self, body, path, kind, **attributes):
         """Run ``body`` in a test; assert it failed naming path and kind."""
         outcome = support.run_case(leaking(body, **attributes))
@@ -296,11 +303,8 @@ class TestReports(DetectorTestCase):
         outcome = support.run_case(Case)
         self.assertEqual('success', outcome['test_a_hides_a_mock'])
         self.assertEqual('success', outcome['test_b_innocent'])
-        errors = outcome.class_errors()
-        self.assertThat(errors, matchers.Contains(
-            'mocktools.tests.targets.generate_password'))
-        self.assertThat(errors, matchers.Contains(
-            'by:      %s' % Case('test_a_hides_a_mock').id()))
+        self.assert_class_blames(outcome, 'generate_password',
+                                 Case('test_a_hides_a_mock'))
 
 
 class TestClassLevel(DetectorTestCase):
@@ -666,11 +670,7 @@ class TestKnobs(DetectorTestCase):
 
         outcome = support.run_case(Case)
         self.assertEqual('success', outcome['test_a_assigns'])
-        errors = outcome.class_errors()
-        self.assertThat(errors, matchers.Contains(
-            'mocktools.tests.targets.execute'))
-        self.assertThat(errors, matchers.Contains(
-            'by:      %s' % Case('test_a_assigns').id()))
+        self.assert_class_blames(outcome, 'execute', Case('test_a_assigns'))
 
     def test_scan_off_checks_patchers_only(self):
         def body(test):
