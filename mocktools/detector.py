@@ -64,7 +64,28 @@ def _name_of(obj):
         return 'os.environ'
     if obj is sys.modules:
         return 'sys.modules'
-    return '<%s instance at %#x>' % (_name_of(kind), id(obj))
+    return _module_level_name(obj) or '<%s instance at %#x>' % (
+        _name_of(kind), id(obj))
+
+
+def _module_level_name(obj):
+    """``module.NAME`` of a module-level object (a singleton, a dict).
+
+    Only used to word a report, so a scan of the loaded modules' dicts is
+    fine; the object's own module (by its type) is tried first.
+    """
+    modules = sys.modules
+    preferred = sweep_module._type_dict(type(obj)).get('__module__')
+    candidates = [preferred] if isinstance(preferred, str) else []
+    candidates.extend(name for name in list(modules) if name != preferred)
+    for name in candidates:
+        module = modules.get(name)
+        if module is None or not issubclass(type(module), type(sys)):
+            continue
+        for key, value in list(sweep_module._module_dict(module).items()):
+            if value is obj and not key.startswith('_'):
+                return '%s.%s' % (name, key)
+    return None
 
 
 class Leak:

@@ -58,6 +58,8 @@ class Service:
 
 SERVICE = Service()
 
+REGISTRY = {}
+
 
 class _Spooky:
     """A property that must never be triggered by the detector."""

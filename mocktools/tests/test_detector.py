@@ -151,6 +151,19 @@ class TestPatcherLeaks(DetectorTestCase):
             '\n  mocktools.tests.targets.generate_password\n'))
         self.assertThat(text, matchers.Contains('2 dangling mocks'))
 
+    def test_patch_object_on_module_level_instance(self):
+        self.assert_leak(
+            lambda t: mock.patch.object(targets.SERVICE, 'ping').start(),
+            'mocktools.tests.targets.SERVICE.ping',
+            'active patcher (patch/patch.object)')
+
+    def test_patch_dict_on_module_level_dict(self):
+        def body(test):
+            mock.patch.dict(targets.REGISTRY, {'x': 1}).start()
+        self.assert_leak(body, 'mocktools.tests.targets.REGISTRY',
+                         'active patcher (patch.dict)')
+        self.assertEqual({}, targets.REGISTRY)
+
     def test_patch_dict(self):
         self.assert_leak(
             lambda t: mock.patch.dict(os.environ,
