@@ -211,19 +211,29 @@ class LeakDetector:
     def end_test(self, scope, settings):
         """Finish a test scope; return its :class:`LeakReport`."""
         instrumentation.current_scope = scope.previous
-        report = LeakReport(scope, 'test')
+        self._unswept.append(scope)
+        report = None
         try:
+            if not self._may_have_leaked(scope, settings):
+                self._release(scope)
+                return NO_LEAKS
+            report = LeakReport(scope, 'test')
             self._collect_patchers(scope, settings, report)
-            self._unswept.append(scope)
             if self._should_sweep(scope, settings):
                 self._collect_globals(scope, settings, report)
         except Exception:
+            if report is None:
+                report = LeakReport(scope, 'test')
             report.errors.append(traceback.format_exc())
+        self._release(scope)
+        return report
+
+    @staticmethod
+    def _release(scope):
         # Mocks keep their origin, and so this scope, alive: drop what the
         # scope references (the test, through ``test.id``; its patchers).
         scope.name  # noqa: B018  (resolves and forgets the callable)
         scope.patchers = ()
-        return report
 
     def end_class(self, scope, settings):
         """Finish a class scope; return its :class:`LeakReport`.
@@ -317,6 +327,20 @@ class LeakDetector:
 
     # -- global state --------------------------------------------------------
 
+    def _may_have_leaked(self, scope, settings):
+        """False when nothing the scope did can have left a mock behind."""
+        active = instrumentation.active
+        for record in scope.patchers:
+            if active.get(id(record.patcher)) is record:
+                return True
+        if settings.scan == 'off':
+            return False
+        if settings.scan == 'class' and scope.parent is not None:
+            scope.parent.free_mocks += scope.free_mocks
+            return False
+        return bool(scope.free_mocks or settings.scan == 'always'
+                    or len(sys.modules) != self._global_sweep()._modules_seen)
+
     def _should_sweep(self, scope, settings):
         scan = settings.scan
         if scan == 'off':
@@ -398,6 +422,9 @@ class LeakDetector:
     def _allowed(path, settings):
         return settings.allows(path)
 
+
+#: The report of a scope in which nothing leaked (shared, never modified).
+NO_LEAKS = LeakReport('', 'test')
 
 _detector = None
 

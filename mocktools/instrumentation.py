@@ -19,8 +19,6 @@ import os
 import sys
 import threading
 
-from mocktools import sweep
-
 __all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules',
            'uninstall']
 
@@ -198,23 +196,22 @@ def _wrap_enter(original):
     return __enter__
 
 
-def _remember_restored(owner, name):
-    namespace = sweep.namespace_of(owner)
-    if namespace is not None:
-        restored[id(owner), name] = (owner, namespace.get(name, MISSING))
-
-
 def _wrap_exit(original):
     @functools.wraps(original)
     def __exit__(self, *exc_info):
         active.pop(id(self), None)
         state = self.__dict__
         target, name = state.get('target'), state.get('attribute')
-        try:
-            return original(self, *exc_info)
-        finally:
-            if target is not None and isinstance(name, str):
-                _remember_restored(target, name)
+        # What __exit__ puts back: the saved original if it lived in the
+        # target's own __dict__, else nothing (it deletes the attribute).
+        if state.get('is_local') and 'temp_original' in state:
+            previous = state['temp_original']
+        else:
+            previous = MISSING
+        result = original(self, *exc_info)
+        if target is not None and isinstance(name, str):
+            restored[id(target), name] = (target, previous)
+        return result
     __exit__.__mocktools_hook__ = original
     return __exit__
 

@@ -703,7 +703,7 @@ class TestInternalErrors(DetectorTestCase):
             raise RuntimeError('detector exploded')
         detector = detector_module.get_detector()
         self.useFixture(fixtures.MockPatchObject(
-            detector, '_collect_patchers', broken))
+            detector, '_may_have_leaked', broken))
 
         class Case(mocktools.TestCase):
             def test_passes(self):
