@@ -35,6 +35,7 @@ import sys
 import traceback
 import types
 
+from mocktools import escape
 from mocktools import instrumentation
 from mocktools import sweep as sweep_module
 
@@ -175,6 +176,7 @@ class LeakDetector:
         self._sweep = None
         self._class_scope = None
         self._pending = []    # leaks found in a test but made by someone else
+        self.sweeps = 0       # how many times global state was swept
         # the last test names since the last sweep (bounded: only used to
         # name who may have stored a mock that has no birth record)
         self._unswept = collections.deque(maxlen=8)
@@ -186,21 +188,31 @@ class LeakDetector:
             self._sweep = sweep_module.GlobalStateSweep()
         return self._sweep
 
-    def begin_class(self, name):
-        """Start recording a class (call before its setUpClass body)."""
+    def begin_class(self, name, holder=None):
+        """Start recording a class (call before its setUpClass body).
+
+        ``holder`` is the test class: mocks its ``__dict__`` refers to are
+        the class's own.
+        """
         # per class, not per test: also hooks a mock backport imported late
         instrumentation.install()
         scope = instrumentation.Scope(name, 'class')
+        scope.holder = holder
         scope.previous = instrumentation.current_scope
         scope.previous_class = self._class_scope
         self._class_scope = scope
         instrumentation.current_scope = scope
         return scope
 
-    def begin_test(self, name, settings=None):
-        """Start recording a test (call before its setUp body)."""
+    def begin_test(self, name, settings=None, holder=None):
+        """Start recording a test (call before its setUp body).
+
+        ``name`` is the test id, or a callable returning it; ``holder`` is
+        the test instance (mocks it refers to are the test's own).
+        """
         parent = self._class_scope
         scope = instrumentation.Scope(name, 'test', parent)
+        scope.holder = holder
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
         if self._sweep is None and settings is not None and (
@@ -234,6 +246,8 @@ class LeakDetector:
         # scope references (the test, through ``test.id``; its patchers).
         scope.name  # noqa: B018  (resolves and forgets the callable)
         scope.patchers = ()
+        scope.holder = None
+        scope.born = ()
 
     def end_class(self, scope, settings):
         """Finish a class scope; return its :class:`LeakReport`.
@@ -333,29 +347,41 @@ class LeakDetector:
         for record in scope.patchers:
             if active.get(id(record.patcher)) is record:
                 return True
-        if settings.scan == 'off':
-            return False
-        if settings.scan == 'class' and scope.parent is not None:
-            scope.parent.free_mocks += scope.free_mocks
-            return False
-        return bool(scope.free_mocks or settings.scan == 'always'
-                    or len(sys.modules) != self._global_sweep()._modules_seen)
+        return self._should_sweep(scope, settings)
 
     def _should_sweep(self, scope, settings):
+        """Whether global state must be swept at the end of ``scope``.
+
+        ``always``: yes.  Otherwise when modules were imported, or when a
+        mock created outside a patcher may have escaped into global state:
+        a reference to it that the test's own objects do not account for
+        (see :mod:`mocktools.escape`).  With ``class``, a test's sweep is
+        deferred to the end of its class.
+        """
         scan = settings.scan
         if scan == 'off':
             return False
-        if scan == 'class' and scope.kind == 'test':
-            # sweep once for the whole class, at its end
-            if scope.parent is not None:
-                scope.parent.free_mocks += scope.free_mocks
+        if scan == 'always' or scope.free_mocks and self._escaped(scope):
+            if scan == 'class' and scope.kind == 'test' and (
+                    scope.parent is not None):
+                scope.parent.free_mocks += 1
+                scope.parent.holder = None   # sweep without the escape test
                 return False
-        if scan == 'always' or scope.free_mocks:
             return True
         return len(sys.modules) != self._global_sweep()._modules_seen
 
+    @staticmethod
+    def _escaped(scope):
+        holder = scope.holder
+        if holder is None and scope.kind == 'class' and scope.free_mocks:
+            return True
+        holders = (holder, type(holder)) if scope.kind == 'test' and (
+            holder is not None) else (() if holder is None else (holder,))
+        return escape.unaccounted(scope.born, holders)
+
     def _collect_globals(self, scope, settings, report):
         sweeper = self._global_sweep()
+        self.sweeps += 1
         findings = sweeper.sweep()
         window = [unswept.name for unswept in self._unswept]
         self._unswept.clear()

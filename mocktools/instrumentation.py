@@ -18,6 +18,7 @@ import functools
 import os
 import sys
 import threading
+import weakref
 
 __all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules',
            'uninstall']
@@ -49,7 +50,8 @@ class Scope:
     """A test or a class (set-up to tear-down) whose events are recorded."""
 
     __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
-                 'previous', 'previous_class', '__weakref__')
+                 'born', 'holder', 'previous', 'previous_class',
+                 '__weakref__')
 
     def __init__(self, name, kind, parent=None):
         # a string, or a callable returning it (``test.id``): most scopes
@@ -58,6 +60,8 @@ class Scope:
         self.kind = kind          # 'test' or 'class'
         self.parent = parent      # the class scope of a test scope
         self.free_mocks = 0       # mocks created outside any patcher
+        self.born = []            # weak references to those mocks
+        self.holder = None        # the test (or class) owning the scope
         self.patchers = []        # PatcherRecords started in this scope
         # What was current when this scope began, restored when it ends, so
         # a suite run inside a test (mocktools' own tests do) nests cleanly.
@@ -268,6 +272,7 @@ def _wrap_mock_init(original):
             return
         state[ORIGIN_ATTR] = caller_origin(scope)
         scope.free_mocks += 1
+        scope.born.append(weakref.ref(self))
     __init__.__mocktools_hook__ = original
     return __init__
 

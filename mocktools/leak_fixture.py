@@ -47,7 +47,7 @@ class LeakCheck(fixtures.Fixture):
             return
         name = self.test.id if self.test is not None else 'LeakCheck'
         detector = detector_module.get_detector()
-        scope = detector.begin_test(name, settings)
+        scope = detector.begin_test(name, settings, holder=self.test)
         self.addCleanup(self._check, detector, scope, settings)
 
     def _check(self, detector, scope, settings):

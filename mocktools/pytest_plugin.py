@@ -89,7 +89,8 @@ class LeakCheckPlugin:
         """Start the test's scope before any of its fixtures."""
         if self._wanted(item):
             self._scopes[item.nodeid] = self._detector.begin_test(
-                item.nodeid, self._settings)
+                item.nodeid, self._settings,
+                holder=getattr(item, 'instance', None))
         yield
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)

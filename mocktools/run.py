@@ -100,7 +100,7 @@ def _replay(recorder, result, test, report, settings):
 def _checked_run(test, original_run, settings):
     def run(result=None):
         detector = detector_module.get_detector()
-        scope = detector.begin_test(test.id, settings)
+        scope = detector.begin_test(test.id, settings, holder=test)
         recorder = _Recorder(result)
         try:
             original_run(recorder)

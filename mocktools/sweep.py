@@ -2,8 +2,10 @@
 
 Global state here is: ``sys.modules`` itself, the ``__dict__`` of every loaded
 module, of every (mutable, Python-defined) class reachable from a module,
-nested classes included, and of every module-level object instance with a
-plain instance ``__dict__`` (singleton clients, ``CONF``-like objects).
+nested classes included -- except test classes (``unittest.TestCase``
+subclasses), whose attributes are their tests' own state -- and of every
+module-level object instance with a plain instance ``__dict__`` (singleton
+clients, ``CONF``-like objects).
 
 How it stays cheap: a snapshot is one flat list of every value in those
 dicts plus the raw bytes of that list's item pointers.  A sweep rebuilds the
@@ -24,6 +26,7 @@ from array import array
 import itertools
 import sys
 import types
+import unittest
 
 __all__ = ['Finding', 'GlobalStateSweep', 'is_mock', 'mock_types']
 
@@ -259,6 +262,10 @@ class GlobalStateSweep:
     def _add_class(self, cls):
         flags = _type_flags(cls)
         if not flags & _HEAPTYPE or flags & _IMMUTABLETYPE:
+            return
+        if issubclass(cls, unittest.TestCase):
+            # a test class's attributes are its tests' own state
+            # (cls.client = Mock() in setUpClass), not shared state
             return
         mapping = _type_dict(cls)
         module = mapping.get('__module__')

@@ -180,7 +180,7 @@ class TestCase(testtools.TestCase):
         if settings.mode != 'off':
             detector = detector_module.get_detector()
             cls._mocktools_class_scope = detector.begin_class(
-                '%s.%s' % (cls.__module__, cls.__qualname__))
+                '%s.%s' % (cls.__module__, cls.__qualname__), holder=cls)
             cls.addClassCleanup(cls._mocktools_check_class, settings)
         super().setUpClass()
 
@@ -203,7 +203,7 @@ class TestCase(testtools.TestCase):
                 self.skipTest('mocktools: skipped after %s leaked mocks '
                               '(leak_fail_fast)' % leaked)
             scope = detector_module.get_detector().begin_test(
-                self.id, settings)
+                self.id, settings, holder=self)
             # Registered before any other cleanup of this test, so it runs
             # after all of them -- but, under oslotest, before the blanket
             # mock.patch.stopall that its addCleanup slips in first.

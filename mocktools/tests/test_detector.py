@@ -306,18 +306,70 @@ class TestReports(DetectorTestCase):
                 patcher = mock.patch.object(targets, 'execute')
                 hidden = patcher.start()
                 patcher.stop()
-                # No mock created outside a patcher: no sweep after this
-                # test, so the stray mock is only found after the next one.
+                # A patcher's mock, stored by hand after the patcher
+                # stopped: nothing triggers a sweep after this test ...
                 targets.generate_password = hidden
 
-            def test_b_innocent(self):
-                mock.Mock()
+            def test_b_imports(self):
+                # ... the next sweep (here: a module got imported) finds it
+                sys.modules['mocktools_tests_imported'] = types.ModuleType(
+                    'mocktools_tests_imported')
 
+        self.addCleanup(sys.modules.pop, 'mocktools_tests_imported', None)
         outcome = support.run_case(Case)
         self.assertEqual('success', outcome['test_a_hides_a_mock'])
-        self.assertEqual('success', outcome['test_b_innocent'])
+        self.assertEqual('success', outcome['test_b_imports'])
         self.assert_class_blames(outcome, 'generate_password',
                                  Case('test_a_hides_a_mock'))
+
+
+class TestEscapeCheck(DetectorTestCase):
+    """Mocks created outside patchers only cost a sweep if they escaped."""
+
+    def sweeps_during(self, case):
+        detector = detector_module.get_detector()
+        before = detector.sweeps
+        outcome = support.run_case(case)
+        return detector.sweeps - before, outcome
+
+    def test_mocks_held_by_the_test_need_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_locals_and_attributes(self):
+                self.client = mock.MagicMock()
+                self.client.get('/x').json.return_value = {}
+                local = mock.Mock(spec=targets.Service)
+                local.ping()
+                self.fetch = mock.AsyncMock()
+                self.parts = mock.NonCallableMagicMock()
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_locals_and_attributes'])
+        self.assertEqual(0, sweeps)
+
+    def test_mocks_on_the_test_class_are_its_own(self):
+        class Case(mocktools.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                cls.shared = mock.MagicMock()
+
+            def test_uses_it(self):
+                type(self).per_test = mock.Mock()
+                self.shared.go()
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_uses_it'])
+        self.assertEqual('', outcome.class_errors())
+
+    def test_escaped_mock_is_swept_and_reported(self):
+        def body(test):
+            test.kept = mock.MagicMock()
+            targets.Client.get = test.kept
+        detector = detector_module.get_detector()
+        before = detector.sweeps
+        self.assert_leak(body, 'mocktools.tests.targets.Client.get',
+                         'mock in global state (class attribute)')
+        self.assertEqual(1, detector.sweeps - before)
 
 
 class TestClassLevel(DetectorTestCase):
