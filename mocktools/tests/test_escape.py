@@ -1,0 +1,84 @@
+"""escape.unaccounted: references a test's own objects do not explain."""
+
+import sys
+import types
+from unittest import mock
+import weakref
+
+import testtools
+
+from mocktools import escape
+
+
+class Holder:
+    """Stands for a test instance."""
+
+
+def _exercise(m):
+    if not getattr(m, '_spec_class', None):
+        m.child.grandchild(1)
+    if callable(m):
+        m()
+        m.return_value.attribute  # noqa: B018
+
+
+FACTORIES = {
+    'Mock': mock.Mock,
+    'MagicMock': mock.MagicMock,
+    'NonCallableMagicMock': mock.NonCallableMagicMock,
+    'PropertyMock': mock.PropertyMock,
+    'spec': lambda: mock.Mock(spec=Holder),
+    'spec_set MagicMock': lambda: mock.MagicMock(spec_set=Holder),
+}
+
+
+class TestUnaccounted(testtools.TestCase):
+
+    def check(self, make, expose):
+        holder = Holder()
+        made = make()
+        born = [weakref.ref(made)]
+        holder.kept = made
+        _exercise(made)
+        if expose:
+            module = types.ModuleType('mocktools_escape_probe')
+            self.addCleanup(sys.modules.pop, module.__name__, None)
+            sys.modules[module.__name__] = module
+            module.leaked = made
+        del made
+        return escape.unaccounted(born, (holder, Holder))
+
+    def test_mocks_held_by_the_test_are_accounted_for(self):
+        for name, make in FACTORIES.items():
+            self.assertFalse(self.check(make, expose=False), name)
+
+    def test_mocks_stored_elsewhere_are_not(self):
+        for name, make in FACTORIES.items():
+            self.assertTrue(self.check(make, expose=True), name)
+
+    def test_async_mock_and_its_code_mock(self):
+        holder = Holder()
+        made = mock.AsyncMock()
+        born = [weakref.ref(made), weakref.ref(made.__dict__['__code__'])]
+        holder.kept = made
+        del made
+        self.assertFalse(escape.unaccounted(born, (holder,)))
+
+    def test_mock_referenced_by_a_local_list_is_not(self):
+        made = mock.Mock()
+        elsewhere = [made]
+        born = [weakref.ref(made)]
+        del made
+        self.assertTrue(escape.unaccounted(born, ()))
+        del elsewhere
+
+    def test_dead_mocks_need_nothing(self):
+        born = [weakref.ref(mock.Mock())]
+        self.assertFalse(escape.unaccounted(born, ()))
+
+    def test_mock_on_a_holder_class(self):
+        made = mock.MagicMock()
+        holder_class = type('HolderClass', (), {'shared': made})
+        born = [weakref.ref(made)]
+        del made
+        self.assertFalse(escape.unaccounted(born, (holder_class,)))
