@@ -24,9 +24,10 @@ A leak is:
 
 Patchers are tracked as they start and stop, so that check costs nothing
 that depends on how much is loaded.  Global state is swept (see
-:mod:`mocktools.sweep`) after a scope that created mocks outside patchers,
-imported modules, or whenever ``scan`` is ``always``.  Every leak is healed
-right after it is reported: patchers are stopped, attributes restored.
+:mod:`mocktools.sweep`) after a scope that imported modules, or created a
+mock outside a patcher that may have escaped (:mod:`mocktools.escape`), or
+whenever ``scan`` is ``always``.  Every leak is healed right after it is
+reported: patchers are stopped, attributes restored.
 """
 
 import collections

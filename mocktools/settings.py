@@ -18,14 +18,15 @@ is comma-separated.  In allow patterns ``*`` matches anything and ``?`` one
 character; everything else is literal, so ``sys.modules['fake_*']`` and
 ``myproj.rpc.*`` work as written.
 
-``leak_scan`` chooses when global state is swept for mocks assigned without
-a patcher: ``auto`` sweeps after a test or class that created mocks outside
-a patcher or imported modules (patchers are always checked, at no cost);
-``class`` sweeps once at the end of a class whose tests created such mocks
-(cheaper; the class fails, naming the test that created each mock);
-``always`` sweeps after every test and class (slowest; also catches at once
-a mock that existed before the test and was stored during it); ``off``
-checks patchers only.
+``leak_scan`` chooses when global state is swept for mocks stored without a
+patcher (patchers are always checked, at no cost): ``auto`` sweeps after a
+test or class that imported modules, or that created a mock outside a
+patcher which may have escaped (a reference to it that the test's own
+objects do not account for, see :mod:`mocktools.escape`); ``class`` defers
+those sweeps to the end of the class (the class fails, naming the test that
+created each mock); ``always`` sweeps after every test and class (slowest;
+also catches at once a mock that existed before the test and was stored
+during it); ``off`` checks patchers only.
 """
 
 import functools
