@@ -9,6 +9,7 @@ every class).  See :class:`TestCase` for usage.
 import functools
 import inspect
 import json
+import types
 from unittest import mock as unittest_mock
 import warnings
 
@@ -161,6 +162,12 @@ class TestCase(testtools.TestCase):
     default_timeout = 0
     #: Multiplies the timeout (slow platforms).
     timeout_scaling_factor = 1
+
+    #: What ``patches`` started in this test, by name (read-only and empty
+    #: when the class declares none).
+    mocks = types.MappingProxyType({})
+    #: The fixtures ``test_fixtures`` and ``isolation`` set up, by name.
+    used_fixtures = types.MappingProxyType({})
 
     _mocktools_class_scope = None
     _mocktools_class_leaked = None
@@ -348,14 +355,18 @@ class TestCase(testtools.TestCase):
                 tuple(cls.declared('config_overrides').items()),
                 tuple(cls.declared('test_fixtures').items()),
                 tuple(cls.declared('patches').items()))
+        if not any(plan):
+            plan = None
         type.__setattr__(cls, '_mocktools_plan', (env, plan))
         return plan
 
     def _mocktools_apply_declarations(self):
+        plan = self._declaration_plan()
+        if plan is None:
+            return
         self.mocks = {}
         self.used_fixtures = {}
-        isolation_factories, overrides, test_fixtures, patches = (
-            self._declaration_plan())
+        isolation_factories, overrides, test_fixtures, patches = plan
         for name, factory in isolation_factories:
             self.used_fixtures[name] = self.useFixture(factory())
         if overrides:
