@@ -199,6 +199,7 @@ class LeakDetector:
         instrumentation.install()
         scope = instrumentation.Scope(name, 'class')
         scope.holder = holder
+        scope.sweeps_before = self.sweeps
         scope.previous = instrumentation.current_scope
         scope.previous_class = self._class_scope
         self._class_scope = scope
@@ -266,9 +267,24 @@ class LeakDetector:
                 self._collect_globals(scope, settings, report)
             report.leaks.extend(self._pending)
             self._pending = []
+            if self.sweeps != scope.sweeps_before:
+                # tearDownClass may have put things back by hand: what a
+                # later heal restores must be today's values, not those of
+                # a sweep made while the class had them replaced
+                self.resync()
         except Exception:
             report.errors.append(traceback.format_exc())
         return report
+
+    def resync(self):
+        """Take the current global state as the new 'before'.
+
+        For code that changed global state by hand outside any test (the
+        detector cannot tell those changes from leaks).
+        """
+        if self._sweep is not None:
+            self._sweep.rebase()
+        instrumentation.restored.clear()
 
     # -- patchers ------------------------------------------------------------
 

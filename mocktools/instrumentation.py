@@ -51,7 +51,7 @@ class Scope:
 
     __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
                  'born', 'holder', 'previous', 'previous_class',
-                 '__weakref__')
+                 'sweeps_before', '__weakref__')
 
     def __init__(self, name, kind, parent=None):
         # a string, or a callable returning it (``test.id``): most scopes
@@ -67,6 +67,7 @@ class Scope:
         # a suite run inside a test (mocktools' own tests do) nests cleanly.
         self.previous = None
         self.previous_class = None
+        self.sweeps_before = 0    # the detector's sweep count at the start
 
     @property
     def name(self):

@@ -90,6 +90,8 @@ class DetectorTestCase(testtools.TestCase):
         sys.modules.pop('fake_lib', None)
         os.environ.pop('MOCKTOOLS_LEAK', None)
         vars(targets).pop('created_attr', None)
+        # put back by hand: tell the detector this is the world now
+        detector_module.get_detector().resync()
 
     def assert_class_blames(self, outcome, name, test):
         """The class-level report names ``targets.<name>`` and ``test``."""
@@ -473,6 +475,36 @@ class TestSweepAndPatchers(DetectorTestCase):
         self.assertEqual('failure', outcome['Leaky.test_leak'])
         # healed to the real function, not to Patched's class-level mock
         self.assertIs(ORIGINALS['execute'], targets.execute)
+
+
+class TestResync(DetectorTestCase):
+
+    def test_heal_after_a_class_replaced_something_by_hand(self):
+        class HandMadeFake(mocktools.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                targets.generate_password = lambda length=8: 'fake'
+
+            @classmethod
+            def tearDownClass(cls):
+                targets.generate_password = ORIGINALS['generate_password']
+                super().tearDownClass()
+
+            def test_sweeps_while_faked(self):
+                sys.modules['mocktools_tests_resync'] = types.ModuleType(
+                    'mocktools_tests_resync')
+
+        class Leaky(mocktools.TestCase):
+            def test_leak(self):
+                targets.generate_password = mock.Mock()
+
+        self.addCleanup(sys.modules.pop, 'mocktools_tests_resync', None)
+        outcome = support.run_case(HandMadeFake, Leaky)
+        self.assertEqual('failure', outcome['Leaky.test_leak'])
+        # healed to the real function, not to HandMadeFake's fake
+        self.assertIs(ORIGINALS['generate_password'],
+                      targets.generate_password)
 
 
 class TestNoFalsePositives(DetectorTestCase):
