@@ -1,5 +1,8 @@
 """patch_conf_property and ConfigFixture."""
 
+import os
+
+import fixtures
 from oslo_config import cfg
 import testtools
 from testtools import matchers
@@ -143,3 +146,37 @@ class TestConfigFixture(testtools.TestCase):
         error = config.override_error(cfg.CONF, 'x', 1, None,
                                       cfg.NoSuchOptError('x'))
         self.assertIn('oslo_config.cfg.CONF', str(error))
+
+
+class TestConfigFixtureFeatures(testtools.TestCase):
+    """What the fixture inherits from oslo_config.fixture.Config, undone."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf = targets.make_conf()
+
+    def test_defaults_test_only_options_raw_values_and_files(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        path = os.path.join(tmp, 'extra.conf')
+        with open(path, 'w') as handle:
+            handle.write('[DEFAULT]\nmax_volume_size = 33\n')
+        with config.ConfigFixture(self.conf) as fixture:
+            fixture.set_default('datastore_manager', 'cassandra')
+            self.assertEqual('cassandra', self.conf.datastore_manager)
+            fixture.register_opt(cfg.StrOpt('only_here', default='x'))
+            self.assertEqual('x', self.conf.only_here)
+            fixture.load_raw_values(group='redis', port='7001')
+            self.assertEqual(7001, self.conf.redis.port)
+            fixture.set_config_files([path])
+            self.assertEqual(33, self.conf.max_volume_size)
+        self.assertIsNone(self.conf.datastore_manager)
+        self.assertRaises(cfg.NoSuchOptError, getattr, self.conf,
+                          'only_here')
+        self.assertEqual(6379, self.conf.redis.port)
+        self.assertEqual(100, self.conf.max_volume_size)
+
+    def test_group_override(self):
+        with config.ConfigFixture(self.conf) as fixture:
+            fixture.override('cluster_support', False, group='redis')
+            self.assertIs(False, self.conf.redis.cluster_support)
+        self.assertIs(True, self.conf.redis.cluster_support)

@@ -184,6 +184,17 @@ class TestPatcherLeaks(DetectorTestCase):
             'mocktools.tests.targets.execute',
             'active patcher (patch/patch.object)')
 
+    def test_patcher_from_the_backport_library(self):
+        try:
+            import mock as backport
+        except ImportError:
+            self.skipTest('the mock backport is not installed')
+        text = self.assert_leak(
+            lambda t: backport.patch.object(targets, 'execute').start(),
+            'mocktools.tests.targets.execute',
+            'active patcher (patch/patch.object)')
+        self.assertThat(text, matchers.Contains('healed:  patcher stopped'))
+
     def test_autospec_patcher(self):
         self.assert_leak(
             lambda t: mock.patch.object(targets, 'execute',
