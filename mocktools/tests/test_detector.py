@@ -73,6 +73,11 @@ class DetectorTestCase(testtools.TestCase):
         self.useFixture(fixtures.EnvironmentVariable('MOCKTOOLS_ALLOW'))
         self.addCleanup(self._force_clean)
         self.addCleanup(self._assert_clean)
+        # every test starts from a known 'before' (the first sweep
+        # snapshot may otherwise be taken in the middle of a test)
+        detector = detector_module.get_detector()
+        detector._global_sweep()
+        detector.resync()
 
     def _assert_clean(self):
         self.assertTrue(world_is_clean(), 'a leak was not healed')
@@ -336,6 +341,24 @@ class TestReports(DetectorTestCase):
                                  Case('test_a_hides_a_mock'))
 
 
+class StoresMocksOnItself(mocktools.TestCase):
+    """A module-level test class that keeps mocks on itself (its own state).
+
+    It has no test_* method: TestEscapeCheck runs it by name.
+    """
+
+    leak_scan = 'always'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        type.__setattr__(cls, 'shared', mock.MagicMock())
+
+    def check_stores_mocks(self):
+        type.__setattr__(type(self), 'per_test', mock.Mock())
+        self.shared.go()
+
+
 class TestEscapeCheck(DetectorTestCase):
     """Mocks created outside patchers only cost a sweep if they escaped."""
 
@@ -375,6 +398,16 @@ class TestEscapeCheck(DetectorTestCase):
 
         sweeps, outcome = self.sweeps_during(Case)
         self.assertEqual('success', outcome['test_uses_it'])
+        self.assertEqual('', outcome.class_errors())
+
+    def test_sweeps_leave_module_level_test_classes_alone(self):
+        for name in ('shared', 'per_test'):
+            self.addCleanup(lambda name=name: name in vars(
+                StoresMocksOnItself) and delattr(StoresMocksOnItself, name))
+        outcome = support.run_case(StoresMocksOnItself,
+                                   names=['check_stores_mocks'])
+        self.assertEqual('success', outcome['check_stores_mocks'],
+                         outcome.text('check_stores_mocks'))
         self.assertEqual('', outcome.class_errors())
 
     def test_escaped_mock_is_swept_and_reported(self):
@@ -446,45 +479,55 @@ class TestClassLevel(DetectorTestCase):
         self.assertEqual('', outcome.class_errors())
 
 
+class PatchesExecuteForTheClass(mocktools.TestCase):
+    """Base: setUpClass patches targets.execute until the class ends.
+
+    Every test sweeps (``leak_scan = 'always'``) while it is patched.
+    """
+
+    leak_scan = 'always'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        patcher = mock.patch.object(targets, 'execute')
+        patcher.start()
+        cls.addClassCleanup(patcher.stop)
+
+
 class TestSweepAndPatchers(DetectorTestCase):
 
     def test_class_level_patcher_is_not_a_sweep_finding(self):
-        class Case(mocktools.TestCase):
-            @classmethod
-            def setUpClass(cls):
-                super().setUpClass()
-                patcher = mock.patch.object(targets, 'execute')
-                patcher.start()
-                cls.addClassCleanup(patcher.stop)
+        class Case(PatchesExecuteForTheClass):
+            def test_sweeps_while_patched(self):
+                pass
 
-            def test_creates_free_mocks(self):
-                # a free mock makes the sweep run while execute is patched
-                self.free = mock.Mock()
-
+        detector = detector_module.get_detector()
+        before = detector.sweeps
         outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_creates_free_mocks'],
-                         outcome.text('test_creates_free_mocks'))
+        self.assertEqual('success', outcome['test_sweeps_while_patched'],
+                         outcome.text('test_sweeps_while_patched'))
         self.assertEqual('', outcome.class_errors())
+        self.assertGreater(detector.sweeps, before)
 
     def test_healing_uses_what_the_last_patcher_put_back(self):
-        class Patched(mocktools.TestCase):
-            @classmethod
-            def setUpClass(cls):
-                super().setUpClass()
-                patcher = mock.patch.object(targets, 'execute')
-                patcher.start()
-                cls.addClassCleanup(patcher.stop)
+        class Sweeps(mocktools.TestCase):
+            leak_scan = 'always'
 
-            def test_sweeps_while_patched(self):
-                self.free = mock.Mock()
+            def test_sweeps(self):
+                pass
 
         class Leaky(mocktools.TestCase):
             def test_leak(self):
                 targets.execute = mock.Mock()
 
-        outcome = support.run_case(Patched, Leaky)
+        patcher = mock.patch.object(targets, 'execute')
+        patcher.start()
+        support.run_case(Sweeps)    # sweeps while execute is patched
+        patcher.stop()              # outside any test: only the hook knows
+        outcome = support.run_case(Leaky)
         self.assertEqual('failure', outcome['Leaky.test_leak'])
-        # healed to the real function, not to Patched's class-level mock
+        # healed to the real function, not to the patcher's mock
         self.assertIs(ORIGINALS['execute'], targets.execute)
 
 
