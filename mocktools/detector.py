@@ -228,12 +228,15 @@ class LeakDetector:
         self._unswept.append(scope)
         report = None
         try:
-            if not self._may_have_leaked(scope, settings):
+            patchers_left = self._patchers_left(scope)
+            sweep = self._should_sweep(scope, settings)
+            if not (patchers_left or sweep):
                 self._release(scope)
                 return NO_LEAKS
             report = LeakReport(scope, 'test')
-            self._collect_patchers(scope, settings, report)
-            if self._should_sweep(scope, settings):
+            if patchers_left:
+                self._collect_patchers(scope, settings, report)
+            if sweep:
                 self._collect_globals(scope, settings, report)
         except Exception:
             if report is None:
@@ -358,13 +361,14 @@ class LeakDetector:
 
     # -- global state --------------------------------------------------------
 
-    def _may_have_leaked(self, scope, settings):
-        """False when nothing the scope did can have left a mock behind."""
+    @staticmethod
+    def _patchers_left(scope):
+        """Whether a patcher the scope started is still active."""
         active = instrumentation.active
         for record in scope.patchers:
             if active.get(id(record.patcher)) is record:
                 return True
-        return self._should_sweep(scope, settings)
+        return False
 
     def _should_sweep(self, scope, settings):
         """Whether global state must be swept at the end of ``scope``.

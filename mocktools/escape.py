@@ -33,31 +33,6 @@ _USABLE = hasattr(sys, 'getrefcount') and (
     _gil_enabled is None or _gil_enabled())
 
 
-_getters = {}   # type -> its instances' __dict__ getter (or None)
-
-
-def _namespace(obj, mock_bases):
-    """``obj.__dict__`` read safely (None when it has no plain dict)."""
-    kind = type(obj)
-    if issubclass(kind, type):
-        return sweep._type_dict(obj)
-    getter = _getters.get(kind, False)
-    if getter is False:
-        # Every mock has a class of its own; they all share the getter of
-        # their library's base class, so that is what gets cached.
-        base = next((b for b in mock_bases if issubclass(kind, b)), None)
-        key = base if base is not None else kind
-        getter = _getters.get(key, False)
-        if getter is False:
-            getter = sweep._dict_getter(kind)
-            if len(_getters) < 1024:
-                _getters[key] = getter
-    if getter is None:
-        return None
-    namespace = getter(obj)
-    return namespace if type(namespace) is dict else None
-
-
 def unaccounted(born, holders=()):
     """True when some mock of ``born`` has a reference not accounted for.
 
@@ -91,7 +66,7 @@ def _known_references(mocks, holders):
     mock_bases = sweep.mock_types()
 
     def visit(obj):
-        namespace = _namespace(obj, mock_bases)
+        namespace = sweep.namespace_of(obj)
         if namespace is None or id(namespace) in seen:
             return namespace
         seen.add(id(namespace))

@@ -79,6 +79,9 @@ def mock_of(value, bases):
     return value
 
 
+_instance_getters = {}   # type -> its instances' __dict__ getter, or None
+
+
 def namespace_of(obj):
     """The ``__dict__`` of a module, class or plain instance, read safely.
 
@@ -91,8 +94,31 @@ def namespace_of(obj):
         return _module_dict(obj)
     if kind is dict:
         return obj
-    getter = _dict_getter(kind)
-    return getter(obj) if getter is not None else None
+    return instance_namespace(obj)
+
+
+def instance_namespace(obj):
+    """An instance's own ``__dict__`` through its class's standard slot.
+
+    None when the class has no such slot (or replaced it): see
+    :func:`_dict_getter`.
+    """
+    kind = type(obj)
+    getter = _instance_getters.get(kind, False)
+    if getter is False:
+        # Every mock has a class of its own; they all share the getter of
+        # their library's base class, so that is what gets cached.
+        base = next((b for b in mock_types() if issubclass(kind, b)), None)
+        key = base if base is not None else kind
+        getter = _instance_getters.get(key, False)
+        if getter is False:
+            getter = _dict_getter(kind)
+            if len(_instance_getters) < 4096:
+                _instance_getters[key] = getter
+    if getter is None:
+        return None
+    namespace = getter(obj)
+    return namespace if type(namespace) is dict else None
 
 
 def _make_pointer_reader():
@@ -219,7 +245,6 @@ class GlobalStateSweep:
         self._views = []            # container.view, in the same order
         self._seen = set()          # ids of owners already watched
         self._modules_seen = 0      # len(sys.modules) at the last scan
-        self._instance_dict = {}    # type -> __dict__ getter or None
         self.add(Container('sys.modules', 'sys.modules', sys,
                            sys.modules))
         self._scan_modules()
@@ -257,7 +282,7 @@ class GlobalStateSweep:
             if issubclass(kind, type):
                 self._add_class(value)
             elif instances and not issubclass(kind, _NOT_INSTANCES):
-                self._add_instance('%s.%s' % (path, key), value, kind)
+                self._add_instance('%s.%s' % (path, key), value)
 
     def _add_class(self, cls):
         flags = _type_flags(cls)
@@ -277,14 +302,11 @@ class GlobalStateSweep:
             if issubclass(type(value), type) and id(value) not in self._seen:
                 self._add_class(value)
 
-    def _add_instance(self, path, obj, kind):
-        getter = self._instance_dict.get(kind, False)
-        if getter is False:
-            getter = self._instance_dict[kind] = _dict_getter(kind)
-        if getter is None or is_mock(obj, self._bases()):
+    def _add_instance(self, path, obj):
+        if is_mock(obj, self._bases()):
             return
-        mapping = getter(obj)
-        if type(mapping) is dict:
+        mapping = instance_namespace(obj)
+        if mapping is not None:
             self.add(Container('instance', path, obj, mapping))
 
     @staticmethod

@@ -844,7 +844,7 @@ class TestInternalErrors(DetectorTestCase):
             raise RuntimeError('detector exploded')
         detector = detector_module.get_detector()
         self.useFixture(fixtures.MockPatchObject(
-            detector, '_may_have_leaked', broken))
+            detector, '_patchers_left', broken))
 
         class Case(mocktools.TestCase):
             def test_passes(self):
