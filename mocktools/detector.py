@@ -228,14 +228,14 @@ class LeakDetector:
         self._unswept.append(scope)
         report = None
         try:
-            patchers_left = self._patchers_left(scope)
+            still_active = self._still_active(scope)
             sweep = self._should_sweep(scope, settings)
-            if not (patchers_left or sweep):
+            if not (still_active or sweep):
                 self._release(scope)
                 return NO_LEAKS
             report = LeakReport(scope, 'test')
-            if patchers_left:
-                self._collect_patchers(scope, settings, report)
+            if still_active:
+                self._collect_patchers(still_active, scope, settings, report)
             if sweep:
                 self._collect_globals(scope, settings, report)
         except Exception:
@@ -265,7 +265,8 @@ class LeakDetector:
         self._class_scope = scope.previous_class
         report = LeakReport(scope, 'class')
         try:
-            self._collect_patchers(scope, settings, report)
+            self._collect_patchers(self._still_active(scope), scope, settings,
+                                   report)
             if self._should_sweep(scope, settings):
                 self._collect_globals(scope, settings, report)
             report.leaks.extend(self._pending)
@@ -291,16 +292,19 @@ class LeakDetector:
 
     # -- patchers ------------------------------------------------------------
 
-    def _collect_patchers(self, scope, settings, report):
+    @staticmethod
+    def _still_active(scope):
+        """The patchers the scope started that are still active."""
         active = instrumentation.active
-        still_active = [record for record in scope.patchers
-                        if active.get(id(record.patcher)) is record]
-        if not still_active:
-            return
+        return [record for record in scope.patchers
+                if active.get(id(record.patcher)) is record]
+
+    def _collect_patchers(self, still_active, scope, settings, report):
+        active = instrumentation.active
         leaked = []
         for record in still_active:
             described = list(self._describe_patcher(record))
-            if all(self._allowed(path, settings) for path, _, _ in described):
+            if all(settings.allows(path) for path, _, _ in described):
                 continue   # mocked globally on purpose: leave it running
             leaked.append((record, described))
         # Newest first, and a patch.multiple before the patchers it entered
@@ -361,15 +365,6 @@ class LeakDetector:
 
     # -- global state --------------------------------------------------------
 
-    @staticmethod
-    def _patchers_left(scope):
-        """Whether a patcher the scope started is still active."""
-        active = instrumentation.active
-        for record in scope.patchers:
-            if active.get(id(record.patcher)) is record:
-                return True
-        return False
-
     def _should_sweep(self, scope, settings):
         """Whether global state must be swept at the end of ``scope``.
 
@@ -382,22 +377,25 @@ class LeakDetector:
         scan = settings.scan
         if scan == 'off':
             return False
-        if scan == 'always' or scope.free_mocks and self._escaped(scope):
+        if (scan == 'always' or scope.sweep_due
+                or scope.free_mocks and self._escaped(scope)):
             if scan == 'class' and scope.kind == 'test' and (
                     scope.parent is not None):
-                scope.parent.free_mocks += 1
-                scope.parent.holder = None   # sweep without the escape test
+                scope.parent.sweep_due = True
                 return False
             return True
         return len(sys.modules) != self._global_sweep()._modules_seen
 
     @staticmethod
     def _escaped(scope):
+        """Whether a mock born in ``scope`` may have escaped its owner."""
         holder = scope.holder
-        if holder is None and scope.kind == 'class' and scope.free_mocks:
-            return True
-        holders = (holder, type(holder)) if scope.kind == 'test' and (
-            holder is not None) else (() if holder is None else (holder,))
+        if holder is None:
+            holders = ()
+        elif scope.kind == 'test':
+            holders = (holder, type(holder))   # the test and its class
+        else:
+            holders = (holder,)                # the test class
         return escape.unaccounted(scope.born, holders)
 
     def _collect_globals(self, scope, settings, report):
@@ -415,7 +413,7 @@ class LeakDetector:
         for finding in findings:
             path = finding.path
             where = (finding.container.owner_key, finding.key)
-            if where in placed or self._allowed(path, settings):
+            if where in placed or settings.allows(path):
                 continue
             if where in restored:
                 value = restored[where][1]
@@ -464,10 +462,6 @@ class LeakDetector:
             return scope.name, True
         return ('one of: %s (a mock created outside any test was stored '
                 'between sweeps)' % ', '.join(window)), False
-
-    @staticmethod
-    def _allowed(path, settings):
-        return settings.allows(path)
 
 
 #: The report of a scope in which nothing leaked (shared, never modified).

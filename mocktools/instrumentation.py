@@ -50,8 +50,8 @@ class Scope:
     """A test or a class (set-up to tear-down) whose events are recorded."""
 
     __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
-                 'born', 'holder', 'previous', 'previous_class',
-                 'sweeps_before', '__weakref__')
+                 'born', 'holder', 'sweep_due', 'previous',
+                 'previous_class', 'sweeps_before', '__weakref__')
 
     def __init__(self, name, kind, parent=None):
         # a string, or a callable returning it (``test.id``): most scopes
@@ -62,6 +62,7 @@ class Scope:
         self.free_mocks = 0       # mocks created outside any patcher
         self.born = []            # weak references to those mocks
         self.holder = None        # the test (or class) owning the scope
+        self.sweep_due = False    # a test deferred its sweep to the class
         self.patchers = []        # PatcherRecords started in this scope
         # What was current when this scope began, restored when it ends, so
         # a suite run inside a test (mocktools' own tests do) nests cleanly.
@@ -115,12 +116,11 @@ class Origin:
 class PatcherRecord:
     """An active patcher seen by the hooks."""
 
-    __slots__ = ('patcher', 'origin', 'scope', 'parent', 'target_name')
+    __slots__ = ('patcher', 'origin', 'parent', 'target_name')
 
-    def __init__(self, patcher, origin, scope, parent, target_name):
+    def __init__(self, patcher, origin, parent, target_name):
         self.patcher = patcher
         self.origin = origin
-        self.scope = scope
         self.parent = parent            # the patch.multiple that entered it
         self.target_name = target_name  # patch.dict given a dotted string
 
@@ -177,11 +177,10 @@ def _record_start(patcher, target_name=None):
     # Outside any scope (import time, other runners) the record only
     # serves to know what is patched; where it started is not reported.
     origin = caller_origin(scope, 3) if scope is not None else None
-    record = PatcherRecord(patcher, origin, scope, parent, target_name)
+    record = PatcherRecord(patcher, origin, parent, target_name)
     active[id(patcher)] = record
     if scope is not None:
         scope.patchers.append(record)
-    return record
 
 
 def _wrap_enter(original):

@@ -844,7 +844,7 @@ class TestInternalErrors(DetectorTestCase):
             raise RuntimeError('detector exploded')
         detector = detector_module.get_detector()
         self.useFixture(fixtures.MockPatchObject(
-            detector, '_patchers_left', broken))
+            detector, '_still_active', broken))
 
         class Case(mocktools.TestCase):
             def test_passes(self):
