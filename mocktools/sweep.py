@@ -259,6 +259,8 @@ class GlobalStateSweep:
         self._views.append(container.view)
 
     def _scan_modules(self):
+        # new modules may bring a mock library: look it up once per scan
+        self._mock_bases = mock_types()
         modules = sys.modules
         for name, module in list(modules.items()):
             if (id(module) not in self._seen
@@ -303,15 +305,11 @@ class GlobalStateSweep:
                 self._add_class(value)
 
     def _add_instance(self, path, obj):
-        if is_mock(obj, self._bases()):
+        if is_mock(obj, self._mock_bases):
             return
         mapping = instance_namespace(obj)
         if mapping is not None:
             self.add(Container('instance', path, obj, mapping))
-
-    @staticmethod
-    def _bases():
-        return mock_types()
 
     # -- sweeping ------------------------------------------------------------
 
@@ -336,13 +334,17 @@ class GlobalStateSweep:
             return []
         findings = []
         bases = mock_types()
-        for index in self._changed(flat, raw, known):
-            findings.extend(self._inspect(index, bases))
+        changed, old_offsets = self._changed(flat, raw, known)
+        for index in changed:
+            findings.extend(self._inspect(index, old_offsets, bases))
         self.rebase()
         return findings
 
     def _changed(self, flat, raw, known):
-        """Indices of containers whose values changed, found by bisection."""
+        """Indices of containers whose values changed, found by bisection.
+
+        Also returns the containers' offsets in the previous snapshot.
+        """
         new_lengths = array('q', [len(c.mapping)
                                   for c in self.containers[:known]])
         old_offsets = [0, *itertools.accumulate(self._lengths)]
@@ -367,13 +369,11 @@ class GlobalStateSweep:
             mid = (lo + hi) // 2
             pending.append((mid, hi))
             pending.append((lo, mid))
-        self._old_offsets = old_offsets
-        return sorted(changed)
+        return sorted(changed), old_offsets
 
-    def _inspect(self, index, bases):
+    def _inspect(self, index, old_offsets, bases):
         container = self.containers[index]
-        start = self._old_offsets[index]
-        before = self._flat[start:self._old_offsets[index + 1]]
+        before = self._flat[old_offsets[index]:old_offsets[index + 1]]
         before_ids = set(map(id, before))
         items = list(container.mapping.items())
         grew = len(items) > len(before)
