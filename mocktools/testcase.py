@@ -46,6 +46,19 @@ class DetectorErrorWarning(RuntimeWarning):
     """Emitted when the detector itself failed; the test's result stands."""
 
 
+def class_cache(cls, attribute):
+    """A dict cached in ``cls``'s own ``__dict__`` (never an inherited one).
+
+    Per-class decisions (merged declarations, which tests are async) are
+    computed once per class; a subclass gets its own cache.
+    """
+    cache = cls.__dict__.get(attribute)
+    if cache is None:
+        cache = {}
+        type.__setattr__(cls, attribute, cache)
+    return cache
+
+
 def handle_report(report, settings, add_detail=None, fail=None,
                   mark_leaked=None):
     """Act on a :class:`~mocktools.detector.LeakReport` per ``settings``.
@@ -215,7 +228,7 @@ class TestCase(testtools.TestCase):
             # after all of them -- but, under oslotest, before the blanket
             # mock.patch.stopall that its addCleanup slips in first.
             self.addCleanup(self._mocktools_check_test, scope, settings)
-        if self._mocktools_is_async():
+        if self._mocktools_async_kind()[1]:
             self._mocktools_loop()   # closed right before the leak check
         super().setUp()
         self._mocktools_apply_declarations()
@@ -250,10 +263,7 @@ class TestCase(testtools.TestCase):
     def _mocktools_async_kind(self):
         """(test method is async, test needs a loop), cached per class."""
         klass = type(self)
-        cache = klass.__dict__.get('_mocktools_async')
-        if cache is None:
-            cache = {}
-            type.__setattr__(klass, '_mocktools_async', cache)
+        cache = class_cache(klass, '_mocktools_async')
         name = self._testMethodName
         kind = cache.get(name)
         if kind is None:
@@ -263,9 +273,6 @@ class TestCase(testtools.TestCase):
                 klass.asyncSetUp is not TestCase.asyncSetUp
                 or klass.asyncTearDown is not TestCase.asyncTearDown))
         return kind
-
-    def _mocktools_is_async(self):
-        return self._mocktools_async_kind()[1]
 
     def _mocktools_loop(self):
         loop = self.__dict__.get('_mocktools_test_loop')
@@ -308,10 +315,7 @@ class TestCase(testtools.TestCase):
     @classmethod
     def declared(cls, name):
         """The merged value of dict attribute ``name`` for this class."""
-        cache = cls.__dict__.get('_mocktools_declared')
-        if cache is None:
-            cache = {}
-            type.__setattr__(cls, '_mocktools_declared', cache)
+        cache = class_cache(cls, '_mocktools_declared')
         if name not in cache:
             cache[name] = declarative.merged(cls, name)
         return cache[name]
