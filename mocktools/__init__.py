@@ -17,61 +17,58 @@ The names most projects need::
 * :mod:`mocktools.isolation` -- timeout, output/log capture, temp HOME,
   warning filters.
 * :mod:`mocktools.leak_fixture` -- the detector as a fixture.
+* :mod:`mocktools.autocheck` -- ``MOCKTOOLS_CHECK=1``: every unittest test
+  of the process checked, no code edited.
 * :mod:`mocktools.async_support`, :mod:`mocktools.spy`,
   :mod:`mocktools.matchers`, :mod:`mocktools.side_effects` -- async tests,
   spies, testtools matchers in call assertions, side-effect helpers.
 """
 
-from mocktools.config import ConfigFixture
-from mocktools.config import ConfigOverrideError
-from mocktools.declarative import Patch
-from mocktools.declarative import REMOVE
-from mocktools.detector import get_detector
-from mocktools.detector import LeakReport
-from mocktools.isolation import CaptureLogs
-from mocktools.isolation import CaptureOutput
-from mocktools.isolation import TempHome
-from mocktools.isolation import Timeout
-from mocktools.isolation import WarningFilters
-from mocktools.leak_fixture import LeakCheck
-from mocktools.matchers import Matches
-from mocktools.patching import BadPatchTarget
-from mocktools.patching import MockPatch
-from mocktools.patching import MockPatchDict
-from mocktools.patching import MockPatchMultiple
-from mocktools.patching import MockPatchObject
-from mocktools.settings import LeakSettings
-from mocktools.settings import SettingsError
-from mocktools.side_effects import ExhaustedSideEffect
-from mocktools.side_effects import Sequence
-from mocktools.testcase import DetectorErrorWarning
-from mocktools.testcase import LeakWarning
-from mocktools.testcase import TestCase
+import importlib
 
-__all__ = [
-    'BadPatchTarget',
-    'CaptureLogs',
-    'CaptureOutput',
-    'ConfigFixture',
-    'ConfigOverrideError',
-    'DetectorErrorWarning',
-    'ExhaustedSideEffect',
-    'LeakCheck',
-    'LeakReport',
-    'LeakSettings',
-    'LeakWarning',
-    'Matches',
-    'MockPatch',
-    'MockPatchDict',
-    'MockPatchMultiple',
-    'MockPatchObject',
-    'Patch',
-    'REMOVE',
-    'Sequence',
-    'SettingsError',
-    'TempHome',
-    'TestCase',
-    'Timeout',
-    'WarningFilters',
-    'get_detector',
-]
+# Public name -> the module defining it.  Imported on first use (PEP 562), so
+# that ``import mocktools.<module>`` -- the flake8 plugin, the zero-edit
+# start-up hook -- does not pay for testtools, fixtures and oslo.config.
+_EXPORTS = {
+    'BadPatchTarget': 'patching',
+    'CaptureLogs': 'isolation',
+    'CaptureOutput': 'isolation',
+    'ConfigFixture': 'config',
+    'ConfigOverrideError': 'config',
+    'DetectorErrorWarning': 'testcase',
+    'ExhaustedSideEffect': 'side_effects',
+    'get_detector': 'detector',
+    'LeakCheck': 'leak_fixture',
+    'LeakReport': 'detector',
+    'LeakSettings': 'settings',
+    'LeakWarning': 'testcase',
+    'Matches': 'matchers',
+    'MockPatch': 'patching',
+    'MockPatchDict': 'patching',
+    'MockPatchMultiple': 'patching',
+    'MockPatchObject': 'patching',
+    'Patch': 'declarative',
+    'REMOVE': 'declarative',
+    'Sequence': 'side_effects',
+    'SettingsError': 'settings',
+    'TempHome': 'isolation',
+    'TestCase': 'testcase',
+    'Timeout': 'isolation',
+    'WarningFilters': 'isolation',
+}
+
+__all__ = sorted(_EXPORTS, key=str.lower)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError('module %r has no attribute %r' % (__name__,
+                                                                name))
+    value = getattr(importlib.import_module('mocktools.' + module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

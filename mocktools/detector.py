@@ -12,6 +12,18 @@ whatever runs the tests -- :class:`mocktools.TestCase`, the
     cls_scope = detector.begin_class('pkg.tests.TestX')
     report = detector.end_class(cls_scope)
 
+    fixture_scope = detector.begin_fixture('db (scope=module)')
+    ...                                  # the fixture's set-up
+    detector.suspend(fixture_scope)      # tests run; the fixture stays open
+    report = detector.end_fixture(fixture_scope)   # after its finalizer
+
+A patcher is a leak when it is still active once everything its scope
+registered to undo it has run -- for a test, its tearDown and every cleanup,
+``mock.patch.stopall`` included.  With ``require_stop`` a patcher that only
+``mock.patch.stopall`` stopped is reported too.  What a class or fixture
+started belongs to it until it ends: the tests it serves never report or
+heal it.
+
 A leak is:
 
 * a patcher (``patch``, ``patch.object``, ``patch.multiple``, ``patch.dict``;
@@ -206,6 +218,25 @@ class LeakDetector:
         instrumentation.current_scope = scope
         return scope
 
+    def begin_fixture(self, name):
+        """Start recording a fixture of wider scope (before its set-up).
+
+        Call :meth:`suspend` when its set-up is done and :meth:`end_fixture`
+        after its finalizer.
+        """
+        instrumentation.install()
+        scope = instrumentation.Scope(name, 'fixture')
+        scope.sweeps_before = self.sweeps
+        scope.previous = instrumentation.current_scope
+        instrumentation.current_scope = scope
+        return scope
+
+    @staticmethod
+    def suspend(scope):
+        """Stop attributing events to ``scope``; it stays open."""
+        if instrumentation.current_scope is scope:
+            instrumentation.current_scope = scope.previous
+
     def begin_test(self, name, settings=None, holder=None):
         """Start recording a test (call before its setUp body).
 
@@ -227,8 +258,9 @@ class LeakDetector:
         instrumentation.current_scope = scope.previous
         self._unswept.append(scope)
         report = None
+        scope.open = False
         try:
-            still_active = self._still_active(scope)
+            still_active = self._still_active(scope, settings)
             sweep = self._should_sweep(scope, settings)
             if not (still_active or sweep):
                 self._release(scope)
@@ -261,16 +293,31 @@ class LeakDetector:
         found in global state, and leaks found earlier but made by a test
         other than the one being checked at the time.
         """
-        instrumentation.current_scope = scope.previous
         self._class_scope = scope.previous_class
-        report = LeakReport(scope, 'class')
+        return self._end_owner(scope, settings, with_pending=True)
+
+    def end_fixture(self, scope, settings):
+        """Finish a fixture scope (after its finalizer); return its report.
+
+        It holds the patchers the fixture started and did not stop, and the
+        mocks it put in global state and left there.
+        """
+        return self._end_owner(scope, settings, with_pending=False)
+
+    def _end_owner(self, scope, settings, with_pending):
+        if instrumentation.current_scope is scope:
+            instrumentation.current_scope = scope.previous
+        scope.open = False
+        report = LeakReport(scope, scope.kind)
         try:
-            self._collect_patchers(self._still_active(scope), scope, settings,
-                                   report)
+            self._collect_patchers(self._still_active(scope, settings), scope,
+                                   settings, report)
+            self._collect_deferred(scope, report)
             if self._should_sweep(scope, settings):
                 self._collect_globals(scope, settings, report)
-            report.leaks.extend(self._pending)
-            self._pending = []
+            if with_pending:
+                report.leaks.extend(self._pending)
+                self._pending = []
             if self.sweeps != scope.sweeps_before:
                 # tearDownClass may have put things back by hand: what a
                 # later heal restores must be today's values, not those of
@@ -293,9 +340,17 @@ class LeakDetector:
     # -- patchers ------------------------------------------------------------
 
     @staticmethod
-    def _still_active(scope):
-        """The patchers the scope started that are still active."""
+    def _still_active(scope, settings):
+        """The patchers of the scope that leaked.
+
+        Those still active, and with ``require_stop`` those that only
+        ``mock.patch.stopall`` stopped.
+        """
         active = instrumentation.active
+        if settings.require_stop:
+            return [record for record in scope.patchers
+                    if record.by_stopall
+                    or active.get(id(record.patcher)) is record]
         return [record for record in scope.patchers
                 if active.get(id(record.patcher)) is record]
 
@@ -311,10 +366,12 @@ class LeakDetector:
         # (stopping it stops them), so each patcher is stopped exactly once.
         outcome = {}
         for record, _ in reversed(leaked):
-            if record.parent is None:
+            if record.by_stopall:
+                outcome[id(record)] = 'stopped by mock.patch.stopall'
+            elif record.parent is None:
                 outcome[id(record)] = self._stop(record)
         for record, _ in reversed(leaked):
-            if record.parent is not None:
+            if record.parent is not None and not record.by_stopall:
                 if active.get(id(record.patcher)) is record:
                     outcome[id(record)] = self._stop(record)
                 else:
@@ -339,6 +396,8 @@ class LeakDetector:
             return 'stopping the patcher failed: %s: %s' % (
                 type(exc).__name__, exc)
         instrumentation.active.pop(id(patcher), None)
+        # its owner's own stop()/__exit__ may still come: make it a no-op
+        patcher.__dict__[instrumentation.HEALED_ATTR] = True
         return 'patcher stopped'
 
     @staticmethod
@@ -348,18 +407,26 @@ class LeakDetector:
         if 'in_dict' in state and 'attribute' not in state:
             in_dict = state['in_dict']
             target = record.target_name or _name_of(in_dict)
-            yield target, 'active patcher (patch.dict)', _safe_repr(in_dict)
+            kind = ('patcher left to mock.patch.stopall (patch.dict)'
+                    if record.by_stopall else 'active patcher (patch.dict)')
+            yield target, kind, _safe_repr(in_dict)
             return
-        target = state.get('target')
+        target = state.get('target', record.stopped_target)
         attribute = state.get('attribute')
         if record.parent is not None or state.get('attribute_name'):
-            kind = 'active patcher (patch.multiple)'
+            kind = 'patch.multiple'
         else:
-            kind = 'active patcher (patch/patch.object)'
+            kind = 'patch/patch.object'
+        if record.by_stopall:
+            kind = 'patcher left to mock.patch.stopall (%s)' % kind
+        else:
+            kind = 'active patcher (%s)' % kind
         value = '<unknown>'
         namespace = sweep_module.namespace_of(target)
         if namespace is not None and attribute in namespace:
             value = _safe_repr(namespace[attribute])
+        elif record.by_stopall:
+            value = '<stopped>'
         name = _name_of(target) if target is not None else '<unresolved>'
         yield '%s.%s' % (name, attribute), kind, value
 
@@ -423,6 +490,15 @@ class LeakDetector:
             mock = sweep_module.mock_of(finding.value, bases)
             state = sweep_module.namespace_of(mock)
             origin = (state or {}).get(instrumentation.ORIGIN_ATTR)
+            owner = origin.scope if origin is not None else None
+            if owner is not None and owner is not scope and owner.open and (
+                    owner.kind != 'test'):
+                # a class or fixture still running made it: its own, until
+                # it ends (then checked again, see _collect_deferred)
+                if owner.deferred is None:
+                    owner.deferred = []
+                owner.deferred.append((finding, origin))
+                continue
             blamed, mine = self._blame(scope, origin, window)
             kind = 'mock in global state (%s)' % finding.where
             if type(finding.value) is types.FunctionType:
@@ -435,6 +511,20 @@ class LeakDetector:
             else:
                 self._pending.append(leak)
         sweeper.rebase()
+
+    @staticmethod
+    def _collect_deferred(scope, report):
+        """Mocks ``scope`` put in global state, seen by a test, still there."""
+        for finding, origin in scope.deferred or ():
+            container = finding.container
+            if container.mapping.get(finding.key, _ABSENT) is not (
+                    finding.value):
+                continue   # the class or fixture put it back itself
+            kind = 'mock in global state (%s)' % finding.where
+            report.leaks.append(Leak(finding.path, kind,
+                                     _safe_repr(finding.value), origin,
+                                     scope.name, finding.heal()))
+        scope.deferred = None
 
     @staticmethod
     def _placed_by_active_patchers():
@@ -453,16 +543,18 @@ class LeakDetector:
     def _blame(scope, origin, window):
         """Who leaked it, and whether ``scope`` is the one to report it."""
         if origin is not None and origin.scope is not None:
-            if scope.kind == 'class':
+            if scope.kind != 'test':
                 return origin.scope_name, True
             return origin.scope_name, origin.scope is scope
-        if scope.kind == 'class':
+        if scope.kind != 'test':
             return 'a test of %s (created outside any test)' % scope.name, True
         if window == [scope.name]:
             return scope.name, True
         return ('one of: %s (a mock created outside any test was stored '
                 'between sweeps)' % ', '.join(window)), False
 
+
+_ABSENT = object()
 
 #: The report of a scope in which nothing leaked (shared, never modified).
 NO_LEAKS = LeakReport('', 'test')

@@ -12,6 +12,16 @@ The hooks wrap ``_patch.__enter__``/``__exit__``, ``_patch_dict._patch_dict``/
 the first time a detector starts, and cost a frame walk per patcher start or
 top-level mock creation.  Child mocks (attributes, return values) are not
 recorded.
+
+Test packages rearrange the mock library (oslotest's
+``mock_fixture.patch_mock_module()`` puts a ``_patch`` subclass without an
+``__exit__`` of its own in place of ``unittest.mock._patch``; its
+``MockAutospecFixture`` swaps in ``Mock`` subclasses), before or after the
+hooks go in.  So each hook goes on the class of the method resolution order
+that really defines the method -- the library's own base class, which every
+replacement still calls through ``super()`` -- and frames that belong to the
+patcher or mock being made (a subclass's ``__enter__`` or ``__init__``) are
+not taken for the user's code.
 """
 
 import functools
@@ -47,17 +57,27 @@ _SKIP_PARTS = (
 
 
 class Scope:
-    """A test or a class (set-up to tear-down) whose events are recorded."""
+    """A test, a class or a fixture (set-up to tear-down) being recorded.
+
+    A class or a (pytest) fixture of wider scope owns what it patched or
+    mocked until it ends: the tests it serves meanwhile neither report nor
+    heal any of it.
+    """
 
     __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
                  'born', 'holder', 'sweep_due', 'previous',
-                 'previous_class', 'sweeps_before', '__weakref__')
+                 'previous_class', 'sweeps_before', 'open', 'deferred',
+                 '__weakref__')
 
     def __init__(self, name, kind, parent=None):
         # a string, or a callable returning it (``test.id``): most scopes
         # never need their name, and formatting it costs per test
         self._name = name
-        self.kind = kind          # 'test' or 'class'
+        self.kind = kind          # 'test', 'class' or 'fixture'
+        self.open = True          # False once the scope was checked
+        # sweep findings of mocks this scope made, seen while it was still
+        # open (by a test's sweep): checked again when the scope ends
+        self.deferred = None
         self.parent = parent      # the class scope of a test scope
         self.free_mocks = 0       # mocks created outside any patcher
         self.born = []            # weak references to those mocks
@@ -114,15 +134,18 @@ class Origin:
 
 
 class PatcherRecord:
-    """An active patcher seen by the hooks."""
+    """A patcher seen by the hooks (active, or stopped since)."""
 
-    __slots__ = ('patcher', 'origin', 'parent', 'target_name')
+    __slots__ = ('patcher', 'origin', 'parent', 'target_name', 'by_stopall',
+                 'stopped_target')
 
     def __init__(self, patcher, origin, parent, target_name):
         self.patcher = patcher
         self.origin = origin
         self.parent = parent            # the patch.multiple that entered it
         self.target_name = target_name  # patch.dict given a dotted string
+        self.by_stopall = False         # stopped by mock.patch.stopall()
+        self.stopped_target = None      # its target, kept when it stopped
 
 
 # The scope events are attributed to; set by the detector.
@@ -147,12 +170,25 @@ def _is_machinery(filename):
     return skip
 
 
-def caller_origin(scope, depth=2):
-    """Return the :class:`Origin` of the first frame outside mock machinery."""
+def _runs_on(frame, owner):
+    """Whether ``frame`` is a method call on ``owner`` (its ``self``)."""
+    code = frame.f_code
+    if not code.co_argcount or code.co_varnames[0] != 'self':
+        return False
+    return frame.f_locals.get('self') is owner
+
+
+def caller_origin(scope, depth=2, owner=None):
+    """Return the :class:`Origin` of the first frame outside mock machinery.
+
+    Frames of methods running on ``owner`` (the patcher or mock being made,
+    whatever library subclassed it) are machinery too.
+    """
     frame = sys._getframe(depth)
     last = frame
     while frame is not None:
-        if not _is_machinery(frame.f_code.co_filename):
+        if not (_is_machinery(frame.f_code.co_filename)
+                or owner is not None and _runs_on(frame, owner)):
             break
         last = frame
         frame = frame.f_back
@@ -176,16 +212,45 @@ def _record_start(patcher, target_name=None):
     parent = stack[-1] if stack else None
     # Outside any scope (import time, other runners) the record only
     # serves to know what is patched; where it started is not reported.
-    origin = caller_origin(scope, 3) if scope is not None else None
+    origin = (caller_origin(scope, 3, patcher) if scope is not None
+              else None)
     record = PatcherRecord(patcher, origin, parent, target_name)
     active[id(patcher)] = record
     if scope is not None:
         scope.patchers.append(record)
 
 
+# Set in a patcher's __dict__ when the detector stopped it: the owner's own
+# stop()/__exit__ later must find nothing to undo rather than crash (a
+# second _patch.__exit__ raises AttributeError) or undo it twice.
+HEALED_ATTR = '_mocktools_healed'
+
+
+def _stopped_by_stopall(depth):
+    """Whether ``mock.patch.stopall()`` is among the next few callers."""
+    frame = sys._getframe(depth)
+    for _ in range(4):
+        if frame is None:
+            return False
+        if frame.f_code.co_name == '_patch_stopall':
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _forget(patcher, depth):
+    """Drop ``patcher`` from the active ones, noting who stopped it."""
+    record = active.pop(id(patcher), None)
+    if record is not None and _stopped_by_stopall(depth + 1):
+        record.by_stopall = True
+        # stopping deletes it from the patcher; the report still names it
+        record.stopped_target = patcher.__dict__.get('target')
+
+
 def _wrap_enter(original):
     @functools.wraps(original)
     def __enter__(self):
+        self.__dict__.pop(HEALED_ATTR, None)   # a patcher entered again
         _record_start(self)
         stack = _entering_stack()
         stack.append(self)
@@ -203,8 +268,10 @@ def _wrap_enter(original):
 def _wrap_exit(original):
     @functools.wraps(original)
     def __exit__(self, *exc_info):
-        active.pop(id(self), None)
         state = self.__dict__
+        if state.pop(HEALED_ATTR, False):
+            return False
+        _forget(self, 2)
         target, name = state.get('target'), state.get('attribute')
         # What __exit__ puts back: the saved original if it lived in the
         # target's own __dict__, else nothing (it deletes the attribute).
@@ -223,6 +290,7 @@ def _wrap_exit(original):
 def _wrap_patch_dict(original):
     @functools.wraps(original)
     def _patch_dict(self):
+        self.__dict__.pop(HEALED_ATTR, None)
         in_dict = self.__dict__.get('in_dict')
         _record_start(self, in_dict if isinstance(in_dict, str) else None)
         try:
@@ -237,7 +305,9 @@ def _wrap_patch_dict(original):
 def _wrap_unpatch_dict(original):
     @functools.wraps(original)
     def _unpatch_dict(self):
-        active.pop(id(self), None)
+        if self.__dict__.pop(HEALED_ATTR, False):
+            return None
+        _forget(self, 2)
         try:
             return original(self)
         finally:
@@ -270,7 +340,7 @@ def _wrap_mock_init(original):
             if record is not None:
                 state[ORIGIN_ATTR] = record.origin
             return
-        state[ORIGIN_ATTR] = caller_origin(scope)
+        state[ORIGIN_ATTR] = caller_origin(scope, 2, self)
         scope.free_mocks += 1
         scope.born.append(weakref.ref(self))
     __init__.__mocktools_hook__ = original
@@ -284,10 +354,20 @@ _HOOKED = (('_patch', '__enter__', _wrap_enter),
            ('NonCallableMock', '__init__', _wrap_mock_init))
 
 
+def _defining_class(cls, name):
+    """The class of ``cls``'s MRO whose own ``__dict__`` holds ``name``."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass
+    raise LookupError('%s.%s: no class of its MRO defines %s' % (
+        cls.__module__, cls.__qualname__, name))
+
+
 def _hook(cls, name, wrapper):
-    current = cls.__dict__[name]
+    owner = _defining_class(cls, name)
+    current = owner.__dict__[name]
     if getattr(current, '__mocktools_hook__', None) is None:
-        setattr(cls, name, wrapper(current))
+        setattr(owner, name, wrapper(current))
 
 
 def mock_modules():
@@ -324,7 +404,7 @@ def uninstall():
         for module in mock_modules():
             namespace = vars(module)
             for class_name, name, _ in _HOOKED:
-                cls = namespace[class_name]
+                cls = _defining_class(namespace[class_name], name)
                 original = getattr(cls.__dict__[name], '__mocktools_hook__',
                                    None)
                 if original is not None:

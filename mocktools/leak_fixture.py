@@ -7,9 +7,10 @@ One line turns the check on in a plain testtools or oslotest test::
             super().setUp()
             self.useFixture(mocktools.LeakCheck(self))
 
-The check runs when the fixture is cleaned up, which is after every cleanup
-the test registers later (and, under oslotest, before its blanket
-``mock.patch.stopall``).  Leaks fail the test with the same report as
+The check runs after every cleanup of the test -- those registered later
+than the fixture, and, when ``test`` is given, those registered before it
+too (oslotest's blanket ``mock.patch.stopall``): a patcher that any of them
+stops is not a leak.  Leaks fail the test with the same report as
 :class:`mocktools.TestCase` and are healed; the report is attached to the
 test as the ``mocktools-leaks`` detail when the test is passed in.
 Class-level checks need the ``setUpClass`` hooks of ``mocktools.TestCase``
@@ -20,6 +21,7 @@ import fixtures
 
 from mocktools import detector as detector_module
 from mocktools.settings import LeakSettings
+from mocktools.testcase import after_remaining_cleanups
 from mocktools.testcase import handle_report
 
 __all__ = ['LeakCheck']
@@ -51,6 +53,9 @@ class LeakCheck(fixtures.Fixture):
         self.addCleanup(self._check, detector, scope, settings)
 
     def _check(self, detector, scope, settings):
+        if self.test is not None and after_remaining_cleanups(
+                self.test, self._check, detector, scope, settings):
+            return
         self.report = detector.end_test(scope, settings)
         add_detail = self.test.addDetail if self.test is not None else \
             self.addDetail

@@ -16,8 +16,16 @@ or in ``pytest.ini`` / ``pyproject.toml`` / ``tox.ini``::
 Each test is checked after its teardown (fixtures finalized, unittest
 cleanups run): a leak is reported as an error at teardown, with the same
 report as :class:`mocktools.TestCase`, and healed.  ``MOCKTOOLS_*``
-environment variables win over these settings.  ``mocktools.TestCase``
-tests check themselves and are left alone.
+environment variables win over these settings (``MOCKTOOLS_CHECK=1`` turns
+the plugin on as well).  ``mocktools.TestCase`` tests check themselves and
+are left alone.
+
+A fixture of scope ``class``, ``module``, ``package`` or ``session`` owns
+what it patches: the patch is not a leak of the first test that uses the
+fixture, and no test heals it.  It is checked when the fixture is
+finalized; a patcher the fixture never stopped is reported then, as an
+error at the teardown of the test during which the fixture was finalized
+(``mocktools: 1 dangling mock after fixture db_engine (scope=module)``).
 """
 
 import pytest
@@ -43,16 +51,26 @@ def pytest_addoption(parser):
                   help='paths mocked globally on purpose (* and ? globs)')
     parser.addini('mocktools_scan', default='auto',
                   help='when to sweep global state: auto, always, off')
+    parser.addini('mocktools_require_stop', type='bool', default=False,
+                  help='also report patchers that only mock.patch.stopall '
+                       'stopped')
 
 
 def pytest_configure(config):
     """Register the checking plugin when enabled."""
+    from mocktools import autocheck
+    from mocktools import settings
     enabled = config.getoption('mocktools_leaks')
     if enabled is None:
-        enabled = config.getini('mocktools_leaks')
+        enabled = config.getini('mocktools_leaks') or autocheck.requested()
     if enabled:
-        config.pluginmanager.register(LeakCheckPlugin(config),
-                                      'mocktools-leakcheck')
+        try:
+            plugin = LeakCheckPlugin(config)
+        except settings.SettingsError as exc:
+            raise pytest.UsageError('mocktools: %s' % exc) from None
+        # pytest checks each test itself: the zero-edit hook must not too
+        autocheck.defer_to_plugin()
+        config.pluginmanager.register(plugin, 'mocktools-leakcheck')
 
 
 class _Declared:
@@ -63,6 +81,7 @@ class _Declared:
                           or config.getini('mocktools_leak_mode'))
         self.leak_allow = config.getini('mocktools_allow')
         self.leak_scan = config.getini('mocktools_scan')
+        self.leak_require_stop = config.getini('mocktools_require_stop')
 
 
 class LeakCheckPlugin:
@@ -78,6 +97,8 @@ class LeakCheckPlugin:
         self._handle = testcase.handle_report
         self._scopes = {}
         self._reports = {}
+        self._fixture_scopes = {}    # id(fixturedef) -> open Scope
+        self._fixture_reports = []   # reports of fixtures finalized
 
     def _wanted(self, item):
         instance = getattr(item, 'instance', None)
@@ -93,14 +114,41 @@ class LeakCheckPlugin:
                 holder=getattr(item, 'instance', None))
         yield
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        """A fixture of wider scope records what it does in its own scope."""
+        if (fixturedef.scope == 'function' or self._settings.mode == 'off'
+                or id(fixturedef) in self._fixture_scopes
+                or _self_checking_class(request, self._self_checking)):
+            yield
+            return
+        scope = self._detector.begin_fixture('%s (scope=%s)' % (
+            fixturedef.argname, fixturedef.scope))
+        self._fixture_scopes[id(fixturedef)] = scope
+        try:
+            yield
+        finally:
+            self._detector.suspend(scope)
+
+    def pytest_fixture_post_finalizer(self, fixturedef, request):
+        """Check a fixture of wider scope once its finalizer has run."""
+        scope = self._fixture_scopes.pop(id(fixturedef), None)
+        if scope is not None:
+            report = self._detector.end_fixture(scope, self._settings)
+            if report.leaks or report.errors:
+                self._fixture_reports.append(report)
+
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_teardown(self, item, nextitem):
         """After every finalizer: check, heal, keep the report."""
         yield
         scope = self._scopes.pop(item.nodeid, None)
+        reports = self._fixture_reports
+        self._fixture_reports = []
         if scope is not None:
-            self._reports[item.nodeid] = self._detector.end_test(
-                scope, self._settings)
+            reports.insert(0, self._detector.end_test(scope, self._settings))
+        if reports:
+            self._reports[item.nodeid] = reports
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -108,8 +156,8 @@ class LeakCheckPlugin:
         outcome = yield
         if call.when != 'teardown':
             return
-        report = self._reports.pop(item.nodeid, None)
-        if report is None:
+        reports = self._reports.pop(item.nodeid, None)
+        if reports is None:
             return
         rep = outcome.get_result()
         failures = []
@@ -117,12 +165,20 @@ class LeakCheckPlugin:
         def add_detail(name, content):
             # the JSON report is for subunit consumers; the failure text
             # already says it all in pytest's output
-            if name != report.DETAIL_NAME:
+            if name != 'mocktools-leaks':
                 text = b''.join(content.iter_bytes()).decode('utf8',
                                                              'replace')
                 rep.sections.append(('mocktools: %s' % name, text))
 
-        self._handle(report, self._settings, add_detail, failures.append)
+        for report in reports:
+            self._handle(report, self._settings, add_detail,
+                         failures.append)
         if failures:
             rep.outcome = 'failed'
-            rep.longrepr = failures[0]
+            rep.longrepr = '\n\n'.join(failures)
+
+
+def _self_checking_class(request, base):
+    """Whether the fixture serves a class that checks itself."""
+    cls = getattr(request, 'cls', None)
+    return isinstance(cls, type) and issubclass(cls, base)

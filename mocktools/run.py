@@ -97,17 +97,29 @@ def _replay(recorder, result, test, report, settings):
                       '%s:\n%s' % (test.id(), error), stacklevel=2)
 
 
+def run_checked(test, run, result, settings):
+    """Call ``run(result)`` -- one whole test -- and leak-check it after.
+
+    What the test reports is held back until the check is done, then passed
+    on to ``result``: a success that leaked becomes a failure carrying the
+    report, any other outcome keeps its own details plus the report.  Shared
+    by this runner and :mod:`mocktools.autocheck`.
+    """
+    detector = detector_module.get_detector()
+    scope = detector.begin_test(test.id, settings, holder=test)
+    recorder = _Recorder(result)
+    try:
+        run(recorder)
+    finally:
+        report = detector.end_test(scope, settings)
+        _replay(recorder, result, test, report, settings)
+    return result
+
+
 def _checked_run(test, original_run, settings):
     def run(result=None):
-        detector = detector_module.get_detector()
-        scope = detector.begin_test(test.id, settings, holder=test)
-        recorder = _Recorder(result)
-        try:
-            original_run(recorder)
-        finally:
-            report = detector.end_test(scope, settings)
-            _replay(recorder, result, test, report, settings)
-        return result
+        return run_checked(test, original_run, result, settings)
+    run.__mocktools_checked__ = True   # mocktools.autocheck leaves it be
     return run
 
 

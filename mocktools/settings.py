@@ -10,11 +10,22 @@ class attribute        environment variable        values (default first)
                                                    purpose (``*``, ``?``)
 ``leak_scan``          ``MOCKTOOLS_SCAN``          ``auto``, ``class``,
                                                    ``always``, ``off``
+``leak_require_stop``  ``MOCKTOOLS_REQUIRE_STOP``  false, true: also report
+                                                   patchers that only
+                                                   ``mock.patch.stopall``
+                                                   stopped
 =====================  ==========================  ===========================
 
 The environment wins over the class, so CI can enforce ``fail`` without
 editing base classes; allow-lists from both are combined.  ``MOCKTOOLS_ALLOW``
-is comma-separated.  In allow patterns ``*`` matches anything and ``?`` one
+is comma-separated.
+
+The ``MOCKTOOLS_*`` variables are read once, when checking starts (the first
+check in the process), and validated then: a bad value is one
+:class:`SettingsError` naming the variable, the value and the values it
+accepts.  A test that patches, clears or replaces ``os.environ``, or sets a
+``MOCKTOOLS_*`` variable, changes nothing; :func:`reload_environment` reads
+them again (for tools and mocktools' own tests).  In allow patterns ``*`` matches anything and ``?`` one
 character; everything else is literal, so ``sys.modules['fake_*']`` and
 ``myproj.rpc.*`` work as written.
 
@@ -27,13 +38,20 @@ those sweeps to the end of the class (the class fails, naming the test that
 created each mock); ``always`` sweeps after every test and class (slowest;
 also catches at once a mock that existed before the test and was stored
 during it); ``off`` checks patchers only.
+
+A patcher is a leak when it is still active after the test's tearDown and
+all of its cleanups -- ``mock.patch.stopall`` among them, which oslotest
+registers for every test.  ``leak_require_stop`` makes patchers that only
+``stopall`` stopped leaks too (every patcher stopped explicitly, as Trove's
+guidelines ask).
 """
 
 import functools
 import os
 import re
 
-__all__ = ['LeakSettings', 'SettingsError']
+__all__ = ['LeakSettings', 'SettingsError', 'environment',
+           'reload_environment']
 
 MODES = ('fail', 'warn', 'off')
 SCANS = ('auto', 'class', 'always', 'off')
@@ -78,8 +96,6 @@ def _compile(pattern):
     return re.compile(body + r'\Z')
 
 
-_KNOBS = ('MOCKTOOLS_LEAK_MODE', 'MOCKTOOLS_FAIL_FAST', 'MOCKTOOLS_SCAN',
-          'MOCKTOOLS_ALLOW')
 # os.environ.get() takes the exception path for a missing key (about a
 # microsecond each, on every test); its backing dict answers in nanoseconds.
 _environ_data = getattr(os.environ, '_data', None)
@@ -112,20 +128,74 @@ def environment_reader(names):
     return lambda: tuple(map(os.environ.get, names))  # pragma: no cover
 
 
-_knob_values = environment_reader(_KNOBS)
+# attribute, environment variable, default, parser
+_KNOBS = (
+    ('leak_mode', 'MOCKTOOLS_LEAK_MODE', 'fail',
+     lambda name, value: _choice(name, value, MODES)),
+    ('leak_fail_fast', 'MOCKTOOLS_FAIL_FAST', False, _flag),
+    ('leak_scan', 'MOCKTOOLS_SCAN', 'auto',
+     lambda name, value: _choice(name, value, SCANS)),
+    ('leak_require_stop', 'MOCKTOOLS_REQUIRE_STOP', False, _flag),
+)
+ALLOW_VARIABLE = 'MOCKTOOLS_ALLOW'
+
+_environment = None   # the knobs read from the environment, or the error
+_generation = 0       # bumped by every read, so cached settings are redone
+
+
+def reload_environment():
+    """Read and validate the ``MOCKTOOLS_*`` variables now; return them.
+
+    Returns ``{variable: value}`` of those set to a non-empty value.  A bad
+    value raises :class:`SettingsError` (and keeps raising it from
+    :func:`environment` until the next successful reload).
+    """
+    global _environment, _generation
+    _generation += 1
+    values = {}
+    try:
+        for _, variable, _, parse in _KNOBS:
+            value = getenv(variable, '')
+            if value.strip() != '':
+                parse(variable, value)   # one clear error, at start-up
+                values[variable] = value
+        allow = getenv(ALLOW_VARIABLE, '')
+        if allow.strip():
+            values[ALLOW_VARIABLE] = allow
+    except SettingsError as exc:
+        _environment = exc
+        raise
+    _environment = values
+    return values
+
+
+def environment():
+    """The ``MOCKTOOLS_*`` values as read when checking started.
+
+    The first call reads them (:func:`reload_environment`).
+    """
+    values = _environment
+    if values is None:
+        return reload_environment()
+    if isinstance(values, SettingsError):
+        raise values
+    return values
 
 
 class LeakSettings:
     """Resolved knobs for one test class (see the module docstring)."""
 
-    __slots__ = ('mode', 'fail_fast', 'allow', 'scan')
+    __slots__ = ('mode', 'fail_fast', 'allow', 'scan', 'require_stop')
 
     def __init__(self, mode='fail', fail_fast=False, allow=(), scan='auto',
-                 _names=('leak_mode', 'leak_fail_fast', 'leak_scan')):
+                 require_stop=False,
+                 _names=('leak_mode', 'leak_fail_fast', 'leak_scan',
+                         'leak_require_stop')):
         self.mode = _choice(_names[0], mode, MODES)
         self.fail_fast = _flag(_names[1], fail_fast)
         self.allow = _patterns(allow)
         self.scan = _choice(_names[2], scan, SCANS)
+        self.require_stop = _flag(_names[3], require_stop)
 
     def allows(self, path):
         """True when ``path`` matches a pattern of the allow-list."""
@@ -135,35 +205,35 @@ class LeakSettings:
     def for_class(cls, owner):
         """:meth:`resolve` for the class ``owner``, cached on the class.
 
-        The cache is dropped when a ``MOCKTOOLS_*`` variable changes.
+        The cache is redone after :func:`reload_environment`.
         """
-        env = _knob_values()
         cached = owner.__dict__.get('_mocktools_settings')
-        if cached is not None and cached[0] == env:
+        if cached is not None and cached[0] == _generation:
             return cached[1]
         settings = cls.resolve(owner)
-        type.__setattr__(owner, '_mocktools_settings', (env, settings))
+        type.__setattr__(owner, '_mocktools_settings',
+                         (_generation, settings))
         return settings
 
     @classmethod
     def resolve(cls, owner=None, environ=None):
         """Settings from ``owner``'s ``leak_*`` attributes and the environment.
 
-        A bad value raises :class:`SettingsError` naming the attribute or the
+        ``environ`` is a mapping of ``MOCKTOOLS_*`` variables; by default
+        the values read when checking started (:func:`environment`).  A bad
+        value raises :class:`SettingsError` naming the attribute or the
         environment variable it came from.
         """
-        env = os.environ if environ is None else environ
+        env = environment() if environ is None else environ
         values, names = [], []
-        for attribute, variable, default in (
-                ('leak_mode', 'MOCKTOOLS_LEAK_MODE', 'fail'),
-                ('leak_fail_fast', 'MOCKTOOLS_FAIL_FAST', False),
-                ('leak_scan', 'MOCKTOOLS_SCAN', 'auto')):
-            if env.get(variable, '') != '':
+        for attribute, variable, default, _ in _KNOBS:
+            if str(env.get(variable, '')).strip() != '':
                 values.append(env[variable])
                 names.append(variable)
             else:
                 values.append(getattr(owner, attribute, default))
                 names.append(attribute)
         allow = _patterns(getattr(owner, 'leak_allow', ())) + _patterns(
-            env.get('MOCKTOOLS_ALLOW'))
-        return cls(values[0], values[1], allow, values[2], tuple(names))
+            env.get(ALLOW_VARIABLE))
+        return cls(values[0], values[1], allow, values[2], values[3],
+                   tuple(names))

@@ -59,6 +59,24 @@ def class_cache(cls, attribute):
     return cache
 
 
+def after_remaining_cleanups(test, function, *args):
+    """Queue ``function(*args)`` behind the cleanups ``test`` has left to run.
+
+    Return True when it was queued (there were cleanups left), False when it
+    should run now.  A leak check calls it first, so that it judges the
+    world after *every* cleanup of the test, whatever was registered before
+    it -- oslotest's ``addCleanup`` slips ``mock.patch.stopall`` in under
+    the first cleanup of every test, so it would otherwise run after the
+    check.  unittest and testtools both pop ``_cleanups`` from the end until
+    it is empty, so the function goes in at the front.
+    """
+    pending = test.__dict__.get('_cleanups')
+    if type(pending) is list and pending:
+        pending.insert(0, (function, args, {}))
+        return True
+    return False
+
+
 def handle_report(report, settings, add_detail=None, fail=None,
                   mark_leaked=None):
     """Act on a :class:`~mocktools.detector.LeakReport` per ``settings``.
@@ -152,6 +170,9 @@ class TestCase(testtools.TestCase):
     leak_allow = ()
     #: When to sweep global state: ``auto``, ``always`` or ``off``.
     leak_scan = 'auto'
+    #: Also report patchers that only ``mock.patch.stopall`` stopped;
+    #: ``MOCKTOOLS_REQUIRE_STOP`` wins.
+    leak_require_stop = False
 
     #: ``option`` or ``group.option`` -> value, applied before every test
     #: with ``set_override`` on ``conf_opts``.
@@ -184,6 +205,8 @@ class TestCase(testtools.TestCase):
 
     _mocktools_class_scope = None
     _mocktools_class_leaked = None
+    # checks itself: mocktools.autocheck and the runners leave it alone
+    _mocktools_self_checking = True
 
     # -- leak check ----------------------------------------------------------
 
@@ -225,8 +248,8 @@ class TestCase(testtools.TestCase):
             scope = detector_module.get_detector().begin_test(
                 self.id, settings, holder=self)
             # Registered before any other cleanup of this test, so it runs
-            # after all of them -- but, under oslotest, before the blanket
-            # mock.patch.stopall that its addCleanup slips in first.
+            # after them; it queues itself behind any registered earlier
+            # (oslotest's mock.patch.stopall) when its turn comes.
             self.addCleanup(self._mocktools_check_test, scope, settings)
         if self._mocktools_async_kind()[1]:
             self._mocktools_loop()   # closed right before the leak check
@@ -300,6 +323,9 @@ class TestCase(testtools.TestCase):
         return run_in_loop
 
     def _mocktools_check_test(self, scope, settings):
+        if after_remaining_cleanups(self, self._mocktools_check_test, scope,
+                                    settings):
+            return
         report = detector_module.get_detector().end_test(scope, settings)
         if not (report.leaks or report.errors):
             return

@@ -3,8 +3,11 @@
 import traceback
 import unittest
 
+import fixtures
 import testtools
 from testtools.testresult.doubles import ExtendedTestResult
+
+from mocktools import settings
 
 
 def _as_text(value):
@@ -79,3 +82,21 @@ def run_case(*classes, names=None):
     result = ExtendedTestResult()
     suite.run(testtools.ExtendedToOriginalDecorator(result))
     return Outcome(result)
+
+
+class KnobEnvironment(fixtures.Fixture):
+    """Set (or, with None, unset) ``MOCKTOOLS_*`` variables for one test.
+
+    mocktools reads them once, when checking starts; this fixture has them
+    read again after setting them and after putting them back.
+    """
+
+    def __init__(self, **variables):
+        super().__init__()
+        self.variables = variables
+
+    def _setUp(self):
+        self.addCleanup(settings.reload_environment)
+        for name, value in self.variables.items():
+            self.useFixture(fixtures.EnvironmentVariable(name, value))
+        settings.reload_environment()

@@ -18,6 +18,7 @@ from testtools import matchers
 
 import mocktools
 from mocktools import detector as detector_module
+from mocktools import settings as settings_module
 from mocktools.tests import support
 from mocktools.tests import targets
 
@@ -67,10 +68,10 @@ class DetectorTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(fixtures.EnvironmentVariable('MOCKTOOLS_LEAK_MODE'))
-        self.useFixture(fixtures.EnvironmentVariable('MOCKTOOLS_SCAN'))
-        self.useFixture(fixtures.EnvironmentVariable('MOCKTOOLS_FAIL_FAST'))
-        self.useFixture(fixtures.EnvironmentVariable('MOCKTOOLS_ALLOW'))
+        self.useFixture(support.KnobEnvironment(
+            MOCKTOOLS_LEAK_MODE=None, MOCKTOOLS_SCAN=None,
+            MOCKTOOLS_FAIL_FAST=None, MOCKTOOLS_ALLOW=None,
+            MOCKTOOLS_REQUIRE_STOP=None))
         self.addCleanup(self._force_clean)
         self.addCleanup(self._assert_clean)
         # every test starts from a known 'before' (the first sweep
@@ -643,34 +644,60 @@ class TestNoFalsePositives(DetectorTestCase):
 
 
 class TestOslotest(DetectorTestCase):
-    """oslotest's stopall cleanup runs last; the check runs just before it."""
+    """oslotest's stopall cleanup runs last; the check runs after it."""
 
-    def _run(self, bases):
-        def test_leak(self):
+    def _run(self, bases, **attributes):
+        def test_left_to_stopall(self):
             mock.patch.object(targets, 'execute').start()
+
+        def test_assign(self):
+            targets.generate_password = mock.Mock()
 
         def test_clean(self):
             patcher = mock.patch.object(targets, 'execute')
             patcher.start()
             self.addCleanup(patcher.stop)
 
-        case = type('Leaky', bases, {'test_leak': test_leak,
-                                     'test_clean': test_clean})
-        return support.run_case(case)
+        attributes.update(test_left_to_stopall=test_left_to_stopall,
+                          test_assign=test_assign, test_clean=test_clean)
+        return support.run_case(type('Leaky', bases, attributes))
+
+    def _check(self, bases):
+        outcome = self._run(bases)
+        # stopall undoes the patcher: nothing survives the test
+        self.assertEqual('success', outcome['test_left_to_stopall'],
+                         outcome.text('test_left_to_stopall'))
+        self.assertEqual('success', outcome['test_clean'])
+        # stopall does not undo an assignment
+        self.assertEqual('failure', outcome['test_assign'])
+        self.assertThat(outcome.text('test_assign'), matchers.Contains(
+            'mocktools.tests.targets.generate_password\n'
+            '      kind:    mock in global state (module attribute)'))
+        self.assertThat(outcome.text('test_assign'), matchers.Contains(
+            'by:      mocktools.tests.test_detector.Leaky.test_assign'))
+
+        outcome = self._run(bases, leak_require_stop=True)
+        self.assertEqual('failure', outcome['test_left_to_stopall'])
+        self.assertThat(outcome.text('test_left_to_stopall'),
+                        matchers.Contains(
+            'mocktools.tests.targets.execute\n'
+            '      kind:    patcher left to mock.patch.stopall '
+            '(patch/patch.object)'))
+        self.assertThat(outcome.text('test_left_to_stopall'),
+                        matchers.Contains(
+            'healed:  stopped by mock.patch.stopall'))
+        self.assertEqual('success', outcome['test_clean'])
 
     def test_mocktools_first(self):
-        outcome = self._run((mocktools.TestCase,
-                             oslotest_base.BaseTestCase))
-        self.assertEqual('failure', outcome['test_leak'])
-        self.assertThat(outcome.text('test_leak'), matchers.Contains(
-            'mocktools.tests.targets.execute'))
-        self.assertEqual('success', outcome['test_clean'])
+        self._check((mocktools.TestCase, oslotest_base.BaseTestCase))
 
     def test_oslotest_first(self):
-        outcome = self._run((oslotest_base.BaseTestCase,
-                             mocktools.TestCase))
-        self.assertEqual('failure', outcome['test_leak'])
-        self.assertEqual('success', outcome['test_clean'])
+        self._check((oslotest_base.BaseTestCase, mocktools.TestCase))
+
+    def test_require_stop_from_environment(self):
+        self.useFixture(support.KnobEnvironment(MOCKTOOLS_REQUIRE_STOP='1'))
+        outcome = self._run((oslotest_base.BaseTestCase, mocktools.TestCase))
+        self.assertEqual('failure', outcome['test_left_to_stopall'])
 
 
 class TestDoesNotDisturb(DetectorTestCase):
@@ -739,21 +766,57 @@ class TestKnobs(DetectorTestCase):
         mock.patch.stopall()
 
     def test_environment_overrides_class(self):
-        self.useFixture(fixtures.EnvironmentVariable(
-            'MOCKTOOLS_LEAK_MODE', 'fail'))
+        self.useFixture(support.KnobEnvironment(MOCKTOOLS_LEAK_MODE='fail'))
         case = leaking(self._leak, leak_mode='off')
         outcome = support.run_case(case)
         self.assertEqual('failure', outcome['test_leak'])
 
     def test_bad_mode_names_the_knob(self):
+        self.addCleanup(settings_module.reload_environment)
         self.useFixture(fixtures.EnvironmentVariable(
             'MOCKTOOLS_LEAK_MODE', 'loud'))
         error = self.assertRaises(mocktools.SettingsError,
+                                  settings_module.reload_environment)
+        self.assertEqual("MOCKTOOLS_LEAK_MODE='loud': expected one of "
+                         "fail, warn, off", str(error))
+        # the same error from every later use, never a silent default
+        error = self.assertRaises(mocktools.SettingsError,
                                   mocktools.LeakSettings.resolve)
-        self.assertIn('MOCKTOOLS_LEAK_MODE', str(error))
-        self.assertIn('loud', str(error))
+        self.assertIn("MOCKTOOLS_LEAK_MODE='loud'", str(error))
+        outcome = support.run_case(leaking(self._leak))
+        self.assertThat(outcome.class_errors(), matchers.Contains(
+            "MOCKTOOLS_LEAK_MODE='loud': expected one of fail, warn, off"))
+        self.assertNotIn('success', outcome.status.values())
         self.assertRaises(mocktools.SettingsError, mocktools.LeakSettings,
                           scan='sometimes')
+        mock.patch.stopall()
+
+    def test_environment_is_read_once(self):
+        self.useFixture(support.KnobEnvironment(MOCKTOOLS_LEAK_MODE='fail'))
+
+        def body(test):
+            # a test that rewrites the environment changes no knob
+            os.environ['MOCKTOOLS_LEAK_MODE'] = 'off'
+            test.addCleanup(os.environ.__setitem__, 'MOCKTOOLS_LEAK_MODE',
+                            'fail')
+            targets.execute = mock.Mock()
+
+        def cleared(test):
+            mock.patch.dict(os.environ, clear=True).start()
+            test.addCleanup(mock.patch.stopall)
+            targets.execute = mock.Mock()
+
+        def replaced(test):
+            test.useFixture(fixtures.MonkeyPatch('os.environ',
+                                                 mock.MagicMock()))
+            targets.execute = mock.Mock()
+
+        for body_ in (body, cleared, replaced):
+            outcome = support.run_case(leaking(body_, leak_mode='off'),
+                                       names=['test_leak'])
+            self.assertEqual('failure', outcome['test_leak'],
+                             body_.__name__)
+            self.assertIs(ORIGINALS['execute'], targets.execute)
 
     def test_fail_fast_skips_rest_of_class(self):
         class Case(mocktools.TestCase):
@@ -772,8 +835,7 @@ class TestKnobs(DetectorTestCase):
             'skipped after'))
 
     def test_fail_fast_from_environment(self):
-        self.useFixture(fixtures.EnvironmentVariable(
-            'MOCKTOOLS_FAIL_FAST', '1'))
+        self.useFixture(support.KnobEnvironment(MOCKTOOLS_FAIL_FAST='1'))
 
         class Case(mocktools.TestCase):
             def test_a_leaks(self):
@@ -797,8 +859,8 @@ class TestKnobs(DetectorTestCase):
         targets.generate_password = ORIGINALS['generate_password']
 
     def test_allow_list_environment(self):
-        self.useFixture(fixtures.EnvironmentVariable(
-            'MOCKTOOLS_ALLOW', "os.environ, sys.modules['fake_*']"))
+        self.useFixture(support.KnobEnvironment(
+            MOCKTOOLS_ALLOW="os.environ, sys.modules['fake_*']"))
 
         def body(test):
             mock.patch.dict(os.environ, {'MOCKTOOLS_LEAK': '1'}).start()

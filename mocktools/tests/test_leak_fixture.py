@@ -35,11 +35,15 @@ def _case(base):
 
 class TestLeakCheckFixture(testtools.TestCase):
 
-    def _check(self, base):
+    def _check(self, base, leaks=('test_leak', 'test_assign')):
         outcome = support.run_case(_case(base))
         self.assertEqual('success', outcome['test_clean'],
                          outcome.text('test_clean'))
-        for name in ('test_leak', 'test_assign'):
+        if 'test_leak' not in leaks:
+            # oslotest's stopall cleanup stops it: not a leak
+            self.assertEqual('success', outcome['test_leak'],
+                             outcome.text('test_leak'))
+        for name in leaks:
             self.assertEqual('failure', outcome[name])
             self.assertThat(outcome.text(name), matchers.Contains(
                 'mocktools.tests.targets.execute'))
@@ -51,7 +55,28 @@ class TestLeakCheckFixture(testtools.TestCase):
         self._check(testtools.TestCase)
 
     def test_oslotest(self):
-        self._check(oslotest_base.BaseTestCase)
+        self._check(oslotest_base.BaseTestCase, leaks=('test_assign',))
+
+    def test_skip_in_body_stays_skipped(self):
+        for base in (testtools.TestCase, oslotest_base.BaseTestCase):
+            class Case(base):
+                def setUp(self):
+                    super().setUp()
+                    self.useFixture(mocktools.LeakCheck(self))
+
+                def test_skips(self):
+                    self.skipTest('not on this platform')
+
+                def test_skips_after_leaking(self):
+                    targets.execute = mock.Mock()
+                    self.skipTest('not on this platform')
+
+            outcome = support.run_case(Case)
+            self.assertEqual('skip', outcome['test_skips'],
+                             outcome.text('test_skips'))
+            # a skip does not hide a leak, nor the leak the skip reason
+            self.assertEqual('failure', outcome['test_skips_after_leaking'])
+            self.assertIs(ORIGINAL, targets.execute)
 
     def test_standalone_without_test(self):
         fixture = mocktools.LeakCheck()
