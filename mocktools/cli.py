@@ -8,8 +8,17 @@ prints them grouped by leaked target::
     stestr last --subunit | mocktools leaks
     mocktools leaks worker-0.subunit worker-1.subunit --format json
 
-Exit status: 1 when any leak was found, 0 when none, 2 when an input could
-not be read (the message says which and why).
+It also counts the tests' outcomes and lists the tests that failed (or
+errored) without a leak report, so that a CI step piping ``stestr last
+--subunit`` into it cannot pass on a suite that is red for another reason.
+
+Exit status (see :data:`EXIT_CODES`):
+
+* 0 -- every test passed or was skipped, and nothing leaked;
+* 1 -- leaks were found, and every test that failed carried a leak report;
+* 3 -- a test failed or errored without a leak report (leaks or not);
+* 2 -- an input could not be read, or held no test at all (the message
+  says which and why).
 """
 
 import argparse
@@ -21,10 +30,18 @@ import sys
 import subunit
 import testtools
 
-__all__ = ['LeakCollector', 'main', 'parse_report_text']
+__all__ = ['EXIT_CODES', 'LeakCollector', 'main', 'parse_report_text']
 
-_HEADER = re.compile(r'mocktools: \d+ dangling mocks? after (test|class) '
-                     r'(?P<scope>\S+)')
+#: Exit status of ``mocktools leaks`` -> what it means.
+EXIT_CODES = {
+    0: 'every test passed or was skipped; no leak',
+    1: 'leaks found; every failed test carried a leak report',
+    2: 'an input could not be read or held no test',
+    3: 'tests failed or errored without a leak report',
+}
+
+_HEADER = re.compile(r'mocktools: \d+ dangling mocks? after '
+                     r'(test|class|fixture) (?P<scope>\S+)')
 _FIELD = re.compile(r'^      (kind|mock|created|by|healed): +(.*)$')
 
 
@@ -58,9 +75,14 @@ class LeakCollector(testtools.StreamResult):
 
     DETAIL = 'mocktools-leaks'
 
+    # subunit v2 final statuses -> the outcome they count as
+    OUTCOMES = {'success': 'passed', 'xfail': 'passed', 'skip': 'skipped',
+                'fail': 'failed', 'uxsuccess': 'failed'}
+
     def __init__(self):
         super().__init__()
         self.tests = set()
+        self.outcomes = {}        # test id -> 'passed', 'failed', 'skipped'
         self.leaks = []           # dicts, each with 'test' added
         self._files = collections.defaultdict(bytearray)
         self._from_json = set()
@@ -76,6 +98,9 @@ class LeakCollector(testtools.StreamResult):
             return
         if test_status is not None:
             self.tests.add(test_id)
+            outcome = self.OUTCOMES.get(test_status)
+            if outcome is not None:
+                self.outcomes[test_id] = outcome
         if file_name is None:
             return
         key = (test_id, file_name)
@@ -99,6 +124,19 @@ class LeakCollector(testtools.StreamResult):
             for leak in parse_report_text(text):
                 leak.setdefault('leaked_by', test_id)
                 self.leaks.append(dict(leak, test=test_id))
+
+    def counts(self):
+        """``{'passed': n, 'failed': n, 'skipped': n}``."""
+        counts = dict.fromkeys(('passed', 'failed', 'skipped'), 0)
+        for outcome in self.outcomes.values():
+            counts[outcome] += 1
+        return counts
+
+    def failed_without_leaks(self):
+        """Ids of the tests that failed or errored with no leak report."""
+        leaked = {leak['test'] for leak in self.leaks}
+        return sorted(test_id for test_id, outcome in self.outcomes.items()
+                      if outcome == 'failed' and test_id not in leaked)
 
     def stopTestRun(self):
         """Flush attachments that never saw an ``eof``."""
@@ -185,10 +223,24 @@ def cmd_leaks(args, stdin, stdout, stderr):
                          '`stestr last --subunit` or a subunit file\n' % (
                              _label(name), garbage))
             return 2
+    if not collector.tests:
+        stderr.write('mocktools leaks: no test in %s; did the run start? '
+                     '(pipe `stestr last --subunit` or subunit files)\n' % (
+                         ', '.join(_label(name) for name in sources)))
+        return 2
     leaks = _dedupe(collector.leaks)
     groups = group_by_target(leaks)
+    counts = collector.counts()
+    other_failures = collector.failed_without_leaks()
+    if other_failures:
+        status = 3
+    else:
+        status = 1 if leaks else 0
     if args.format == 'json':
         json.dump({'tests': len(collector.tests), 'streams': len(sources),
+                   'outcomes': counts,
+                   'failed_without_leaks': other_failures,
+                   'exit_status': status,
                    'leaks': leaks,
                    'targets': {path: [leak.get('leaked_by') or leak['test']
                                       for leak in items]
@@ -198,14 +250,22 @@ def cmd_leaks(args, stdin, stdout, stderr):
     else:
         if groups:
             stdout.write(format_text(groups))
+        if other_failures:
+            stdout.write('Failed or errored without a leak report (%d):\n'
+                         % len(other_failures))
+            stdout.write(''.join('    %s\n' % test_id
+                                 for test_id in other_failures))
+            stdout.write('\n')
         leakers = {leak.get('leaked_by') or leak.get('test')
                    for leak in leaks}
         stdout.write('mocktools leaks: %d leak%s of %d target%s by %d '
-                     'test%s; read %d tests from %d stream%s\n' % (
+                     'test%s; read %d tests from %d stream%s: %d passed, '
+                     '%d failed, %d skipped\n' % (
                          len(leaks), _s(leaks), len(groups), _s(groups),
                          len(leakers), _s(leakers), len(collector.tests),
-                         len(sources), _s(sources)))
-    return 1 if leaks else 0
+                         len(sources), _s(sources), counts['passed'],
+                         counts['failed'], counts['skipped']))
+    return status
 
 
 def _s(items):
@@ -224,9 +284,10 @@ def build_parser():
     leaks = commands.add_parser(
         'leaks', help='summarise leak reports from subunit v2 streams',
         description='Summarise the dangling-mock reports in subunit v2 '
-                    'streams (stdin when no FILE), grouped by target. '
-                    'Exit 1 when any leak, 0 when none, 2 on unreadable '
-                    'input.')
+                    'streams (stdin when no FILE), grouped by target, and '
+                    'count the tests\' outcomes. Exit status: ' + '; '.join(
+                        '%d: %s' % item for item in sorted(
+                            EXIT_CODES.items())) + '.')
     leaks.add_argument('files', nargs='*', metavar='FILE',
                        help='subunit v2 files ("-" for stdin)')
     leaks.add_argument('--format', choices=('text', 'json'), default='text',

@@ -95,7 +95,8 @@ class TestLeaksCommand(testtools.TestCase):
         self.assertThat(out, matchers.Contains('test_ci.py:'))
         self.assertThat(out, matchers.Contains(
             'mocktools leaks: 3 leaks of 2 targets by 3 tests; read 4 tests '
-            'from 2 streams'))
+            'from 2 streams: 1 passed, 3 failed, 0 skipped\n'))
+        self.assertNotIn('without a leak report', out)
 
     def test_stdin_and_json(self):
         code, out, _ = run_cli('leaks', '--format', 'json',
@@ -123,7 +124,58 @@ class TestLeaksCommand(testtools.TestCase):
         code, out, _ = run_cli('leaks', stdin=subunit_bytes(Clean))
         self.assertEqual(0, code)
         self.assertEqual('mocktools leaks: 0 leaks of 0 targets by 0 tests; '
-                         'read 1 tests from 1 stream\n', out)
+                         'read 1 tests from 1 stream: 1 passed, 0 failed, '
+                         '0 skipped\n', out)
+
+    def test_red_suite_without_leaks_is_not_green(self):
+        class Red(testtools.TestCase):
+            def test_fails(self):
+                self.fail('broken')
+
+            def test_errors(self):
+                raise RuntimeError('the detector or anything else')
+
+            def test_passes(self):
+                pass
+
+            def test_skips(self):
+                self.skipTest('not here')
+
+        code, out, _ = run_cli('leaks', stdin=subunit_bytes(Red))
+        self.assertEqual(3, code, out)
+        self.assertThat(out, matchers.Contains(
+            'Failed or errored without a leak report (2):\n'
+            '    mocktools.tests.test_ci.'
+            'TestLeaksCommand.test_red_suite_without_leaks_is_not_green.'
+            '<locals>.Red.test_errors\n'))
+        self.assertThat(out, matchers.Contains(
+            'read 4 tests from 1 stream: 1 passed, 2 failed, 1 skipped\n'))
+        # a leak elsewhere in the run does not hide the other failures
+        code, out, _ = run_cli('leaks', '--format', 'json', stdin=(
+            subunit_bytes(Red) + subunit_bytes(_Cases.First)))
+        self.assertEqual(3, code)
+        data = json.loads(out)
+        self.assertEqual({'passed': 2, 'failed': 4, 'skipped': 1},
+                         data['outcomes'])
+        self.assertEqual(2, len(data['failed_without_leaks']))
+        self.assertEqual(3, data['exit_status'])
+
+    def test_failing_test_that_also_leaked_counts_as_leak(self):
+        class FailsAndLeaks(mocktools.TestCase):
+            def test_it(self):
+                targets.execute = mock.Mock()
+                self.fail('its own failure')
+
+        code, out, _ = run_cli('leaks', stdin=subunit_bytes(FailsAndLeaks))
+        self.assertEqual(1, code, out)
+        self.assertThat(out, matchers.Contains(
+            'mocktools.tests.targets.execute'))
+
+    def test_stream_without_tests_exits_two(self):
+        code, _, err = run_cli('leaks', stdin=b'')
+        self.assertEqual(2, code)
+        self.assertThat(err, matchers.Contains(
+            'no test in standard input; did the run start?'))
 
     def test_not_subunit_exits_two(self):
         code, _, err = run_cli('leaks', stdin=b'this is not subunit\n' * 5)
