@@ -81,6 +81,14 @@ def _is_test_file(filename):
                for part in parts)
 
 
+# Methods whose stopall (called, or registered as a cleanup) runs for every
+# test of the class.
+_CLASS_WIDE = frozenset((
+    '__init__', 'setUp', 'tearDown', 'setUpClass', 'tearDownClass',
+    'asyncSetUp', 'asyncTearDown', 'setup_method', 'teardown_method',
+    'setup_class', 'teardown_class', 'addCleanup', 'run'))
+
+
 class _Scope:
     """What one function (or one class, for ``self.x`` patchers) does."""
 
@@ -108,21 +116,27 @@ class MockLeakChecker:
         """Yield ``(line, column, message, type)`` for every finding."""
         imported = self._imported_names()
         test_file = _is_test_file(self.filename)
-        # a stopall cleanup anywhere in a class covers all its methods, and
+        # a stopall in a set-up or tear-down method covers every method of
+        # the class (one in a test method covers only that method), and
         # tearDown/tearDownClass may undo what setUp/setUpClass assigned
         class_stopall, class_undone = {}, {}
         for node in ast.walk(self.tree):
             if isinstance(node, ast.ClassDef):
                 scope = _Scope()
-                for child in self._walk_own(node, whole_class=True):
-                    self._observe(child, scope, True)
+                for method in node.body:
+                    if getattr(method, 'name', None) in _CLASS_WIDE:
+                        for child in ast.walk(method):
+                            self._observe(child, scope, True)
                 undone = self._undone_targets(node, whole_class=True)
+                class_stopall[id(node)] = scope.stopall
                 for item in node.body:
                     class_stopall[id(item)] = scope.stopall
                     class_undone[id(item)] = undone
         for node in ast.walk(self.tree):
             if isinstance(node, ast.ClassDef):
-                yield from self._check_scope(node, attribute_patchers=True)
+                yield from self._check_scope(
+                    node, attribute_patchers=True,
+                    stopall=class_stopall[id(node)])
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 yield from self._check_scope(
                     node, attribute_patchers=False,
@@ -134,10 +148,16 @@ class MockLeakChecker:
     # -- MTL001 / MTL004 -----------------------------------------------------
 
     def _check_scope(self, owner, attribute_patchers, stopall=False):
+        """MTL001/MTL004 for one function, or a class's ``self.x`` patchers.
+
+        ``stopall``: a set-up or tear-down method of the class stops all.
+        A function's own stopall covers only itself; for a class's
+        attribute patchers only the class-wide one counts.
+        """
         scope = _Scope()
-        scope.stopall = stopall
         for node in self._walk_own(owner, attribute_patchers):
             self._observe(node, scope, attribute_patchers)
+        scope.stopall = stopall or (scope.stopall and not attribute_patchers)
         for name, call in scope.started.items():
             if name not in scope.patchers or name in scope.stopped \
                     or name in scope.escaped:

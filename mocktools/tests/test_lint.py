@@ -223,6 +223,23 @@ class TestMTL004(testtools.TestCase):
                     self.p.start()
             '''))
 
+    def test_stopall_in_one_test_covers_only_that_test(self):
+        self.assertEqual([(9, 'MTL004'), (12, 'MTL001'), (13, 'MTL001')],
+                         findings('''
+            class T(testtools.TestCase):
+                def setUp(self):
+                    super().setUp()
+                    self.p = patch('a.b')
+
+                def test_a(self):
+                    self.addCleanup(mock.patch.stopall)
+                    patch('a.c').start()
+
+                def test_b(self):
+                    patch('a.d').start()
+                    self.p.start()
+            '''))
+
     def test_stopall_with_individual_stops_is_fine(self):
         self.assertEqual([], findings('''
             class T(testtools.TestCase):
