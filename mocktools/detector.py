@@ -384,8 +384,13 @@ class LeakDetector:
     @staticmethod
     def _stop(record):
         patcher = record.patcher
+        # started with start(): stop() also takes it off the library's list
+        # for stopall (patch.dict's class has no list of its own)
+        library = sys.modules.get(type(patcher).__module__)
+        started = getattr(getattr(library, '_patch', None), '_active_patches',
+                          ())
         try:
-            if patcher in getattr(type(patcher), '_active_patches', ()):
+            if patcher in started:
                 patcher.stop()
             elif hasattr(patcher, '_unpatch_dict'):
                 patcher._unpatch_dict()

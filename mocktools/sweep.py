@@ -106,13 +106,19 @@ def instance_namespace(obj):
     kind = type(obj)
     getter = _instance_getters.get(kind, False)
     if getter is False:
-        # Every mock has a class of its own; they all share the getter of
-        # their library's base class, so that is what gets cached.
+        # Every mock has a class of its own; they mostly share the getter of
+        # their library's base class, so that is what gets cached -- unless
+        # a class between them defines the slot (oslotest's autospec mixin),
+        # whose getter refuses the library's other mocks.
         base = next((b for b in mock_types() if issubclass(kind, b)), None)
         key = base if base is not None else kind
         getter = _instance_getters.get(key, False)
-        if getter is False:
+        if getter is False or (getter is not None and (
+                getter.__self__.__objclass__ not in _type_mro(kind))):
             getter = _dict_getter(kind)
+            if getter is not None and (
+                    getter.__self__.__objclass__ not in _type_mro(key)):
+                key = kind
             if len(_instance_getters) < 4096:
                 _instance_getters[key] = getter
     if getter is None:

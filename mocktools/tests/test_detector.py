@@ -13,11 +13,13 @@ import warnings
 
 import fixtures
 from oslotest import base as oslotest_base
+from oslotest import mock_fixture
 import testtools
 from testtools import matchers
 
 import mocktools
 from mocktools import detector as detector_module
+from mocktools import instrumentation
 from mocktools import settings as settings_module
 from mocktools.tests import support
 from mocktools.tests import targets
@@ -931,3 +933,88 @@ class TestInternalErrors(DetectorTestCase):
 
 # A module-level fake in a test module: must never be reported.
 MODULE_LEVEL_HELPER_FAKE = mock.Mock()
+
+
+class TestRearrangedMockLibrary(DetectorTestCase):
+    """oslotest's mock_fixture and other replacements of mock's classes."""
+
+    def test_patch_subclass_put_in_place_after_the_hooks(self):
+        self.useFixture(fixtures.MonkeyPatch('unittest.mock._patch',
+                                             mock_fixture._patch))
+
+        def body(test):
+            mock.patch.object(targets, 'execute').start()
+        outcome = support.run_case(leaking(body))
+        self.assertEqual('failure', outcome['test_leak'])
+        text = outcome.text('test_leak')
+        self.assertThat(text, matchers.Contains(
+            'mocktools.tests.targets.execute\n'
+            '      kind:    active patcher (patch/patch.object)'))
+        # the origin is the test's line, not oslotest's __enter__
+        self.assertThat(text, matchers.Contains(
+            'created: mocktools/tests/test_detector.py:'))
+        self.assertNotIn('mock_fixture.py', text)
+        self.assertEqual('success', outcome['test_next'])
+
+    def test_hooks_go_on_the_class_that_defines_the_method(self):
+        class PatchWithoutExit(mock._patch):
+            def __enter__(self):
+                return super().__enter__()
+
+        def wrapper(original):
+            raise AssertionError('hooked twice')
+        # already hooked on mock._patch itself: nothing to do, no KeyError
+        instrumentation._hook(PatchWithoutExit, '__exit__', wrapper)
+        self.assertNotIn('__exit__', PatchWithoutExit.__dict__)
+        self.assertEqual(mock._patch, instrumentation._defining_class(
+            PatchWithoutExit, '__exit__'))
+
+    def test_mock_subclass_origin_is_the_test(self):
+        self.useFixture(mock_fixture.MockAutospecFixture())
+
+        def body(test):
+            targets.execute = mock.Mock()
+        outcome = support.run_case(leaking(body), names=['test_leak'])
+        text = outcome.text('test_leak')
+        self.assertThat(text, matchers.Contains(
+            'created: mocktools/tests/test_detector.py:'))
+        self.assertNotIn('mock_fixture.py', text)
+
+
+class TestHealedPatchersStayUsable(DetectorTestCase):
+    """The owner's own stop()/__exit__ after a heal neither crashes nor
+    undoes anything twice."""
+
+    def test_context_manager_exited_after_heal(self):
+        entered = []
+
+        def body(test):
+            patcher = mock.patch.object(targets, 'execute')
+            patcher.__enter__()
+            entered.append(patcher)
+        outcome = support.run_case(leaking(body), names=['test_leak'])
+        self.assertEqual('failure', outcome['test_leak'])
+        self.assertIs(ORIGINALS['execute'], targets.execute)
+        self.assertFalse(entered[0].__exit__(None, None, None))
+        self.assertIs(ORIGINALS['execute'], targets.execute)
+        # and the same patcher works again afterwards
+        with entered[0]:
+            self.assertIsNot(ORIGINALS['execute'], targets.execute)
+        self.assertIs(ORIGINALS['execute'], targets.execute)
+
+    def test_patch_dict_stopped_after_heal(self):
+        started = []
+
+        def body(test):
+            patcher = mock.patch.dict(os.environ, {'MOCKTOOLS_LEAK': '1'})
+            patcher.start()
+            started.append(patcher)
+        outcome = support.run_case(leaking(body), names=['test_leak'])
+        self.assertEqual('failure', outcome['test_leak'])
+        self.assertNotIn('MOCKTOOLS_LEAK', os.environ)
+        os.environ['MOCKTOOLS_AFTER'] = 'kept'
+        self.addCleanup(os.environ.pop, 'MOCKTOOLS_AFTER', None)
+        self.assertNotIn(started[0], mock._patch._active_patches)
+        started[0].stop()
+        # not restored a second time over what changed since
+        self.assertEqual('kept', os.environ.get('MOCKTOOLS_AFTER'))
