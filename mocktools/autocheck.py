@@ -71,17 +71,17 @@ def install():
     global _startup_error
     import unittest
 
+    original = unittest.TestCase.__call__
+    if getattr(original, '__mocktools_hook__', None) is not None:
+        # Already hooked: a venv whose lib64 links to lib runs the .pth twice
+        return
     from mocktools import settings
     try:
         settings.reload_environment()
-        _startup_error = None
     except settings.SettingsError as exc:
         _startup_error = exc
         sys.stderr.write('mocktools: %s; every test will error until it is '
                          'fixed\n' % exc)
-    original = unittest.TestCase.__call__
-    if getattr(original, '__mocktools_hook__', None) is not None:
-        return
 
     def __call__(self, *args, **kwargs):
         if (_deferred

@@ -25,9 +25,11 @@ check in the process), and validated then: a bad value is one
 :class:`SettingsError` naming the variable, the value and the values it
 accepts.  A test that patches, clears or replaces ``os.environ``, or sets a
 ``MOCKTOOLS_*`` variable, changes nothing; :func:`reload_environment` reads
-them again (for tools and mocktools' own tests).  In allow patterns ``*`` matches anything and ``?`` one
-character; everything else is literal, so ``sys.modules['fake_*']`` and
-``myproj.rpc.*`` work as written.
+them again (for tools and mocktools' own tests).
+
+In allow patterns ``*`` matches anything and ``?`` one character; everything
+else is literal, so ``sys.modules['fake_*']`` and ``myproj.rpc.*`` work as
+written.
 
 ``leak_scan`` chooses when global state is swept for mocks stored without a
 patcher (patchers are always checked, at no cost): ``auto`` sweeps after a

@@ -982,8 +982,7 @@ class TestRearrangedMockLibrary(DetectorTestCase):
 
 
 class TestHealedPatchersStayUsable(DetectorTestCase):
-    """The owner's own stop()/__exit__ after a heal neither crashes nor
-    undoes anything twice."""
+    """After a heal, the owner's own stop()/__exit__ is a harmless no-op."""
 
     def test_context_manager_exited_after_heal(self):
         entered = []

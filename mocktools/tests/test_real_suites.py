@@ -1,4 +1,4 @@
-"""Every way of running the checks gives the same verdict on a real-shaped suite.
+"""Every way of running the checks: one verdict on a real-shaped suite.
 
 A small OpenStack-style project is written to a temporary directory: its
 test package calls oslotest's ``mock_fixture.patch_mock_module()`` at import
@@ -363,6 +363,18 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
              '--mocktools-leaks', 'proj/tests/plain'], **env)
         self.assertNotEqual(0, code)
         self.assertThat(err, matchers.Contains(message))
+
+    def test_startup_hook_run_twice_acts_once(self):
+        # A venv whose lib64 links to lib processes every .pth twice.
+        with open(STARTUP_HOOK) as hook:
+            line = hook.read().strip()
+        code, out, err = self.run_command(
+            [sys.executable, '-c', '%s; %s; import unittest; print(getattr('
+             'unittest.TestCase.__call__.__mocktools_hook__, '
+             '"__mocktools_hook__", None))' % (line, line)],
+            check_env=True, MOCKTOOLS_LEAK_MODE='loud')
+        self.assertEqual(b'None\n', out, err)
+        self.assertEqual(1, err.count("MOCKTOOLS_LEAK_MODE='loud'"), err)
 
     def test_nothing_happens_when_unset(self):
         code, out, err = self.run_command([sys.executable, '-c', (
