@@ -102,6 +102,15 @@ def _module_level_name(obj):
     return None
 
 
+def _outside_culprit(origin):
+    """Who made a mock outside any checked scope, in words."""
+    if origin.function == '<module>':
+        return 'a module import, %s' % (
+            'during ' + origin.context if origin.context
+            else 'outside any test')
+    return origin.context or 'code outside any checked test'
+
+
 class Leak:
     """One leaked thing: where, what, who made it, and what was done."""
 
@@ -127,7 +136,7 @@ class Leak:
     def format(self):
         """The lines describing this leak in a report."""
         where = (self.origin.location() if self.origin
-                 else 'unknown (created outside any checked test)')
+                 else 'unknown (created before checking started)')
         return [
             '  %s' % self.path,
             '      kind:    %s' % self.kind,
@@ -147,6 +156,10 @@ class LeakReport:
         self._scope = scope    # a Scope, or a name
         self.scope_kind = scope_kind
         self.leaks = []
+        # found while checking this scope, but left by someone else (an
+        # unchecked test, a module's import, another test): reported and
+        # healed, never counted against this scope
+        self.foreign = []
         self.errors = []   # internal errors of the detector (text)
 
     @property
@@ -158,23 +171,39 @@ class LeakReport:
     def __bool__(self):
         return bool(self.leaks)
 
+    @property
+    def reportable(self):
+        """Whether there is anything to tell: leaks, foreign ones, errors."""
+        return bool(self.leaks or self.foreign or self.errors)
+
     def to_dict(self):
         """A JSON-friendly form: scope, each leak, and the text."""
         return {
             'version': 1,
             'scope': self.scope_name,
             'scope_kind': self.scope_kind,
-            'leaks': [leak.to_dict() for leak in self.leaks],
+            'leaks': [leak.to_dict() for leak in self.leaks] + [
+                dict(leak.to_dict(), foreign=True) for leak in self.foreign],
             'text': self.format(),
         }
 
     def format(self):
         """The report text: a header, then each leak."""
-        lines = ['mocktools: %d dangling mock%s after %s %s' % (
-            len(self.leaks), '' if len(self.leaks) == 1 else 's',
-            self.scope_kind, self.scope_name)]
-        for leak in self.leaks:
-            lines.extend(leak.format())
+        lines = []
+        if self.leaks:
+            lines.append('mocktools: %d dangling mock%s after %s %s' % (
+                len(self.leaks), '' if len(self.leaks) == 1 else 's',
+                self.scope_kind, self.scope_name))
+            for leak in self.leaks:
+                lines.extend(leak.format())
+        if self.foreign:
+            lines.append(
+                'mocktools: %d dangling mock%s left by code outside %s %s '
+                '(found when it was checked; not counted against it)' % (
+                    len(self.foreign), '' if len(self.foreign) == 1 else 's',
+                    self.scope_kind, self.scope_name))
+            for leak in self.foreign:
+                lines.extend(leak.format())
         lines.append('Stop every patcher you start (addCleanup(p.stop) or a '
                      'mocktools helper) and never assign mocks to modules, '
                      'classes or sys.modules directly.')
@@ -188,7 +217,6 @@ class LeakDetector:
         instrumentation.install()
         self._sweep = None
         self._class_scope = None
-        self._pending = []    # leaks found in a test but made by someone else
         self.sweeps = 0       # how many times global state was swept
         # the last test names since the last sweep (bounded: only used to
         # name who may have stored a mock that has no birth record)
@@ -261,7 +289,8 @@ class LeakDetector:
         scope.open = False
         try:
             still_active = self._still_active(scope, settings)
-            sweep = self._should_sweep(scope, settings)
+            sweep = (self._should_sweep(scope, settings)
+                     | self._outside_escaped(settings))
             if not (still_active or sweep):
                 self._release(scope)
                 return NO_LEAKS
@@ -294,7 +323,7 @@ class LeakDetector:
         other than the one being checked at the time.
         """
         self._class_scope = scope.previous_class
-        return self._end_owner(scope, settings, with_pending=True)
+        return self._end_owner(scope, settings)
 
     def end_fixture(self, scope, settings):
         """Finish a fixture scope (after its finalizer); return its report.
@@ -302,9 +331,9 @@ class LeakDetector:
         It holds the patchers the fixture started and did not stop, and the
         mocks it put in global state and left there.
         """
-        return self._end_owner(scope, settings, with_pending=False)
+        return self._end_owner(scope, settings)
 
-    def _end_owner(self, scope, settings, with_pending):
+    def _end_owner(self, scope, settings):
         if instrumentation.current_scope is scope:
             instrumentation.current_scope = scope.previous
         scope.open = False
@@ -313,11 +342,9 @@ class LeakDetector:
             self._collect_patchers(self._still_active(scope, settings), scope,
                                    settings, report)
             self._collect_deferred(scope, report)
-            if self._should_sweep(scope, settings):
+            if (self._should_sweep(scope, settings)
+                    | self._outside_escaped(settings)):
                 self._collect_globals(scope, settings, report)
-            if with_pending:
-                report.leaks.extend(self._pending)
-                self._pending = []
             if self.sweeps != scope.sweeps_before:
                 # tearDownClass may have put things back by hand: what a
                 # later heal restores must be today's values, not those of
@@ -459,6 +486,18 @@ class LeakDetector:
         return len(sys.modules) != self._global_sweep()._modules_seen
 
     @staticmethod
+    def _outside_escaped(settings):
+        """Whether a mock made outside any check may be in global state.
+
+        Taken (and forgotten) at every check: whatever an unchecked test
+        or an import made since the last check is looked for now.
+        """
+        born, overflow = instrumentation.take_outside_born()
+        if settings.scan == 'off' or not (born or overflow):
+            return False
+        return overflow or escape.unaccounted(born)
+
+    @staticmethod
     def _escaped(scope):
         """Whether a mock born in ``scope`` may have escaped its owner."""
         holder = scope.holder
@@ -492,9 +531,8 @@ class LeakDetector:
                 finding.previous = (sweep_module.NEW_KEY
                                     if value is instrumentation.MISSING
                                     else value)
-            mock = sweep_module.mock_of(finding.value, bases)
-            state = sweep_module.namespace_of(mock)
-            origin = (state or {}).get(instrumentation.ORIGIN_ATTR)
+            origin = instrumentation.origin_of(
+                sweep_module.mock_of(finding.value, bases))
             owner = origin.scope if origin is not None else None
             if owner is not None and owner is not scope and owner.open and (
                     owner.kind != 'test'):
@@ -511,10 +549,7 @@ class LeakDetector:
                     finding.where)
             leak = Leak(path, kind, _safe_repr(finding.value), origin,
                         blamed, finding.heal())
-            if mine:
-                report.leaks.append(leak)
-            else:
-                self._pending.append(leak)
+            (report.leaks if mine else report.foreign).append(leak)
         sweeper.rebase()
 
     @staticmethod
@@ -551,6 +586,8 @@ class LeakDetector:
             if scope.kind != 'test':
                 return origin.scope_name, True
             return origin.scope_name, origin.scope is scope
+        if origin is not None:      # made outside any check: never ours
+            return _outside_culprit(origin), False
         if scope.kind != 'test':
             return 'a test of %s (created outside any test)' % scope.name, True
         if window == [scope.name]:

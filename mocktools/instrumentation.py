@@ -31,11 +31,7 @@ import threading
 import weakref
 
 __all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules',
-           'uninstall']
-
-# Attribute stamped (directly into the mock's __dict__, bypassing
-# Mock.__setattr__) on every top-level mock created inside a scope.
-ORIGIN_ATTR = '_mocktools_origin'
+           'origin_of', 'uninstall']
 
 _lock = threading.RLock()
 _installed = set()          # ids of mock modules already hooked
@@ -103,15 +99,20 @@ class Scope:
 
 
 class Origin:
-    """Where (file:line, function) and in which scope something was created."""
+    """Where (file:line, function) and in which scope something was created.
 
-    __slots__ = ('scope', 'filename', 'lineno', 'function')
+    ``scope`` is None for what was made outside any checked scope; then
+    ``context`` names what was running, where known (an unchecked test).
+    """
 
-    def __init__(self, scope, filename, lineno, function):
+    __slots__ = ('scope', 'filename', 'lineno', 'function', 'context')
+
+    def __init__(self, scope, filename, lineno, function, context=None):
         self.scope = scope          # the Scope it was created in, or None
         self.filename = filename
         self.lineno = lineno
         self.function = function
+        self.context = context
 
     @property
     def scope_name(self):
@@ -182,7 +183,8 @@ def caller_origin(scope, depth=2, owner=None):
     """Return the :class:`Origin` of the first frame outside mock machinery.
 
     Frames of methods running on ``owner`` (the patcher or mock being made,
-    whatever library subclassed it) are machinery too.
+    whatever library subclassed it) are machinery too.  Outside any scope,
+    the origin also names the unittest test running, if any.
     """
     frame = sys._getframe(depth)
     last = frame
@@ -195,7 +197,99 @@ def caller_origin(scope, depth=2, owner=None):
     if frame is None:
         frame = last
     return Origin(scope, frame.f_code.co_filename, frame.f_lineno,
-                  frame.f_code.co_name)
+                  frame.f_code.co_name,
+                  None if scope is not None else _running_test(frame))
+
+
+def _running_test(frame):
+    """``unchecked test <id>`` of the unittest test on the stack, or None.
+
+    Read from the frames' ``self`` and the test's ``__dict__``, never by
+    calling the test's code.
+    """
+    import unittest
+    base = unittest.TestCase
+    while frame is not None:
+        code = frame.f_code
+        if code.co_argcount and code.co_varnames[0] == 'self':
+            test = frame.f_locals.get('self')
+            kind = type(test)
+            if issubclass(kind, base):
+                method = vars(test).get('_testMethodName')
+                return 'unchecked test %s.%s.%s' % (
+                    kind.__module__, kind.__qualname__, method)
+        frame = frame.f_back
+    return None
+
+
+class _OriginRef(weakref.ref):
+    """A weak reference to a mock that carries where the mock was made."""
+
+    __slots__ = ('origin', 'key')
+
+
+# id(mock) -> _OriginRef, for every live top-level mock made while hooked.
+# A side table, not an attribute: the mock stays exactly a plain mock
+# (copy, deepcopy, vars()), and holds nothing of mocktools or of the test.
+_origins = {}
+# Weak references to the mocks made outside any scope since the last check.
+outside_born = []
+outside_overflow = False
+_OUTSIDE_LIMIT = 4096
+
+
+def _forget_origin(ref):
+    key = ref.key
+    if _origins.get(key) is ref:
+        del _origins[key]
+
+
+def _record_origin(mock, origin):
+    """Note ``origin`` for ``mock``; return the weak reference (or None)."""
+    try:
+        ref = _OriginRef(mock, _forget_origin)
+    except TypeError:       # a mock class made without __weakref__
+        return None
+    ref.origin = origin
+    ref.key = key = id(mock)
+    _origins[key] = ref
+    return ref
+
+
+def origin_of(mock):
+    """The :class:`Origin` recorded for ``mock``, or None."""
+    ref = _origins.get(id(mock))
+    if ref is not None and ref() is mock:
+        return ref.origin
+    return None
+
+
+def _note_outside(ref):
+    global outside_overflow
+    born = outside_born
+    if ref is None:
+        outside_overflow = True
+        return
+    if len(born) >= _OUTSIDE_LIMIT:
+        born[:] = [r for r in born if r() is not None]
+        if len(born) >= _OUTSIDE_LIMIT // 2:
+            # too many live ones to follow: the next check sweeps instead
+            outside_overflow = True
+            born.clear()
+    born.append(ref)
+
+
+def take_outside_born():
+    """What was made outside any scope since the last call.
+
+    Returns ``(refs, overflow)``: weak references to those mocks, and
+    whether some could not be followed (then sweep regardless).
+    """
+    global outside_overflow
+    overflow, outside_overflow = outside_overflow, False
+    born = [ref for ref in outside_born if ref() is not None]
+    outside_born.clear()
+    return born, overflow
 
 
 def _entering_stack():
@@ -210,10 +304,7 @@ def _record_start(patcher, target_name=None):
     scope = current_scope
     stack = _entering_stack()
     parent = stack[-1] if stack else None
-    # Outside any scope (import time, other runners) the record only
-    # serves to know what is patched; where it started is not reported.
-    origin = (caller_origin(scope, 3, patcher) if scope is not None
-              else None)
+    origin = caller_origin(scope, 3, patcher)
     record = PatcherRecord(patcher, origin, parent, target_name)
     active[id(patcher)] = record
     if scope is not None:
@@ -324,9 +415,6 @@ def _wrap_mock_init(original):
     @functools.wraps(original)
     def __init__(self, *args, **kwargs):
         original(self, *args, **kwargs)
-        scope = current_scope
-        if scope is None:
-            return
         state = self.__dict__
         # Child mocks (attributes, return values) have a parent; they are
         # not leaks of their own and are not worth a frame walk.
@@ -338,11 +426,20 @@ def _wrap_mock_init(original):
             # Made by a patcher: it shares the patcher's origin.
             record = active.get(id(entering[-1]))
             if record is not None:
-                state[ORIGIN_ATTR] = record.origin
+                _record_origin(self, record.origin)
             return
-        state[ORIGIN_ATTR] = caller_origin(scope, 2, self)
-        scope.free_mocks += 1
-        scope.born.append(weakref.ref(self))
+        scope = current_scope
+        ref = _record_origin(self, caller_origin(scope, 2, self))
+        if scope is not None:
+            scope.free_mocks += 1
+            if ref is not None:
+                scope.born.append(ref)
+            else:                       # untrackable: sweep to be sure
+                scope.sweep_due = True
+            return
+        # Made outside any check (an unchecked test, a module's import):
+        # the next check looks for it, and never blames its own test.
+        _note_outside(ref)
     __init__.__mocktools_hook__ = original
     return __init__
 

@@ -135,7 +135,7 @@ class LeakCheckPlugin:
         scope = self._fixture_scopes.pop(id(fixturedef), None)
         if scope is not None:
             report = self._detector.end_fixture(scope, self._settings)
-            if report.leaks or report.errors:
+            if report.reportable:
                 self._fixture_reports.append(report)
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)

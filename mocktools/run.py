@@ -73,16 +73,16 @@ def _details_of(test, name, args, kwargs):
 
 def _replay(recorder, result, test, report, settings):
     target = ExtendedToOriginalDecorator(result)
-    leaks = bool(report.leaks) and settings.mode != 'off'
+    attach = bool(report.leaks or report.foreign) and settings.mode != 'off'
     for name, args, kwargs in recorder.calls:
-        if leaks and name in _OUTCOMES:
+        if attach and name in _OUTCOMES:
             details = _details_of(test, name, args, kwargs)
             payload = json.dumps(report.to_dict(), indent=1).encode('utf8')
             details['mocktools-leaks'] = content.Content(
                 JSON_UTF8, lambda payload=payload: [payload])
-            if settings.mode == 'fail':
-                details['mocktools-report'] = content.text_content(
-                    report.format())
+            details['mocktools-report'] = content.text_content(
+                report.format())
+            if report.leaks and settings.mode == 'fail':
                 outcome = ('addFailure' if name in (
                     'addSuccess', 'addUnexpectedSuccess', 'addFailure')
                     else name)

@@ -96,13 +96,20 @@ def handle_report(report, settings, add_detail=None, fail=None,
             'the result of the %s itself is unaffected:\n%s' % (
                 report.scope_kind, report.scope_name, report.scope_kind,
                 error)), stacklevel=2)
-    if not report.leaks:
+    if not (report.leaks or report.foreign):
         return
     text = report.format()
     if add_detail is not None:
         payload = json.dumps(report.to_dict(), indent=1).encode('utf8')
         add_detail(report.DETAIL_NAME,
                    content.Content(JSON_UTF8, lambda: [payload]))
+    if not report.leaks:
+        # only what others left: told and healed, the scope's own outcome
+        # stands
+        if add_detail is not None:
+            add_detail('mocktools-report', content.text_content(text))
+        warnings.warn(LeakWarning(text), stacklevel=2)
+        return
     if mark_leaked is not None and settings.fail_fast:
         mark_leaked(report.scope_name)
     if settings.mode == 'fail' and fail is not None:
@@ -327,7 +334,7 @@ class TestCase(testtools.TestCase):
                                     settings):
             return
         report = detector_module.get_detector().end_test(scope, settings)
-        if not (report.leaks or report.errors):
+        if not report.reportable:
             return
 
         def mark_leaked(name):

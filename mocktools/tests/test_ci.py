@@ -196,8 +196,8 @@ class TestLeaksCommand(testtools.TestCase):
                                  'patcher stopped'))
         leaks = cli.parse_report_text('Traceback...\n' + report.format())
         self.assertEqual([{'path': 'a.b', 'kind': 'k', 'mock': '<Mock>',
-                           'created_at': 'unknown (created outside any '
-                                         'checked test)',
+                           'created_at': 'unknown (created before '
+                                         'checking started)',
                            'leaked_by': 'pkg.T.test_x',
                            'healed': 'patcher stopped'}], leaks)
 

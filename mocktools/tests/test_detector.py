@@ -4,12 +4,18 @@ Each test builds a small test class, runs it with a plain unittest suite and
 asserts on the outcome and on the failure text a user would read.
 """
 
+import copy
+import gc
 import json
 import os
+import pickle
+import re
 import sys
 import types
+import unittest
 from unittest import mock
 import warnings
+import weakref
 
 import fixtures
 from oslotest import base as oslotest_base
@@ -337,11 +343,24 @@ class TestReports(DetectorTestCase):
                     'mocktools_tests_imported')
 
         self.addCleanup(sys.modules.pop, 'mocktools_tests_imported', None)
-        outcome = support.run_case(Case)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            outcome = support.run_case(Case)
         self.assertEqual('success', outcome['test_a_hides_a_mock'])
+        # b found it: told (detail and warning) and healed, b not blamed
         self.assertEqual('success', outcome['test_b_imports'])
-        self.assert_class_blames(outcome, 'generate_password',
-                                 Case('test_a_hides_a_mock'))
+        text = outcome.text('test_b_imports')
+        self.assertThat(text, matchers.Contains(
+            '1 dangling mock left by code outside test %s' % (
+                Case('test_b_imports').id())))
+        self.assertThat(text, matchers.Contains(
+            'by:      %s' % Case('test_a_hides_a_mock').id()))
+        self.assertThat(text, matchers.Contains('"foreign": true'))
+        self.assertEqual('', outcome.class_errors())
+        self.assertIn('mocktools.tests.targets.generate_password',
+                      ''.join(str(w.message) for w in caught))
+        self.assertIs(ORIGINALS['generate_password'],
+                      targets.generate_password)
 
 
 class StoresMocksOnItself(mocktools.TestCase):
@@ -1017,3 +1036,145 @@ class TestHealedPatchersStayUsable(DetectorTestCase):
         started[0].stop()
         # not restored a second time over what changed since
         self.assertEqual('kept', os.environ.get('MOCKTOOLS_AFTER'))
+
+
+def _mock_behaviour(test=None):
+    """What a fresh mock, a MagicMock and a patcher's mock do, in words.
+
+    Run inside a checked test and outside any: the answers must match.
+    """
+    if test is not None:
+        # a deep copy that reaches the test would choke on this
+        test.handle = open(os.devnull)
+        test.addCleanup(test.handle.close)
+    made = [mock.Mock(name='free'), mock.MagicMock(spec=targets.Client)]
+    patcher = mock.patch.object(targets, 'execute')
+    made.append(patcher.start())
+    try:
+        answers = []
+        for item in made:
+            state = {}
+            for name, action in (
+                    ('copy', copy.copy), ('deepcopy', copy.deepcopy),
+                    ('pickle', pickle.dumps),
+                    ('deepcopy-holder', lambda m: copy.deepcopy({'m': [m]})),
+                    ('vars', lambda m: sorted(vars(m))),
+                    ('dir', dir),
+                    ('repr', lambda m: repr(m).split(' id=')[0]),
+                    ('equal', lambda m: (m == m, m == mock.Mock()))):
+                try:
+                    result = action(item)
+                except Exception as exc:
+                    state[name] = 'raises %s' % type(exc).__name__
+                else:
+                    state[name] = (result if name in ('vars', 'dir', 'repr',
+                                                      'equal')
+                                   else type(result).__name__)
+            answers.append(state)
+        return answers
+    finally:
+        patcher.stop()
+
+
+class TestMocksStayPlainMocks(DetectorTestCase):
+    """A mock made under the check is exactly a mock made without it."""
+
+    def test_same_behaviour_checked_and_unchecked(self):
+        plain = _mock_behaviour()
+        seen = []
+
+        class Case(mocktools.TestCase):
+            def test_makes_mocks(self):
+                seen.append(_mock_behaviour(self))
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_makes_mocks'],
+                         outcome.text('test_makes_mocks'))
+        self.assertEqual(plain, seen[0])
+        self.assertEqual('dict', seen[0][0]['deepcopy-holder'])
+
+    def test_nothing_of_mocktools_in_the_mock(self):
+        kept = []
+
+        class Case(mocktools.TestCase):
+            def test_makes_a_mock(self):
+                kept.append(mock.Mock())
+
+        support.run_case(Case)
+        self.assertEqual([], [name for name in vars(kept[0])
+                              if 'mocktools' in name])
+
+    def test_a_finished_test_is_not_kept_alive(self):
+        kept, tests = [], []
+
+        class Case(mocktools.TestCase):
+            def test_keeps_mocks_beyond_itself(self):
+                tests.append(weakref.ref(self))
+                self.useFixture(fixtures.TempDir())
+                free = mock.MagicMock()
+                with mock.patch.object(targets, 'execute') as patched:
+                    kept.extend([free, patched, free.child])
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success',
+                         outcome['test_keeps_mocks_beyond_itself'])
+        del outcome
+        gc.collect()
+        self.assertEqual(3, len(kept))     # the mocks live on ...
+        self.assertIsNone(tests[0]())      # ... the test they came from not
+
+
+class TestUncheckedCode(DetectorTestCase):
+    """What unchecked tests or imports left is not the finder's leak."""
+
+    def test_unchecked_test_named_with_its_real_origin(self):
+        class Unchecked(unittest.TestCase):
+            def test_assigns_a_mock(self):
+                targets.generate_password = mock.MagicMock()   # never undone
+
+        class Checked(mocktools.TestCase):
+            def test_innocent(self):
+                mock.Mock()          # a mock of its own, kept local
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            outcome = support.run_case(Unchecked, Checked)
+        self.assertEqual('success', outcome['test_innocent'])
+        text = outcome.text('test_innocent')
+        self.assertThat(text, matchers.Contains(
+            'left by code outside test %s' % Checked('test_innocent').id()))
+        self.assertThat(text, matchers.Contains(
+            'by:      unchecked test %s' % (
+                Unchecked('test_assigns_a_mock').id())))
+        self.assertThat(text, matchers.MatchesRegex(
+            r'.*created: \S*%s:\d+ in test_assigns_a_mock' % HERE,
+            re.DOTALL))
+        self.assertNotIn('unknown', text)
+        self.assertIn('generate_password',
+                      ''.join(str(w.message) for w in caught))
+        self.assertTrue(world_is_clean())
+
+    def test_mock_assigned_at_import_time(self):
+        source = ('from unittest import mock\n'
+                  'from mocktools.tests import targets\n'
+                  'targets.generate_password = mock.Mock()\n')
+        directory = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(directory, 'leaks_at_import.py'), 'w') as f:
+            f.write(source)
+        self.useFixture(fixtures.MonkeyPatch('sys.path',
+                                             [directory] + sys.path))
+        self.addCleanup(sys.modules.pop, 'leaks_at_import', None)
+
+        class Checked(mocktools.TestCase):
+            def test_innocent(self):
+                pass
+
+        __import__('leaks_at_import')     # as a runner's discovery does
+        outcome = support.run_case(Checked)
+        self.assertEqual('success', outcome['test_innocent'])
+        text = outcome.text('test_innocent')
+        self.assertThat(text, matchers.Contains(
+            'by:      a module import, during unchecked test %s' % self.id()))
+        self.assertThat(text, matchers.Contains(
+            'leaks_at_import.py:3 in <module>'))
+        self.assertTrue(world_is_clean())
