@@ -1,0 +1,311 @@
+"""Run peer projects' own test suites with mocktools' checks on and off.
+
+Dog-food for the leak detector: the suites of oslo.config, fixtures,
+testtools and oslotest are clean, so every path that checks them must give
+the same pass/fail sets as running them unchecked, report no leak and hit
+no internal error.  ``tox -e peers`` runs this script; the versions are the
+ones pinned in ``tools/peers-requirements.txt`` (installed by tox), and the
+matching sdists are downloaded from the package index into ``--workdir``.
+
+Per suite and path it prints: tests, passed, failed (errors included),
+skipped, leaks reported, detector internal errors, whether the pass/fail
+set is identical to the unchecked run of the same runner, and the wall-time
+ratio to that run.  ``--rst`` prints the table as reStructuredText for
+doc/source/user/tested_on.rst.
+"""
+
+import argparse
+import datetime
+import io
+import os
+import platform
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from xml.etree import ElementTree
+
+from mocktools import cli
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REQUIREMENTS = os.path.join(HERE, 'peers-requirements.txt')
+
+# name on the index -> (how the subunit runners load its tests, what pytest
+# collects)
+PEERS = {
+    'oslo.config': (['discover', '-t', '.', 'oslo_config/tests'],
+                    'oslo_config/tests'),
+    'fixtures': (['tests.test_suite'], 'tests'),
+    'testtools': (['tests.test_suite'], 'tests'),
+    'oslotest': (['discover', '-t', '.', 'oslotest/tests'],
+                 'oslotest/tests'),
+}
+
+# The LeakCheck path: the line a project adds to its base class's setUp,
+# added from outside to every test the runner loads (not to the classes, so
+# that tests which build and count test cases see them as shipped).
+_LEAKCHECK_SHIM = '''
+import sys
+import mocktools
+from subunit import run
+from testtools import iterate_tests
+
+def with_leak_check(test):
+    original = test.setUp
+    def setUp():
+        original()
+        test.useFixture(mocktools.LeakCheck(test))
+    test.setUp = setUp
+
+class Program(run.SubunitTestProgram):
+    def runTests(self):
+        for test in iterate_tests(self.test):
+            if hasattr(test, 'useFixture'):
+                with_leak_check(test)
+        super().runTests()
+
+sys.argv[0] = 'subunit.run'
+Program(module=None, argv=sys.argv, testRunner=run.SubunitTestRunner,
+        stdout=sys.stdout)
+'''
+
+
+def pinned_versions(path=REQUIREMENTS):
+    """name -> version of the peers pinned in the requirements file."""
+    pins = {}
+    with open(path) as handle:
+        for line in handle:
+            match = re.match(r'^([A-Za-z0-9_.\-]+)==([^\s#;]+)', line)
+            if match and match.group(1) in PEERS:
+                pins[match.group(1)] = match.group(2)
+    return pins
+
+
+def fetch(name, version, workdir):
+    """Download and unpack ``name==version``'s sdist; return its directory."""
+    subprocess.run([sys.executable, '-m', 'pip', 'download', '--quiet',
+                    '--no-deps', '--no-binary', ':all:', '--dest', workdir,
+                    '%s==%s' % (name, version)], check=True)
+    prefix = re.sub(r'[-_.]+', '_', '%s-%s' % (name, version)).lower()
+    for entry in os.listdir(workdir):
+        normal = re.sub(r'[-_.]+', '_', entry).lower()
+        if normal.startswith(prefix) and entry.endswith('.tar.gz'):
+            with tarfile.open(os.path.join(workdir, entry)) as archive:
+                top = archive.getnames()[0].split('/')[0]
+                target = os.path.join(workdir, top)
+                if not os.path.isdir(target):
+                    archive.extractall(workdir, filter='data')
+            return target
+    raise SystemExit('no sdist of %s %s in %s' % (name, version, workdir))
+
+
+class _Collector(cli.LeakCollector):
+    """Outcomes and leaks (mocktools' own reader), plus internal errors."""
+
+    def __init__(self):
+        super().__init__()
+        self.internal_errors = 0
+
+    def _attachment(self, test_id, file_name, data):
+        if file_name.startswith('mocktools-internal-error'):
+            self.internal_errors += 1
+        super()._attachment(test_id, file_name, data)
+
+
+def _environment(check):
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith('MOCKTOOLS_')}
+    env['PYTHONDONTWRITEBYTECODE'] = '1'
+    if check:
+        env['MOCKTOOLS_CHECK'] = '1'
+    return env
+
+
+def _timed(args, cwd, env):
+    start = time.perf_counter()
+    process = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    return process, time.perf_counter() - start
+
+
+def run_subunit(args, cwd, check=False):
+    """Run a subunit-emitting command; return its summary dict."""
+    process, elapsed = _timed(args, cwd, _environment(check))
+    collector = _Collector()
+    cli.read_stream(io.BytesIO(process.stdout), collector)
+    internal = collector.internal_errors + process.stderr.count(
+        b'leak detector failed')
+    return _summary(collector.outcomes, len(cli._dedupe(collector.leaks)),
+                    internal, elapsed, process)
+
+
+def run_pytest(path, cwd, check=False):
+    """Run pytest over ``path``; return its summary dict."""
+    with tempfile.TemporaryDirectory() as scratch:
+        junit = os.path.join(scratch, 'junit.xml')
+        args = [sys.executable, '-m', 'pytest', '-q', '-p',
+                'no:cacheprovider', '--junitxml', junit, path]
+        if check:
+            args.append('--mocktools-leaks')
+        process, elapsed = _timed(args, cwd, _environment(False))
+        outcomes, leaks = {}, 0
+        if os.path.exists(junit):
+            for case in ElementTree.parse(junit).iter('testcase'):
+                test_id = '%s::%s' % (case.get('classname'),
+                                      case.get('name'))
+                outcome, text = 'passed', ''
+                for child in case:
+                    if child.tag in ('failure', 'error'):
+                        outcome = 'failed'
+                        text += (child.get('message') or '') + (
+                            child.text or '')
+                    elif child.tag == 'skipped' and outcome == 'passed':
+                        outcome = 'skipped'
+                outcomes[test_id] = outcome
+                leaks += len(cli.parse_report_text(text))
+    internal = process.stdout.count(b'DetectorErrorWarning')
+    return _summary(outcomes, leaks, internal, elapsed, process)
+
+
+def _summary(outcomes, leaks, internal, elapsed, process):
+    counts = dict.fromkeys(('passed', 'failed', 'skipped'), 0)
+    for outcome in outcomes.values():
+        counts[outcome] += 1
+    if not outcomes:
+        sys.stderr.write(process.stderr.decode('utf8', 'replace')[-2000:])
+    return dict(counts, tests=len(outcomes), leaks=leaks, internal=internal,
+                seconds=elapsed, outcomes=outcomes)
+
+
+def check_peer(name, source):
+    """Every path over one peer's suite: a list of (path, summary, base)."""
+    loader_args, pytest_path = PEERS[name]
+    python = sys.executable
+    subunit = [python, '-m', 'subunit.run'] + loader_args
+    rows = []
+    off = run_subunit(subunit, source)
+    rows.append(('unchecked (subunit.run)', off, None))
+    rows.append(('MOCKTOOLS_CHECK=1 subunit.run',
+                 run_subunit(subunit, source, check=True), off))
+    rows.append(('python -m mocktools.run',
+                 run_subunit([python, '-m', 'mocktools.run', '--subunit']
+                             + loader_args, source), off))
+    rows.append(('LeakCheck fixture in setUp',
+                 run_subunit([python, '-c', _LEAKCHECK_SHIM] + loader_args,
+                             source), off))
+    pytest_off = run_pytest(pytest_path, source)
+    if pytest_off['tests']:
+        rows.append(('unchecked (pytest)', pytest_off, None))
+        rows.append(('pytest --mocktools-leaks',
+                     run_pytest(pytest_path, source, check=True), pytest_off))
+    return rows
+
+
+def _same(summary, baseline):
+    if baseline is None:
+        return '(baseline)'
+    return 'yes' if summary['outcomes'] == baseline['outcomes'] else 'NO'
+
+
+def _ratio(summary, baseline):
+    if baseline is None or not baseline['seconds']:
+        return '1.00'
+    return '%.2f' % (summary['seconds'] / baseline['seconds'])
+
+
+COLUMNS = ('suite', 'path', 'tests', 'passed', 'failed', 'skipped', 'leaks',
+           'internal errors', 'same pass/fail set', 'time ratio')
+
+
+def table_rows(results):
+    """The printable rows of all results."""
+    rows = []
+    for suite, checks in results:
+        for path, summary, baseline in checks:
+            rows.append((suite, path, str(summary['tests']),
+                         str(summary['passed']), str(summary['failed']),
+                         str(summary['skipped']), str(summary['leaks']),
+                         str(summary['internal']), _same(summary, baseline),
+                         _ratio(summary, baseline)))
+    return rows
+
+
+def format_plain(rows):
+    """Aligned columns for a terminal."""
+    widths = [max(len(row[i]) for row in rows + [COLUMNS])
+              for i in range(len(COLUMNS))]
+    lines = ['  '.join(cell.ljust(width) for cell, width in zip(row, widths))
+             for row in [COLUMNS] + rows]
+    lines.insert(1, '  '.join('-' * width for width in widths))
+    return '\n'.join(lines)
+
+
+def format_rst(rows):
+    """A reStructuredText simple table."""
+    widths = [max(len(row[i]) for row in rows + [COLUMNS])
+              for i in range(len(COLUMNS))]
+    rule = '  '.join('=' * width for width in widths)
+    body = ['  '.join(cell.ljust(width) for cell, width in zip(row, widths))
+            .rstrip() for row in rows]
+    header = '  '.join(cell.ljust(width) for cell, width in
+                       zip(COLUMNS, widths)).rstrip()
+    return '\n'.join([rule, header, rule] + body + [rule])
+
+
+def verdict(results):
+    """Problems found: differing pass/fail sets, leaks, internal errors."""
+    problems = []
+    for suite, checks in results:
+        for path, summary, baseline in checks:
+            if baseline is None:
+                if not summary['tests']:
+                    problems.append('%s: %s ran no test' % (suite, path))
+                continue
+            if summary['outcomes'] != baseline['outcomes']:
+                changed = sorted(
+                    test for test in set(summary['outcomes']) | set(
+                        baseline['outcomes'])
+                    if summary['outcomes'].get(test)
+                    != baseline['outcomes'].get(test))
+                problems.append('%s: %s: %d tests differ, e.g. %s' % (
+                    suite, path, len(changed), ', '.join(changed[:3])))
+            if summary['leaks'] or summary['internal']:
+                problems.append('%s: %s: %d leaks, %d internal errors' % (
+                    suite, path, summary['leaks'], summary['internal']))
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--workdir', default=os.path.join(
+        tempfile.gettempdir(), 'mocktools-peers'),
+        help='where the sdists are downloaded and unpacked')
+    parser.add_argument('--only', action='append', choices=sorted(PEERS),
+                        help='run only this suite (repeatable)')
+    parser.add_argument('--rst', action='store_true',
+                        help='print the table as reStructuredText')
+    args = parser.parse_args(argv)
+    os.makedirs(args.workdir, exist_ok=True)
+    pins = pinned_versions()
+    results = []
+    for name in args.only or sorted(PEERS):
+        source = fetch(name, pins[name], args.workdir)
+        print('running %s %s ...' % (name, pins[name]), flush=True)
+        results.append(('%s %s' % (name, pins[name]),
+                        check_peer(name, source)))
+    rows = table_rows(results)
+    print()
+    print('Python %s on %s, %s' % (platform.python_version(),
+                                   platform.machine(),
+                                   datetime.date.today().isoformat()))
+    print(format_rst(rows) if args.rst else format_plain(rows))
+    problems = verdict(results)
+    for problem in problems:
+        print('PROBLEM: ' + problem)
+    return 1 if problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
