@@ -1,4 +1,4 @@
-"""setuptools entry point; the metadata lives in setup.cfg."""
+"""setuptools hook for the start-up file; the metadata is in pyproject.toml."""
 
 import os
 

@@ -60,7 +60,19 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS, key=str.lower)
 
 
+def _version():
+    """The installed distribution's version (pyproject.toml sets it)."""
+    from importlib import metadata
+    try:
+        return metadata.version('mocktools')
+    except metadata.PackageNotFoundError:   # run from a source tree
+        return '0+unknown'
+
+
 def __getattr__(name):
+    if name == '__version__':
+        value = globals()[name] = _version()
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError('module %r has no attribute %r' % (__name__,
