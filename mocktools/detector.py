@@ -289,8 +289,7 @@ class LeakDetector:
         scope.open = False
         try:
             still_active = self._still_active(scope, settings)
-            sweep = (self._should_sweep(scope, settings)
-                     | self._outside_escaped(settings))
+            sweep = self._should_sweep(scope, settings)
             if not (still_active or sweep):
                 self._release(scope)
                 return NO_LEAKS
@@ -342,8 +341,7 @@ class LeakDetector:
             self._collect_patchers(self._still_active(scope, settings), scope,
                                    settings, report)
             self._collect_deferred(scope, report)
-            if (self._should_sweep(scope, settings)
-                    | self._outside_escaped(settings)):
+            if self._should_sweep(scope, settings):
                 self._collect_globals(scope, settings, report)
             if self.sweeps != scope.sweeps_before:
                 # tearDownClass may have put things back by hand: what a
@@ -470,13 +468,15 @@ class LeakDetector:
         ``always``: yes.  Otherwise when modules were imported, or when a
         mock created outside a patcher may have escaped into global state:
         a reference to it that the test's own objects do not account for
-        (see :mod:`mocktools.escape`).  With ``class``, a test's sweep is
-        deferred to the end of its class.
+        (see :mod:`mocktools.escape`) -- a mock of the scope, or one made
+        outside any check since the last check.  With ``class``, a test's
+        sweep is deferred to the end of its class.
         """
         scan = settings.scan
+        outside = self._outside_escaped(settings)
         if scan == 'off':
             return False
-        if (scan == 'always' or scope.sweep_due
+        if (scan == 'always' or scope.sweep_due or outside
                 or scope.free_mocks and self._escaped(scope)):
             if scan == 'class' and scope.kind == 'test' and (
                     scope.parent is not None):

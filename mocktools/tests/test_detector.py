@@ -905,8 +905,12 @@ class TestKnobs(DetectorTestCase):
             def test_b(self):
                 pass
 
+        # made outside any check and kept: the checks look for it, and
+        # still leave test_a's mock to the class
+        self.kept = mock.Mock()
         outcome = support.run_case(Case)
         self.assertEqual('success', outcome['test_a_assigns'])
+        self.assertEqual('success', outcome['test_b'])
         self.assert_class_blames(outcome, 'execute', Case('test_a_assigns'))
 
     def test_scan_off_checks_patchers_only(self):
