@@ -317,9 +317,11 @@ class LeakDetector:
     def end_class(self, scope, settings):
         """Finish a class scope; return its :class:`LeakReport`.
 
-        It holds the patchers started in setUpClass and still active, mocks
-        found in global state, and leaks found earlier but made by a test
-        other than the one being checked at the time.
+        It holds the patchers started in setUpClass and still active, and
+        the mocks found in global state (with ``scan='class'``, those of
+        the class's tests too, each naming the test that made it).  What a
+        check finds but someone else made goes to that check's report as
+        ``foreign``, not here.
         """
         self._class_scope = scope.previous_class
         return self._end_owner(scope, settings)
