@@ -125,8 +125,8 @@ def _environment(check):
 
 def _timed(args, cwd, env):
     start = time.perf_counter()
-    process = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
+    process = subprocess.run(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return process, time.perf_counter() - start
 
 
