@@ -102,12 +102,18 @@ def _module_level_name(obj):
     return None
 
 
-def _outside_culprit(origin):
-    """Who made a mock outside any checked scope, in words."""
+def _culprit_elsewhere(origin):
+    """Who made a mock that no check owns, in words.
+
+    That is a mock made outside any check (``origin.context`` names the
+    unchecked test, if one ran), or by a module's top-level code, whichever
+    test's import happened to run it.
+    """
     if origin.function == '<module>':
+        during = ('%s %s' % (origin.scope.kind, origin.scope_name)
+                  if origin.scope is not None else origin.context)
         return 'a module import, %s' % (
-            'during ' + origin.context if origin.context
-            else 'outside any test')
+            'during ' + during if during else 'outside any test')
     return origin.context or 'code outside any checked test'
 
 
@@ -584,12 +590,14 @@ class LeakDetector:
     @staticmethod
     def _blame(scope, origin, window):
         """Who leaked it, and whether ``scope`` is the one to report it."""
-        if origin is not None and origin.scope is not None:
+        if origin is not None and (origin.scope is None
+                                   or origin.function == '<module>'):
+            # made outside any check, or by an import: never the finder's
+            return _culprit_elsewhere(origin), False
+        if origin is not None:
             if scope.kind != 'test':
                 return origin.scope_name, True
             return origin.scope_name, origin.scope is scope
-        if origin is not None:      # made outside any check: never ours
-            return _outside_culprit(origin), False
         if scope.kind != 'test':
             return 'a test of %s (created outside any test)' % scope.name, True
         if window == [scope.name]:

@@ -1182,3 +1182,30 @@ class TestUncheckedCode(DetectorTestCase):
         self.assertThat(text, matchers.Contains(
             'leaks_at_import.py:3 in <module>'))
         self.assertTrue(world_is_clean())
+
+    def test_import_inside_a_checked_test_blames_the_import(self):
+        # whichever test imports the module first runs its top-level code:
+        # blaming that test would make the failure depend on test order
+        directory = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(directory, 'leaks_when_imported.py'),
+                  'w') as handle:
+            handle.write('from unittest import mock\n'
+                         'from mocktools.tests import targets\n'
+                         'targets.generate_password = mock.Mock()\n')
+        self.useFixture(fixtures.MonkeyPatch('sys.path',
+                                             [directory] + sys.path))
+        self.addCleanup(sys.modules.pop, 'leaks_when_imported', None)
+
+        class Checked(mocktools.TestCase):
+            def test_imports(self):
+                __import__('leaks_when_imported')
+
+        outcome = support.run_case(Checked)
+        self.assertEqual('success', outcome['test_imports'])
+        text = outcome.text('test_imports')
+        self.assertThat(text, matchers.Contains(
+            'by:      a module import, during test %s' % (
+                Checked('test_imports').id())))
+        self.assertThat(text, matchers.Contains(
+            'leaks_when_imported.py:3 in <module>'))
+        self.assertTrue(world_is_clean())
