@@ -1158,16 +1158,19 @@ class TestUncheckedCode(DetectorTestCase):
                       ''.join(str(w.message) for w in caught))
         self.assertTrue(world_is_clean())
 
-    def test_mock_assigned_at_import_time(self):
-        source = ('from unittest import mock\n'
-                  'from mocktools.tests import targets\n'
-                  'targets.generate_password = mock.Mock()\n')
+    def leaking_module(self, name):
+        """Put module ``name`` (leaks a mock when imported) on sys.path."""
         directory = self.useFixture(fixtures.TempDir()).path
-        with open(os.path.join(directory, 'leaks_at_import.py'), 'w') as f:
-            f.write(source)
+        with open(os.path.join(directory, name + '.py'), 'w') as handle:
+            handle.write('from unittest import mock\n'
+                         'from mocktools.tests import targets\n'
+                         'targets.generate_password = mock.Mock()\n')
         self.useFixture(fixtures.MonkeyPatch('sys.path',
                                              [directory] + sys.path))
-        self.addCleanup(sys.modules.pop, 'leaks_at_import', None)
+        self.addCleanup(sys.modules.pop, name, None)
+
+    def test_mock_assigned_at_import_time(self):
+        self.leaking_module('leaks_at_import')
 
         class Checked(mocktools.TestCase):
             def test_innocent(self):
@@ -1186,15 +1189,7 @@ class TestUncheckedCode(DetectorTestCase):
     def test_import_inside_a_checked_test_blames_the_import(self):
         # whichever test imports the module first runs its top-level code:
         # blaming that test would make the failure depend on test order
-        directory = self.useFixture(fixtures.TempDir()).path
-        with open(os.path.join(directory, 'leaks_when_imported.py'),
-                  'w') as handle:
-            handle.write('from unittest import mock\n'
-                         'from mocktools.tests import targets\n'
-                         'targets.generate_password = mock.Mock()\n')
-        self.useFixture(fixtures.MonkeyPatch('sys.path',
-                                             [directory] + sys.path))
-        self.addCleanup(sys.modules.pop, 'leaks_when_imported', None)
+        self.leaking_module('leaks_when_imported')
 
         class Checked(mocktools.TestCase):
             def test_imports(self):
