@@ -10,8 +10,11 @@ is loaded.
 The hooks wrap ``_patch.__enter__``/``__exit__``, ``_patch_dict._patch_dict``/
 ``_unpatch_dict`` and ``NonCallableMock.__init__``; they are installed once,
 the first time a detector starts, and cost a frame walk per patcher start or
-top-level mock creation.  Child mocks (attributes, return values) are not
-recorded.
+top-level mock creation -- outside checks too, so that what unchecked code
+or an import leaves behind is reported with its origin.  Child mocks
+(attributes, return values) are not recorded.  Where a mock was made is
+kept in a side table of weak references (:func:`origin_of`), never on the
+mock itself.
 
 Test packages rearrange the mock library (oslotest's
 ``mock_fixture.patch_mock_module()`` puts a ``_patch`` subclass without an
@@ -509,3 +512,4 @@ def uninstall():
             _installed.discard(id(module))
         active.clear()
         restored.clear()
+        take_outside_born()
