@@ -102,6 +102,26 @@ def _module_level_name(obj):
     return None
 
 
+def _origin_of_family(mock):
+    """Where ``mock`` (for a child mock: its top-level parent) was made.
+
+    None if unknown.  Parents are read from ``__dict__``, never with a
+    truth test or attribute access that a mock could answer.
+    """
+    for _ in range(16):
+        if mock is None:
+            return None
+        origin = instrumentation.origin_of(mock)
+        if origin is not None:
+            return origin
+        state = sweep_module.namespace_of(mock)
+        if state is None:
+            return None
+        parent = state.get('_mock_new_parent')
+        mock = parent if parent is not None else state.get('_mock_parent')
+    return None
+
+
 def _culprit_elsewhere(origin):
     """Who made a mock that no check owns, in words.
 
@@ -318,7 +338,7 @@ class LeakDetector:
         scope.name  # noqa: B018  (resolves and forgets the callable)
         scope.patchers = ()
         scope.holder = None
-        scope.born = ()
+        scope.born = scope.made = ()
 
     def end_class(self, scope, settings):
         """Finish a class scope; return its :class:`LeakReport`.
@@ -510,12 +530,16 @@ class LeakDetector:
         """Whether a mock born in ``scope`` may have escaped its owner."""
         holder = scope.holder
         if holder is None:
-            holders = ()
+            holders = []
         elif scope.kind == 'test':
-            holders = (holder, type(holder))   # the test and its class
+            holders = [holder, type(holder)]   # the test and its class
         else:
-            holders = (holder,)                # the test class
-        return escape.unaccounted(scope.born, holders)
+            holders = [holder]                 # the test class
+        # its patchers (their arguments: return_value=Mock(), new=...)
+        holders.extend(record.patcher for record in scope.patchers)
+        return escape.unaccounted(
+            scope.born, holders, scope.made,
+            owner=holder if scope.kind == 'test' else None)
 
     def _collect_globals(self, scope, settings, report):
         sweeper = self._global_sweep()
@@ -539,7 +563,7 @@ class LeakDetector:
                 finding.previous = (sweep_module.NEW_KEY
                                     if value is instrumentation.MISSING
                                     else value)
-            origin = instrumentation.origin_of(
+            origin = _origin_of_family(
                 sweep_module.mock_of(finding.value, bases))
             owner = origin.scope if origin is not None else None
             if owner is not None and owner is not scope and owner.open and (

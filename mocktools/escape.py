@@ -1,26 +1,35 @@
 """Did a mock created in this test escape into global state?  Count references.
 
-A mock that a test created can only be in a module, class, ``sys.modules``
-or module-level object if something other than the test's own objects
-refers to it.  After the test, every reference to such a mock is one of:
+A mock that a test created (or one of its children: a return value, an
+attribute) can only be in a module, class, ``sys.modules`` or module-level
+object -- what the sweep inspects -- if something other than the test's
+own objects refers to it.  After the test, these references are the test's
+own:
 
 * a slot of the test instance's or test class's ``__dict__``
   (``self.mock = Mock()``, ``cls.client = Mock()`` in ``setUpClass``);
-* a slot of another mock created in the same test, of one of their child
-  mocks (``_mock_parent``, ``_mock_new_parent``), or of the magic-method
-  proxies ``MagicMock`` installs on its own class;
-* anything else -- which may be global state.
+* a slot of another mock of the test (created in it, or made by one of its
+  patchers), of their child mocks (``_mock_parent``, ``_mock_children``),
+  of the magic-method proxies ``MagicMock`` installs on its own class, or
+  the arguments of the calls they recorded (``mock_calls``);
+* a patcher the test started (its ``kwargs``: ``return_value=Mock()``);
+* lists and tuples reached from those (never inspected by the sweep), and
+  the objects the test instance leads to -- plain instances, dicts -- as
+  long as every reference to each of them is itself the test's own (a
+  module-level singleton that the test also keeps is not).
 
-:func:`unaccounted` counts the first two kinds by identity (a value found
-in a slot of a distinct object is one reference, so the count can never
+:func:`unaccounted` counts those references by identity (a value found in
+a slot of a distinct object is one reference, so the count can never
 exceed the truth) and compares with ``sys.getrefcount``.  When every
-reference is accounted for, none of these mocks is reachable from global
-state and the test needs no sweep; otherwise the detector sweeps.  This
-makes the check for a mock-creating test cost microseconds instead of a
-sweep of everything loaded.
+reference is accounted for, none of these mocks is reachable from what the
+sweep inspects and the test needs no sweep; otherwise the detector sweeps.
+This makes the check for a mock-creating test cost microseconds instead of
+a sweep of everything loaded.  Only exact built-in containers and standard
+``__dict__`` slots are read, so no code of the inspected objects runs.
 """
 
 import sys
+import types
 
 from mocktools import sweep
 
@@ -33,21 +42,31 @@ _USABLE = hasattr(sys, 'getrefcount') and (
     _gil_enabled is None or _gil_enabled())
 
 
-def unaccounted(born, holders=()):
+def unaccounted(born, holders=(), companions=(), owner=None):
     """True when some mock of ``born`` has a reference not accounted for.
 
     ``born`` are weak references to the mocks created in the test;
-    ``holders`` are the test instance and its class (references from their
-    ``__dict__`` are the test's own).
+    ``holders`` are the test instance, its class and the patchers the test
+    started (references from their ``__dict__`` -- and from a patcher's
+    ``kwargs`` -- are the test's own); ``companions`` are weak references
+    to other mocks of the test (those its patchers made), whose references,
+    and their children's, are the test's own too.  Objects the ``owner``'s
+    ``__dict__`` (the test instance's) leads to -- plain instances, exact
+    lists, tuples and dicts, a few levels deep -- are the test's own as long
+    as every reference to them is: see :func:`_private_objects`.
     """
     if not _USABLE:
         return True
-    mocks = [mock for mock in (ref() for ref in born) if mock is not None]
+    mocks = _family(mock for mock in (ref() for ref in born)
+                    if mock is not None)
     if not mocks:
         return False
-    counts = _known_references(mocks, holders)
+    companions = [mock for mock in (ref() for ref in companions)
+                  if mock is not None]
+    counts = _known_references(mocks, holders, companions, owner)
     if counts is None:
         return True
+    del companions
     # getrefcount's argument, the list ``mocks`` and the loop variable
     for mock in mocks:
         if sys.getrefcount(mock) - 3 > counts[id(mock)]:
@@ -55,44 +74,229 @@ def unaccounted(born, holders=()):
     return False
 
 
-def _known_references(mocks, holders):
+# Where a mock keeps the calls made to it.
+_CALL_RECORDS = ('_mock_call_args_list', '_mock_mock_calls', 'method_calls')
+
+
+def _family(mocks):
+    """``mocks`` and their child mocks (attributes, return values).
+
+    A child stored in global state (``module.f = Mock().return_value``) is
+    as much a leak as its parent: every one of them is checked.
+    """
+    family = list(mocks)
+    seen = set(map(id, family))
+    mock_bases = sweep.mock_types()
+    generation = family
+    for _ in range(_CHILD_DEPTH):
+        following = []
+        for mock in generation:
+            namespace = sweep.namespace_of(mock)
+            if namespace is None:
+                continue
+            # its return value and attribute children; magic-method
+            # children are referenced from its class, through closures
+            values = [namespace.get('_mock_return_value')]
+            nested = namespace.get('_mock_children')
+            if type(nested) is dict:
+                values.extend(value for name, value in nested.items()
+                              if not (type(name) is str
+                                      and name.startswith('__')))
+            for value in values:
+                if (issubclass(type(value), mock_bases)
+                        and id(value) not in seen
+                        and value is not mock):
+                    seen.add(id(value))
+                    following.append(value)
+        family.extend(following)
+        generation = following
+    return family
+
+
+# How deep the children of the test's mocks are followed.
+_CHILD_DEPTH = 4
+
+# How far and how wide the test's own objects are followed.
+_OWNED_DEPTH = 4
+_OWNED_LIMIT = 2000
+
+
+def _owned_candidates(owner, skip):
+    """Objects ``owner``'s namespace leads to that may be the test's own.
+
+    Plain instances (read through their standard ``__dict__`` slot) and
+    exact lists, tuples and dicts; no mock (counted on their own), module or
+    class (global state), and nothing whose reading could run code.
+    """
+    mock_bases = sweep.mock_types()
+    found = []
+    seen = set(skip)
+    namespace = sweep.namespace_of(owner)
+    if namespace is None:
+        return found
+    frontier = [namespace.values()]
+    for _ in range(_OWNED_DEPTH):
+        following = []
+        for values in frontier:
+            for value in values:
+                key = id(value)
+                if key in seen:
+                    continue
+                seen.add(key)
+                kind = type(value)
+                if kind is list or kind is tuple:
+                    contents = value
+                elif kind is dict:
+                    contents = value.values()
+                elif (issubclass(kind, (type, types.ModuleType))
+                      or issubclass(kind, mock_bases)):
+                    continue
+                else:
+                    namespace = sweep.instance_namespace(value)
+                    if namespace is None:
+                        continue
+                    contents = namespace.values()
+                found.append(value)
+                following.append(contents)
+                if len(found) >= _OWNED_LIMIT:
+                    return found
+        frontier = following
+    return found
+
+
+def _private_objects(owner, skip, holders, mocks, companions):
+    """The objects ``owner`` leads to, every reference to which is its own.
+
+    A fixed point: a candidate is private while its reference count is
+    matched by references from the holders, the test's mocks and the
+    candidates still private; one that is not (a module-level singleton the
+    test also keeps) is dropped, with what only it accounted for, until
+    nothing changes.
+    """
+    # the only reference to the list: nothing else inflates the counts
+    private = _owned_candidates(owner, skip)
+    while private:
+        counts = _count_references(private, holders, mocks, companions,
+                                   private)
+        still = []
+        for obj in private:
+            # getrefcount's argument, ``private`` and the loop variable
+            if sys.getrefcount(obj) - 3 <= counts[id(obj)]:
+                still.append(obj)
+        if len(still) == len(private):
+            break
+        private = still
+        del still
+    return private
+
+
+def _known_references(mocks, holders, companions=(), owner=None):
     """id(mock) -> references found in the test's own objects (or None).
 
     A separate function so that none of its locals still refers to a mock
     when the caller reads the reference counts.
     """
-    counts = dict.fromkeys(map(id, mocks), 0)
+    private = ()
+    if owner is not None:
+        skip = {id(obj) for obj in holders}
+        skip.update(map(id, mocks))
+        skip.update(map(id, companions))
+        private = _private_objects(owner, skip, holders, mocks, companions)
+    return _count_references(mocks, holders, mocks, companions, private)
+
+
+def _count_references(targets, holders, mocks, companions, private):
+    """id(target) -> references to it from the test's own objects.
+
+    None when a mock's namespace cannot be read.
+    """
+    counts = dict.fromkeys(map(id, targets), 0)
     seen = set()
     mock_bases = sweep.mock_types()
 
-    def visit(obj):
-        namespace = sweep.namespace_of(obj)
-        if namespace is None or id(namespace) in seen:
-            return namespace
-        seen.add(id(namespace))
-        for value in namespace.values():
+    def count(values, sequences=False):
+        if id(values) in seen:
+            return
+        seen.add(id(values))
+        # a namespace or dict, or an exact list or tuple
+        for value in (values if type(values) in (list, tuple)
+                      else values.values()):
             key = id(value)
             if key in counts:
                 counts[key] += 1
+            elif sequences and type(value) in (list, tuple):
+                # side_effect=[Mock(), ...], m(items=[Mock()]): lists and
+                # tuples are never global state; a dict may be a namespace
+                count(value, sequences=True)
+
+    def visit(obj):
+        namespace = sweep.namespace_of(obj)
+        if namespace is not None:
+            count(namespace)
         return namespace
 
+    def count_calls(namespace):
+        # the arguments a mock recorded (call_args, mock_calls ...): each
+        # call's args tuple and kwargs dict are made by the call itself, so
+        # never global state; one args tuple is shared by several records
+        for name in _CALL_RECORDS:
+            calls = namespace.get(name)
+            if not issubclass(type(calls), list):
+                continue
+            for call in list.__iter__(calls):
+                if not issubclass(type(call), tuple):
+                    continue
+                for part in tuple.__iter__(call):
+                    if type(part) in (tuple, dict):
+                        count(part, sequences=True)
+
     for holder in holders:
-        visit(holder)
-    for mock in mocks:
+        namespace = visit(holder)
+        if namespace is None:
+            continue
+        # a patcher's keyword arguments (return_value=Mock(), ...) and a
+        # patch.dict's values: only exact dicts are read, no user code runs
+        for name in ('kwargs', 'values'):
+            mapping = namespace.get(name)
+            if type(mapping) is dict:
+                count(mapping, sequences=True)
+    for obj in private:
+        if type(obj) in (list, tuple, dict):
+            count(obj)
+        else:
+            visit(obj)
+
+    def visit_mock(mock, depth):
         namespace = visit(mock)
         if namespace is None:
             return None
-        # children (attributes, return value) point back with their
-        # _mock_parent / _mock_new_parent
-        children = list(namespace.values())
+        count_calls(namespace)
+        # its children (attributes, return value) point back with their
+        # _mock_parent / _mock_new_parent, and its _mock_children dict is
+        # its own (a mock assigned as an attribute of another is there)
+        children = [value for value in namespace.values()
+                    if issubclass(type(value), mock_bases)]
         nested = namespace.get('_mock_children')
         if type(nested) is dict:
-            children.extend(nested.values())
-        for child in children:
-            if issubclass(type(child), mock_bases):
-                visit(child)
+            count(nested)
+            children.extend(value for value in nested.values()
+                            if issubclass(type(value), mock_bases))
         # MagicMock's magic-method proxies live on its own class
         for proxy in list(sweep._type_dict(type(mock)).values()):
             if type(proxy).__name__ == 'MagicProxy':
                 visit(proxy)
+        if depth < _CHILD_DEPTH:
+            for child in children:
+                if id(child) not in visited:
+                    visited.add(id(child))
+                    visit_mock(child, depth + 1)
+        return namespace
+
+    mock_ids = set(map(id, mocks))
+    visited = set(mock_ids)
+    visited.update(map(id, companions))
+    for mock in list(mocks) + [mock for mock in companions
+                               if id(mock) not in mock_ids]:
+        if visit_mock(mock, 0) is None and id(mock) in mock_ids:
+            return None
     return counts

@@ -64,7 +64,7 @@ class Scope:
     """
 
     __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
-                 'born', 'holder', 'sweep_due', 'previous',
+                 'born', 'made', 'holder', 'sweep_due', 'previous',
                  'previous_class', 'sweeps_before', 'open', 'deferred',
                  '__weakref__')
 
@@ -80,6 +80,9 @@ class Scope:
         self.parent = parent      # the class scope of a test scope
         self.free_mocks = 0       # mocks created outside any patcher
         self.born = []            # weak references to those mocks
+        # weak references to the mocks its patchers made: what they refer
+        # to is the scope's own (a free mock given as return_value=...)
+        self.made = []
         self.holder = None        # the test (or class) owning the scope
         self.sweep_due = False    # a test deferred its sweep to the class
         self.patchers = []        # PatcherRecords started in this scope
@@ -429,7 +432,10 @@ def _wrap_mock_init(original):
             # Made by a patcher: it shares the patcher's origin.
             record = active.get(id(entering[-1]))
             if record is not None:
-                _record_origin(self, record.origin)
+                ref = _record_origin(self, record.origin)
+                scope = record.origin.scope
+                if ref is not None and scope is not None:
+                    scope.made.append(ref)
             return
         scope = current_scope
         ref = _record_origin(self, caller_origin(scope, 2, self))

@@ -432,6 +432,99 @@ class TestEscapeCheck(DetectorTestCase):
                          outcome.text('check_stores_mocks'))
         self.assertEqual('', outcome.class_errors())
 
+    def test_mocks_handed_to_the_tests_patchers_need_no_sweep(self):
+        # Trove's base class: patch.object(policy, 'get_enforcer',
+        # return_value=mock.MagicMock()) in every setUp
+        class Case(mocktools.TestCase):
+            def setUp(self):
+                super().setUp()
+                patcher = mock.patch.object(
+                    targets, 'execute', return_value=mock.MagicMock())
+                patcher.start()
+                self.addCleanup(patcher.stop)
+
+            def test_patchers_hold_free_mocks(self):
+                patched = self.mock_patch_object(targets, 'generate_password')
+                patched.return_value = mock.Mock(name='kept by a patch mock')
+                self.registry = {}
+                self.mock_patch_dict(self.registry, {'x': mock.Mock()})
+                with mock.patch.object(targets.Client, 'get',
+                                       side_effect=[mock.Mock()]):
+                    pass
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_patchers_hold_free_mocks'],
+                         outcome.text('test_patchers_hold_free_mocks'))
+        self.assertEqual(0, sweeps)
+
+    def test_mocks_inside_the_tests_own_objects_need_no_sweep(self):
+        class Cluster:
+            def __init__(self, context):
+                self.context = context
+                self.nodes = [{'client': mock.Mock()}]
+
+        class Case(mocktools.TestCase):
+            def test_objects_hold_mocks(self):
+                self.cluster = Cluster(mock.Mock())
+                self.cluster.manager = Cluster(mock.MagicMock())
+                self.pairs = (mock.Mock(), [mock.Mock()])
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_objects_hold_mocks'])
+        self.assertEqual(0, sweeps)
+
+    def test_mocks_passed_to_other_mocks_need_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_calls_record_mocks(self):
+                self.api = mock.Mock()
+                context = mock.Mock()
+                self.api.create(context, items=[context, (context,)])
+                self.api.create.return_value.wait(context)
+                patched = self.mock_patch_object(targets, 'execute')
+                patched(context, mock.Mock())
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_calls_record_mocks'])
+        self.assertEqual(0, sweeps)
+
+    def test_mock_passed_to_a_mock_and_stored_is_found(self):
+        def body(test):
+            test.api = mock.Mock()
+            context = mock.Mock()
+            test.api.create(context, items=[context])
+            targets.Client.get = context
+        self.assert_leak(body, 'mocktools.tests.targets.Client.get',
+                         'mock in global state (class attribute)')
+
+    def test_child_of_a_mock_stored_in_global_state_is_found(self):
+        def body(test):
+            test.client = mock.MagicMock()
+            targets.generate_password = test.client.passwords.return_value
+        self.assert_leak(body,
+                         'mocktools.tests.targets.generate_password',
+                         'mock in global state (module attribute)')
+
+    def test_mock_on_a_singleton_the_test_also_keeps_is_found(self):
+        # the test's own reference does not make the singleton its own
+        def body(test):
+            test.service = targets.SERVICE
+            test.holder = [targets.SERVICE]
+            test.service.name = mock.Mock()
+        self.assert_leak(body, 'mocktools.tests.targets.SERVICE.name',
+                         'mock in global state (attribute of a module-level '
+                         'object)')
+
+    def test_mock_given_to_a_patcher_and_stored_is_found(self):
+        def body(test):
+            kept = mock.MagicMock()
+            patcher = mock.patch.object(targets, 'execute',
+                                        return_value=kept)
+            patcher.start()
+            test.addCleanup(patcher.stop)
+            targets.Client.get = kept
+        self.assert_leak(body, 'mocktools.tests.targets.Client.get',
+                         'mock in global state (class attribute)')
+
     def test_escaped_mock_is_swept_and_reported(self):
         def body(test):
             test.kept = mock.MagicMock()
