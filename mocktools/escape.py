@@ -178,6 +178,8 @@ def _private_objects(owner, skip, holders, mocks, companions):
     while private:
         counts = _count_references(private, holders, mocks, companions,
                                    private)
+        if counts is None:     # a mock unreadable: the caller sweeps
+            return []
         still = []
         for obj in private:
             # getrefcount's argument, ``private`` and the loop variable
