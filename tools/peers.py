@@ -290,6 +290,7 @@ def verdict(results):
 
 
 def main(argv=None):
+    global REPEAT
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--workdir', default=os.path.join(
         tempfile.gettempdir(), 'mocktools-peers'),
@@ -302,7 +303,6 @@ def main(argv=None):
     parser.add_argument('--rst', action='store_true',
                         help='print the table as reStructuredText')
     args = parser.parse_args(argv)
-    global REPEAT
     REPEAT = max(1, args.repeat)
     os.makedirs(args.workdir, exist_ok=True)
     pins = pinned_versions()
