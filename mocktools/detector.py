@@ -535,11 +535,11 @@ class LeakDetector:
             holders = [holder, type(holder)]   # the test and its class
         else:
             holders = [holder]                 # the test class
-        # its patchers (their arguments: return_value=Mock(), new=...)
-        holders.extend(record.patcher for record in scope.patchers)
         return escape.unaccounted(
             scope.born, holders, scope.made,
-            owner=holder if scope.kind == 'test' else None)
+            owner=holder if scope.kind == 'test' else None,
+            # their arguments: return_value=Mock(), new=...
+            patchers=[record.patcher for record in scope.patchers])
 
     def _collect_globals(self, scope, settings, report):
         sweeper = self._global_sweep()

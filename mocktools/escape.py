@@ -42,18 +42,19 @@ _USABLE = hasattr(sys, 'getrefcount') and (
     _gil_enabled is None or _gil_enabled())
 
 
-def unaccounted(born, holders=(), companions=(), owner=None):
+def unaccounted(born, holders=(), companions=(), owner=None, patchers=()):
     """True when some mock of ``born`` has a reference not accounted for.
 
     ``born`` are weak references to the mocks created in the test;
-    ``holders`` are the test instance, its class and the patchers the test
-    started (references from their ``__dict__`` -- and from a patcher's
-    ``kwargs`` -- are the test's own); ``companions`` are weak references
-    to other mocks of the test (those its patchers made), whose references,
-    and their children's, are the test's own too.  Objects the ``owner``'s
-    ``__dict__`` (the test instance's) leads to -- plain instances, exact
-    lists, tuples and dicts, a few levels deep -- are the test's own as long
-    as every reference to them is: see :func:`_private_objects`.
+    ``holders`` are the test instance and its class, ``patchers`` those the
+    test started (references from their ``__dict__`` -- and from a
+    patcher's ``kwargs`` -- are the test's own); ``companions`` are weak
+    references to other mocks of the test (those its patchers made), whose
+    references, and their children's, are the test's own too.  Objects the
+    ``owner``'s ``__dict__`` (the test instance's) leads to -- plain
+    instances, exact lists, tuples and dicts, a few levels deep -- are the
+    test's own as long as every reference to them is: see
+    :func:`_private_objects`.
     """
     if not _USABLE:
         return True
@@ -63,7 +64,7 @@ def unaccounted(born, holders=(), companions=(), owner=None):
         return False
     companions = [mock for mock in (ref() for ref in companions)
                   if mock is not None]
-    counts = _known_references(mocks, holders, companions, owner)
+    counts = _known_references(mocks, holders, companions, owner, patchers)
     if counts is None:
         return True
     del companions
@@ -164,51 +165,95 @@ def _owned_candidates(owner, skip):
     return found
 
 
-def _private_objects(owner, skip, holders, mocks, companions):
-    """The objects ``owner`` leads to, every reference to which is its own.
+def _private_objects(candidates, base):
+    """Narrow ``candidates`` (in place) to the objects that are the test's own.
 
-    A fixed point: a candidate is private while its reference count is
-    matched by references from the holders, the test's mocks and the
-    candidates still private; one that is not (a module-level singleton the
-    test also keeps) is dropped, with what only it accounted for, until
-    nothing changes.
+    ``base`` counts the references to them from the test's mocks, patchers
+    and holders.  A fixed point: a candidate is private while its reference
+    count is matched by those plus the references from the candidates still
+    private; one that is not (a module-level singleton the test also keeps)
+    is dropped, with what only it accounted for, until nothing changes.
+    The list must hold the only reference the caller's frames have to each
+    candidate.
     """
-    # the only reference to the list: nothing else inflates the counts
-    private = _owned_candidates(owner, skip)
-    while private:
-        counts = _count_references(private, holders, mocks, companions,
-                                   private)
-        if counts is None:     # a mock unreadable: the caller sweeps
-            return []
-        still = []
-        for obj in private:
-            # getrefcount's argument, ``private`` and the loop variable
+    while candidates:
+        counts = dict(base)
+        _count_from_objects(counts, candidates)
+        keep = []
+        for index in range(len(candidates)):
+            obj = candidates[index]
+            # getrefcount's argument, the list and ``obj``
             if sys.getrefcount(obj) - 3 <= counts[id(obj)]:
-                still.append(obj)
-        if len(still) == len(private):
+                keep.append(index)
+        obj = None
+        if len(keep) == len(candidates):
             break
-        private = still
-        del still
-    return private
+        candidates[:] = [candidates[index] for index in keep]
+    return candidates
 
 
-def _known_references(mocks, holders, companions=(), owner=None):
+def _all_accounted(mocks, counts):
+    """Whether every mock's references are all counted."""
+    # getrefcount's argument, the list ``mocks`` and the loop variable
+    for mock in mocks:
+        if sys.getrefcount(mock) - 3 > counts[id(mock)]:
+            return False
+    return True
+
+
+def _known_references(mocks, holders, companions=(), owner=None,
+                      patchers=()):
     """id(mock) -> references found in the test's own objects (or None).
 
     A separate function so that none of its locals still refers to a mock
-    when the caller reads the reference counts.
+    when the caller reads the reference counts.  It looks only as far as it
+    must: the holders and the mocks first (most tests stop there), then
+    the patchers and the mocks they made, then the objects the ``owner``
+    leads to.
     """
-    private = ()
-    if owner is not None:
-        skip = {id(obj) for obj in holders}
-        skip.update(map(id, mocks))
-        skip.update(map(id, companions))
-        private = _private_objects(owner, skip, holders, mocks, companions)
-    return _count_references(mocks, holders, mocks, companions, private)
+    counts = _count_from_test(mocks, holders, mocks, ())
+    if counts is None or _all_accounted(mocks, counts):
+        return counts
+    if patchers or companions:
+        holders = list(holders) + list(patchers)
+        counts = _count_from_test(mocks, holders, mocks, companions)
+        if counts is None or _all_accounted(mocks, counts):
+            return counts
+    if owner is None:
+        return counts
+    skip = {id(obj) for obj in holders}
+    skip.update(map(id, mocks))
+    skip.update(map(id, companions))
+    candidates = _owned_candidates(owner, skip)
+    base = _count_from_test(candidates, holders, mocks, companions)
+    if base is None:
+        return counts
+    private = _private_objects(candidates, base)
+    _count_from_objects(counts, private)
+    return counts
 
 
-def _count_references(targets, holders, mocks, companions, private):
-    """id(target) -> references to it from the test's own objects.
+def _count_from_objects(counts, objects):
+    """Add the references from ``objects`` (the test's own) to ``counts``."""
+    for obj in objects:
+        kind = type(obj)
+        if kind is list or kind is tuple:
+            values = obj
+        elif kind is dict:
+            values = obj.values()
+        else:
+            namespace = sweep.namespace_of(obj)
+            if namespace is None:
+                continue
+            values = namespace.values()
+        for value in values:
+            key = id(value)
+            if key in counts:
+                counts[key] += 1
+
+
+def _count_from_test(targets, holders, mocks, companions):
+    """id(target) -> references to it from the test's holders and mocks.
 
     None when a mock's namespace cannot be read.
     """
@@ -262,11 +307,6 @@ def _count_references(targets, holders, mocks, companions, private):
             mapping = namespace.get(name)
             if type(mapping) is dict:
                 count(mapping, sequences=True)
-    for obj in private:
-        if type(obj) in (list, tuple, dict):
-            count(obj)
-        else:
-            visit(obj)
 
     def visit_mock(mock, depth):
         namespace = visit(mock)
@@ -283,10 +323,12 @@ def _count_references(targets, holders, mocks, companions, private):
             count(nested)
             children.extend(value for value in nested.values()
                             if issubclass(type(value), mock_bases))
-        # MagicMock's magic-method proxies live on its own class
-        for proxy in list(sweep._type_dict(type(mock)).values()):
-            if type(proxy).__name__ == 'MagicProxy':
-                visit(proxy)
+        if id(mock) in counts:
+            # MagicMock's magic-method proxies, on its own class, refer to
+            # it and to nothing else
+            for proxy in list(sweep._type_dict(type(mock)).values()):
+                if type(proxy).__name__ == 'MagicProxy':
+                    visit(proxy)
         if depth < _CHILD_DEPTH:
             for child in children:
                 if id(child) not in visited:
