@@ -41,6 +41,16 @@ _gil_enabled = getattr(sys, '_is_gil_enabled', None)
 _USABLE = hasattr(sys, 'getrefcount') and (
     _gil_enabled is None or _gil_enabled())
 
+# Where a mock keeps the calls made to it.
+_CALL_RECORDS = ('_mock_call_args_list', '_mock_mock_calls', 'method_calls')
+
+# How deep the children of the test's mocks are followed.
+_CHILD_DEPTH = 4
+
+# How far and how wide the test's own objects are followed.
+_OWNED_DEPTH = 4
+_OWNED_LIMIT = 2000
+
 
 def unaccounted(born, holders=(), companions=(), owner=None, patchers=()):
     """True when some mock of ``born`` has a reference not accounted for.
@@ -73,10 +83,6 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=()):
         if sys.getrefcount(mock) - 3 > counts[id(mock)]:
             return True
     return False
-
-
-# Where a mock keeps the calls made to it.
-_CALL_RECORDS = ('_mock_call_args_list', '_mock_mock_calls', 'method_calls')
 
 
 def _family(mocks):
@@ -114,14 +120,6 @@ def _family(mocks):
     return family
 
 
-# How deep the children of the test's mocks are followed.
-_CHILD_DEPTH = 4
-
-# How far and how wide the test's own objects are followed.
-_OWNED_DEPTH = 4
-_OWNED_LIMIT = 2000
-
-
 def _owned_candidates(owner, skip):
     """Objects ``owner``'s namespace leads to that may be the test's own.
 
@@ -145,18 +143,12 @@ def _owned_candidates(owner, skip):
                     continue
                 seen.add(key)
                 kind = type(value)
-                if kind is list or kind is tuple:
-                    contents = value
-                elif kind is dict:
-                    contents = value.values()
-                elif (issubclass(kind, (type, types.ModuleType))
-                      or issubclass(kind, mock_bases)):
+                if (issubclass(kind, (type, types.ModuleType))
+                        or issubclass(kind, mock_bases)):
                     continue
-                else:
-                    namespace = sweep.instance_namespace(value)
-                    if namespace is None:
-                        continue
-                    contents = namespace.values()
+                contents = _contents(value)
+                if contents is None:
+                    continue
                 found.append(value)
                 following.append(contents)
                 if len(found) >= _OWNED_LIMIT:
@@ -233,20 +225,25 @@ def _known_references(mocks, holders, companions=(), owner=None,
     return counts
 
 
+def _contents(obj):
+    """What ``obj`` refers to, read without running its code (or None).
+
+    An exact list's or tuple's items, an exact dict's values, a plain
+    instance's ``__dict__`` values.
+    """
+    kind = type(obj)
+    if kind is list or kind is tuple:
+        return obj
+    if kind is dict:
+        return obj.values()
+    namespace = sweep.instance_namespace(obj)
+    return None if namespace is None else namespace.values()
+
+
 def _count_from_objects(counts, objects):
     """Add the references from ``objects`` (the test's own) to ``counts``."""
     for obj in objects:
-        kind = type(obj)
-        if kind is list or kind is tuple:
-            values = obj
-        elif kind is dict:
-            values = obj.values()
-        else:
-            namespace = sweep.namespace_of(obj)
-            if namespace is None:
-                continue
-            values = namespace.values()
-        for value in values:
+        for value in _contents(obj) or ():
             key = id(value)
             if key in counts:
                 counts[key] += 1
