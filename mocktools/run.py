@@ -18,7 +18,6 @@ knobs are the ``MOCKTOOLS_*`` environment variables (see
 :mod:`mocktools.settings`).
 """
 
-import json
 import sys
 import warnings
 
@@ -29,7 +28,7 @@ from testtools import run as testtools_run
 
 from mocktools import detector as detector_module
 from mocktools.settings import LeakSettings
-from mocktools.testcase import JSON_UTF8
+from mocktools.testcase import leaks_content
 from mocktools.testcase import LeakWarning
 from mocktools.testcase import TestCase as MocktoolsTestCase
 
@@ -74,21 +73,19 @@ def _details_of(test, name, args, kwargs):
 def _replay(recorder, result, test, report, settings):
     target = ExtendedToOriginalDecorator(result)
     attach = bool(report.leaks or report.foreign) and settings.mode != 'off'
+    text = report.format() if attach else None
     for name, args, kwargs in recorder.calls:
         if attach and name in _OUTCOMES:
             details = _details_of(test, name, args, kwargs)
-            payload = json.dumps(report.to_dict(), indent=1).encode('utf8')
-            details['mocktools-leaks'] = content.Content(
-                JSON_UTF8, lambda payload=payload: [payload])
-            details['mocktools-report'] = content.text_content(
-                report.format())
+            details[report.DETAIL_NAME] = leaks_content(report)
+            details['mocktools-report'] = content.text_content(text)
             if report.leaks and settings.mode == 'fail':
                 outcome = ('addFailure' if name in (
                     'addSuccess', 'addUnexpectedSuccess', 'addFailure')
                     else name)
                 getattr(target, outcome)(test, details=details)
             else:
-                warnings.warn(LeakWarning(report.format()), stacklevel=2)
+                warnings.warn(LeakWarning(text), stacklevel=2)
                 getattr(target, name)(test, details=details)
             continue
         getattr(target, name)(*args, **kwargs)

@@ -77,6 +77,12 @@ def after_remaining_cleanups(test, function, *args):
     return False
 
 
+def leaks_content(report):
+    """The ``mocktools-leaks`` detail of ``report``: its JSON form."""
+    payload = json.dumps(report.to_dict(), indent=1).encode('utf8')
+    return content.Content(JSON_UTF8, lambda: [payload])
+
+
 def handle_report(report, settings, add_detail=None, fail=None,
                   mark_leaked=None):
     """Act on a :class:`~mocktools.detector.LeakReport` per ``settings``.
@@ -100,9 +106,7 @@ def handle_report(report, settings, add_detail=None, fail=None,
         return
     text = report.format()
     if add_detail is not None:
-        payload = json.dumps(report.to_dict(), indent=1).encode('utf8')
-        add_detail(report.DETAIL_NAME,
-                   content.Content(JSON_UTF8, lambda: [payload]))
+        add_detail(report.DETAIL_NAME, leaks_content(report))
     if not report.leaks:
         # only what others left: told and healed, the scope's own outcome
         # stands
