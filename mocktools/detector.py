@@ -504,6 +504,9 @@ class LeakDetector:
         outside = self._outside_escaped(settings)
         if scan == 'off':
             return False
+        if self._sweep is not None:
+            # drain the dict-watcher records between sweeps too
+            self._sweep.tracker.collect()
         if (scan == 'always' or scope.sweep_due or outside
                 or scope.free_mocks and self._escaped(scope)):
             if scan == 'class' and scope.kind == 'test' and (
@@ -588,9 +591,7 @@ class LeakDetector:
     def _collect_deferred(scope, report):
         """Mocks ``scope`` put in global state, seen by a test, still there."""
         for finding, origin in scope.deferred or ():
-            container = finding.container
-            if container.mapping.get(finding.key, _ABSENT) is not (
-                    finding.value):
+            if not finding.container.holds(finding.key, finding.placed):
                 continue   # the class or fixture put it back itself
             kind = 'mock in global state (%s)' % finding.where
             report.leaks.append(Leak(finding.path, kind,
@@ -629,8 +630,6 @@ class LeakDetector:
         return ('one of: %s (a mock created outside any test was stored '
                 'between sweeps)' % ', '.join(window)), False
 
-
-_ABSENT = object()
 
 #: The report of a scope in which nothing leaked (shared, never modified).
 NO_LEAKS = LeakReport('', 'test')

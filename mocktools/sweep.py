@@ -5,28 +5,37 @@ module, of every (mutable, Python-defined) class reachable from a module,
 nested classes included -- except test classes (``unittest.TestCase``
 subclasses), whose attributes are their tests' own state -- and of every
 module-level object instance with a plain instance ``__dict__`` (singleton
-clients, ``CONF``-like objects).
+clients, ``CONF``-like objects); and the exact built-in containers those
+hold, a few levels deep: ``REGISTRY['drivers']['fake']``, ``HANDLERS[3]``,
+a module-level set or deque, ``Service.plugins['x']``.
 
-How it stays cheap: a snapshot is one flat list of every value in those
-dicts plus the raw bytes of that list's item pointers.  A sweep rebuilds the
-list (a C-speed copy) and compares the pointer bytes with ``==`` (a memcmp),
-so an unchanged world costs about 0.2 ms per 25,000 values and no value is
-ever compared with ``__eq__``.  Only the dicts whose pointers changed are then
-looked at item by item.
+How it stays cheap: a copy of each watched dict is kept, and a
+:class:`~mocktools.dict_changes.ChangeTracker` names the dicts written since
+they were copied (dict watchers on Python 3.12+, version tags on 3.10 and
+3.11), so a sweep reads only those.  Lists, sets and deques cannot be
+watched: the identities of all their items are copied in one C-level pass
+and compared with the previous ones as raw bytes (a memcmp).  No value is
+ever compared with ``__eq__``.
 
 How it stays harmless: dicts are read through the C-level ``__dict__``
 descriptors of ``type`` and ``ModuleType``, types through ``type(obj)`` and
 ``issubclass``; no ``getattr`` on inspected objects, so no properties,
 descriptors, ``__getattr__`` (PEP 562 lazy modules), metaclass hooks or
 ``__class__`` properties run.  Instance dicts are read only through the
-standard ``__dict__`` slot that ``class`` statements create.
+standard ``__dict__`` slot that ``class`` statements create, containers only
+when their type is exactly ``dict``, ``list``, ``set``, ``deque``, ``tuple``
+or ``frozenset``, whose reading runs no code.
 """
 
 from array import array
+import collections
+import functools
 import itertools
 import sys
 import types
 import unittest
+
+from mocktools import dict_changes
 
 __all__ = ['Finding', 'GlobalStateSweep', 'is_mock', 'mock_types']
 
@@ -164,33 +173,119 @@ def _make_pointer_reader():
 _pointers = _make_pointer_reader()
 
 
+# Exact built-in containers: reading them runs no code of their items.
+_SEQUENCES = (list, set, collections.deque)        # mutable, not dicts
+_IMMUTABLE = (tuple, frozenset)                    # followed, never watched
+_CONTAINERS = frozenset((dict, *_SEQUENCES, *_IMMUTABLE))
+_NESTED_DEPTH = 3      # REGISTRY['drivers']['fake'] is two levels down
+_NESTED_WIDTH = 256    # the items of bigger containers are not followed
+_NESTED_LIMIT = 100000
+_LRU_WRAPPER = getattr(functools, '_lru_cache_wrapper', None)
+_PLAIN_KEYS = (str, int, float, bool, bytes, type(None))
+# Python 3.13 writes an instance's attributes into values stored inline in
+# the object even after its __dict__ exists, without a dict event or a new
+# version tag: such dicts are compared value by value.
+_INLINE_VALUES = sys.version_info >= (3, 13)
+
+
+def _key_text(key):
+    """``repr`` of a dict key, for keys whose repr runs no user code."""
+    kind = type(key)
+    if kind in _PLAIN_KEYS or kind is tuple and all(
+            type(item) in _PLAIN_KEYS for item in key):
+        return repr(key)
+    return '<%s key>' % kind.__name__
+
+
 class Container:
-    """One dict the sweep watches."""
+    """One dict, list, set or deque the sweep watches."""
 
-    __slots__ = ('kind', 'path', 'owner', 'mapping', 'view')
+    __slots__ = ('kind', 'path', 'owner', 'mapping', 'before', 'depth',
+                 'anchor')
 
-    def __init__(self, kind, path, owner, mapping):
-        self.kind = kind        # 'sys.modules', 'module', 'class', 'instance'
+    def __init__(self, kind, path, owner, mapping, depth=0, anchor=None):
+        # 'sys.modules', 'module', 'class', 'instance': a namespace;
+        # 'dict', 'list', 'set', 'deque': a container ``depth`` levels
+        # below one (``mapping`` is then the container itself)
+        self.kind = kind
         self.path = path
         self.owner = owner
         self.mapping = mapping
-        self.view = mapping.values()
+        self.depth = depth
+        self.before = None      # the values at the last read
+        # for a container: (parent container, key, what is under the key)
+        self.anchor = anchor
+
+    def reachable(self):
+        """Whether a container is still where it was found.
+
+        One that was replaced (``mod.HANDLERS = []``) is no longer global
+        state, whatever is done to it later.
+        """
+        container = self
+        while container.anchor is not None:
+            parent, key, placed = container.anchor
+            if not parent.holds(key, placed):
+                return False
+            container = parent
+        return True
+
+    @property
+    def compared(self):
+        """What a flat comparison reads (see GlobalStateSweep.add)."""
+        return (self.mapping.values() if self.kind == 'instance'
+                else self.mapping)
+
+    @property
+    def is_sequence(self):
+        """A list, set or deque (not a dict)."""
+        return self.kind in ('list', 'set', 'deque')
+
+    def read(self):
+        """The current values (dicts) or items (sequences), as a list."""
+        if self.is_sequence:
+            return list(self.mapping)
+        return list(self.mapping.values())
 
     @property
     def owner_key(self):
         """Identity of what patchers patch: the owner, or the dict itself."""
-        return id(self.mapping) if self.kind == 'sys.modules' else id(
-            self.owner)
+        return id(self.mapping) if self.kind in ('sys.modules', 'dict') else (
+            id(self.owner))
 
     def item_path(self, key):
-        """The dotted path a user would write for ``key`` in this dict."""
+        """The path a user would write for ``key`` in this container."""
         if self.kind == 'sys.modules':
             return 'sys.modules[%r]' % (key,)
+        if self.kind == 'dict':
+            return '%s[%s]' % (self.path, _key_text(key))
+        if self.kind in ('list', 'deque'):
+            return '%s[%d]' % (self.path, key)
+        if self.kind == 'set':
+            return '%s (a member)' % self.path
         return '%s.%s' % (self.path, key)
 
-    def restore(self, key, previous):
-        """Put ``previous`` back under ``key`` (or delete a new key)."""
-        if self.kind == 'class':
+    def holds(self, key, placed):
+        """Whether ``placed`` is still under ``key`` (in a sequence: in it)."""
+        if self.is_sequence:
+            return any(item is placed for item in list(self.mapping))
+        return self.mapping.get(key, NEW_KEY) is placed
+
+    def restore(self, key, previous, placed):
+        """Put ``previous`` back under ``key`` (or remove ``placed``)."""
+        if self.is_sequence:
+            container = self.mapping
+            if self.kind == 'set':
+                container.discard(placed)
+                return
+            for index, item in enumerate(container):
+                if item is placed:
+                    if previous is NEW_KEY:
+                        del container[index]
+                    else:
+                        container[index] = previous
+                    return
+        elif self.kind == 'class':
             if previous is NEW_KEY:
                 type.__delattr__(self.owner, key)
             else:
@@ -202,20 +297,28 @@ class Container:
 
 
 class Finding:
-    """A mock found at a place in global state where it was not before."""
+    """A mock found at a place in global state where it was not before.
 
-    __slots__ = ('container', 'key', 'value', 'previous')
+    ``value`` is the mock; ``placed`` what was put under ``key`` -- the
+    mock itself, or a new container holding it at ``inner`` (a path
+    suffix such as ``[0]``), which healing takes away as a whole.
+    """
 
-    def __init__(self, container, key, value, previous):
+    __slots__ = ('container', 'key', 'value', 'previous', 'placed', 'inner')
+
+    def __init__(self, container, key, value, previous, placed=None,
+                 inner=''):
         self.container = container
         self.key = key
         self.value = value
         self.previous = previous
+        self.placed = value if placed is None else placed
+        self.inner = inner
 
     @property
     def path(self):
-        """Dotted path of the place, e.g. ``myproj.utils.execute``."""
-        return self.container.item_path(self.key)
+        """Path of the place: ``myproj.utils.execute``, ``X.REG['fake']``."""
+        return self.container.item_path(self.key) + self.inner
 
     @property
     def where(self):
@@ -225,44 +328,105 @@ class Finding:
             'module': 'module attribute',
             'class': 'class attribute',
             'instance': 'attribute of a module-level object',
+            'dict': 'entry of a dict in global state',
+            'list': 'item of a list in global state',
+            'set': 'member of a set in global state',
+            'deque': 'item of a deque in global state',
         }[self.container.kind]
 
     def heal(self):
         """Undo the leak; return what was done, in words."""
         if self.previous is UNKNOWN:
             return 'left in place (previous value unknown)'
-        self.container.restore(self.key, self.previous)
+        self.container.restore(self.key, self.previous, self.placed)
+        what = ('removed %s, which held it' % self.container.item_path(
+            self.key) if self.inner else 'removed')
         if self.previous is NEW_KEY:
-            return 'removed'
-        return 'original restored'
+            return what
+        return 'original restored' + (
+            ' at %s' % self.container.item_path(self.key)
+            if self.inner else '')
+
+
+def _mocks_inside(value, bases, depth=1):
+    """``(path suffix, mock)`` for mocks inside a new container value."""
+    kind = type(value)
+    if kind not in _CONTAINERS or depth > _NESTED_DEPTH or (
+            len(value) > _NESTED_WIDTH):
+        return
+    if kind is dict:
+        pairs = [('[%s]' % _key_text(key), item)
+                 for key, item in list(value.items())]
+    elif kind in (set, frozenset):
+        pairs = [(' (a member)', item) for item in list(value)]
+    else:
+        pairs = [('[%d]' % index, item) for index, item in enumerate(
+            list(value))]
+    for suffix, item in pairs:
+        if is_mock(item, bases):
+            yield suffix, item
+        else:
+            for deeper, mock in _mocks_inside(item, bases, depth + 1):
+                yield suffix + deeper, mock
 
 
 class GlobalStateSweep:
     """Watches global state and reports mocks that newly appear in it.
 
     ``sweep()`` compares against the state at the previous ``sweep()`` (or
-    construction) and returns :class:`Finding` objects; ``rebase()`` takes a
-    new snapshot after findings were healed.
+    construction) and returns :class:`Finding` objects; ``rebase()`` takes
+    the current state as the new 'before' after findings were healed.
+    ``tracker`` is the :class:`~mocktools.dict_changes.ChangeTracker` to
+    use (by default the cheapest that works here).
     """
 
-    def __init__(self, skip_modules=_SKIP_MODULES):
+    def __init__(self, skip_modules=_SKIP_MODULES, tracker=None):
         self._skip_modules = skip_modules
-        self.containers = []
-        self._views = []            # container.view, in the same order
+        self.tracker = tracker or dict_changes.make_tracker()
+        self.containers = []        # dict kinds, in the tracker's order
+        self.sequences = []         # lists, sets, deques (and see add())
+        self.caches = []            # lru_cache wrappers seen in state
+        self.reads = 0              # containers re-read by sweeps
         self._seen = set()          # ids of owners already watched
+        self._nested = 0
         self._modules_seen = 0      # len(sys.modules) at the last scan
+        self._sequence_lengths = array('q')
+        self._sequence_raw = b''
+        self._sequences_dirty = False
+        self._mock_bases = mock_types()
         self.add(Container('sys.modules', 'sys.modules', sys,
                            sys.modules))
         self._scan_modules()
-        self.rebase()
+        self._snapshot_sequences()
+
+    def stats(self):
+        """What is watched and how: a dict of counts and the method."""
+        return {
+            'dicts': len(self.containers),
+            'values': sum(map(len, (c.before for c in self.containers))),
+            'sequences': len(self.sequences),
+            'items': len(self._sequence_raw) // 8,
+            'method': self.tracker.method,
+            'reads': self.reads,
+        }
 
     # -- discovering containers --------------------------------------------
 
     def add(self, container):
         """Watch ``container`` from now on."""
         self._seen.add(id(container.owner))
+        container.before = container.read()
+        if container.is_sequence or (
+                container.kind == 'instance' and _INLINE_VALUES):
+            # no tracker sees these change: compared in one flat read
+            self.sequences.append(container)
+            self._sequences_dirty = True
+            return
+        try:
+            self.tracker.add(container.mapping)
+        except TypeError:  # pragma: no cover - no dict behind a proxy
+            return
         self.containers.append(container)
-        self._views.append(container.view)
 
     def _scan_modules(self):
         # new modules may bring a mock library: look it up once per scan
@@ -279,18 +443,31 @@ class GlobalStateSweep:
         mapping = _module_dict(module)
         module_name = mapping.get('__name__')
         path = module_name if isinstance(module_name, str) else name
-        self.add(Container('module', path, module, mapping))
-        self._add_members(path, list(mapping.items()))
+        container = Container('module', path, module, mapping)
+        self.add(container)
+        self._add_members(container, list(mapping.items()))
 
-    def _add_members(self, path, items, instances=True):
+    def _add_members(self, container, items):
+        """Watch what ``items`` (new keys of ``container``) lead to."""
+        instances = container.kind == 'module'
+        classes_only = container.kind == 'class'
         for key, value in items:
             if id(value) in self._seen:
                 continue
             kind = type(value)
             if issubclass(kind, type):
                 self._add_class(value)
+            elif kind in _CONTAINERS:
+                if container.kind != 'sys.modules':
+                    self._add_nested(container.item_path(key), value,
+                                     container.depth + 1,
+                                     (container, key, value))
+            elif kind is _LRU_WRAPPER:
+                self.caches.append(value)
             elif instances and not issubclass(kind, _NOT_INSTANCES):
-                self._add_instance('%s.%s' % (path, key), value)
+                self._add_instance(container.item_path(key), value)
+            elif classes_only:
+                continue   # class-level instances are not global state
 
     def _add_class(self, cls):
         flags = _type_flags(cls)
@@ -304,108 +481,192 @@ class GlobalStateSweep:
         module = mapping.get('__module__')
         path = '%s.%s' % (module, _type_qualname(cls)) if isinstance(
             module, str) else _type_qualname(cls)
-        self.add(Container('class', path, cls, mapping))
-        # Nested classes only: class-level instances are not global state.
-        for value in list(mapping.values()):
-            if issubclass(type(value), type) and id(value) not in self._seen:
-                self._add_class(value)
+        container = Container('class', path, cls, mapping)
+        self.add(container)
+        self._add_members(container, list(mapping.items()))
 
     def _add_instance(self, path, obj):
         if is_mock(obj, self._mock_bases):
             return
         mapping = instance_namespace(obj)
         if mapping is not None:
-            self.add(Container('instance', path, obj, mapping))
+            container = Container('instance', path, obj, mapping)
+            self.add(container)
+            self._add_members(container, list(mapping.items()))
+
+    def _add_nested(self, path, obj, depth, anchor):
+        """Watch an exact built-in container (and those it holds).
+
+        ``anchor`` is ``(container, key, value)``: where it was found.
+        """
+        if depth > _NESTED_DEPTH or self._nested >= _NESTED_LIMIT:
+            return
+        kind = type(obj)
+        container = None
+        if kind in _IMMUTABLE:
+            pass   # cannot change: only what it holds is watched
+        elif id(obj) in self._seen:
+            return
+        else:
+            self._nested += 1
+            kind_name = 'deque' if kind is collections.deque else (
+                kind.__name__)
+            container = Container(kind_name, path, obj, obj, depth, anchor)
+            self.add(container)
+        if len(obj) > _NESTED_WIDTH or kind in (set, frozenset):
+            return
+        if kind is dict:
+            items = list(obj.items())
+        else:
+            items = list(enumerate(list(obj)))
+        for key, value in items:
+            if type(value) in _CONTAINERS:
+                if container is None:   # inside a tuple
+                    self._add_nested('%s[%d]' % (path, key), value,
+                                     depth + 1, anchor)
+                else:
+                    self._add_nested(container.item_path(key), value,
+                                     depth + 1, (container, key, value))
+            elif kind is dict and type(value) is _LRU_WRAPPER:
+                self.caches.append(value)
 
     # -- sweeping ------------------------------------------------------------
 
     def rebase(self):
         """Take the current state as the new 'before'."""
-        self._flat = list(_chain(self._views))
-        self._raw = _pointers(self._flat)
-        self._lengths = array('q', [len(c.mapping) for c in self.containers])
-
-    def sweep(self):
-        """Return findings for mocks that appeared since the last snapshot."""
-        known = len(self._lengths)
-        if len(sys.modules) != self._modules_seen:
-            self._scan_modules()
-        containers = self.containers
-        views = self._views
-        flat = list(_chain(views if len(views) == known else views[:known]))
-        raw = _pointers(flat)
-        if raw == self._raw and len(flat) == len(self._flat):
-            if len(containers) != known:
-                self.rebase()
-            return []
-        findings = []
-        bases = mock_types()
-        changed, old_offsets = self._changed(flat, raw, known)
+        for position in self.tracker.changed():
+            self._reread(self.containers[position], position)
+        changed = self._changed_sequences()
         for index in changed:
-            findings.extend(self._inspect(index, old_offsets, bases))
-        self.rebase()
-        return findings
+            self._reread(self.sequences[index])
+        if changed or self._sequences_dirty:
+            self._snapshot_sequences()
 
-    def _changed(self, flat, raw, known):
-        """Indices of containers whose values changed, found by bisection.
+    def _reread(self, container, position=None, findings=()):
+        """Take ``container``'s values as its 'before'; watch new ones.
 
-        Also returns the containers' offsets in the previous snapshot.
+        Not those that hold a mock of ``findings``: healing takes them away.
         """
-        new_lengths = array('q', [len(c.mapping)
-                                  for c in self.containers[:known]])
-        old_offsets = [0, *itertools.accumulate(self._lengths)]
-        new_offsets = [0, *itertools.accumulate(new_lengths)]
-        old_raw, new_raw = memoryview(self._raw), memoryview(raw)
-        width = len(self._raw) // max(len(self._flat), 1) or 8
-        changed = []
-        pending = [(0, known)]
-        while pending:
-            lo, hi = pending.pop()
-            if lo >= hi:
-                continue
-            same = (old_offsets[hi] - old_offsets[lo]
-                    == new_offsets[hi] - new_offsets[lo]) and (
-                old_raw[old_offsets[lo] * width:old_offsets[hi] * width]
-                == new_raw[new_offsets[lo] * width:new_offsets[hi] * width])
-            if same:
-                continue
-            if hi - lo == 1:
-                changed.append(lo)
-                continue
-            mid = (lo + hi) // 2
-            pending.append((mid, hi))
-            pending.append((lo, mid))
-        return sorted(changed), old_offsets
-
-    def _inspect(self, index, old_offsets, bases):
-        container = self.containers[index]
-        before = self._flat[old_offsets[index]:old_offsets[index + 1]]
-        before_ids = set(map(id, before))
-        items = list(container.mapping.items())
-        grew = len(items) > len(before)
-        same_shape = len(items) == len(before)
-        found = []
-        fresh = []
-        for position, (key, value) in enumerate(items):
-            if id(value) in before_ids:
-                continue
-            if is_mock(value, bases):
-                if same_shape:
-                    previous = before[position]
-                elif grew and position >= len(before):
-                    previous = NEW_KEY
-                else:
-                    previous = UNKNOWN
-                found.append(Finding(container, key, value, previous))
-            else:
-                fresh.append((key, value))
-        if fresh and container.kind in ('module', 'class', 'sys.modules'):
+        before_ids = set(map(id, container.before))
+        container.before = container.read()
+        if position is not None:
+            self.tracker.seen(position)
+        self.reads += 1
+        if container.is_sequence:
+            for index, value in enumerate(container.before):
+                if type(value) in _CONTAINERS and id(value) not in (
+                        before_ids):
+                    self._add_nested(container.item_path(index), value,
+                                     container.depth + 1,
+                                     (container, index, value))
+            return
+        before_ids.update(id(finding.placed) for finding in findings)
+        fresh = [(key, value) for key, value in list(container.mapping.items())
+                 if id(value) not in before_ids]
+        if fresh:
             if container.kind == 'sys.modules':
                 self._scan_modules()
             else:
-                self._add_members(container.path, fresh,
-                                  instances=container.kind == 'module')
+                self._add_members(container, fresh)
+
+    def sweep(self):
+        """Return findings for mocks that appeared since the last snapshot."""
+        if len(sys.modules) != self._modules_seen:
+            self._scan_modules()
+        bases = mock_types()
+        findings = []
+        for position in self.tracker.changed():
+            container = self.containers[position]
+            found = self._inspect(container, bases)
+            findings.extend(found)
+            self._reread(container, position, found)
+        changed = self._changed_sequences()
+        for index in changed:
+            findings.extend(self._inspect(self.sequences[index], bases))
+            self._reread(self.sequences[index])
+        if changed or self._sequences_dirty:
+            self._snapshot_sequences()
+        return findings
+
+    def _snapshot_sequences(self):
+        objects = [container.compared for container in self.sequences]
+        self._sequence_lengths = array('q', map(len, objects))
+        self._sequence_raw = _pointers(list(_chain(objects)))
+        self._sequences_dirty = False
+
+    def _changed_sequences(self):
+        """Indices of the lists, sets and deques whose items changed."""
+        known = len(self._sequence_lengths)
+        objects = [container.compared
+                   for container in self.sequences[:known]]
+        raw = _pointers(list(_chain(objects)))
+        if raw == self._sequence_raw:
+            return []
+        lengths = array('q', map(len, objects))
+        return _changed_runs(self._sequence_lengths, lengths,
+                             self._sequence_raw, raw)
+
+    def _inspect(self, container, bases):
+        if container.anchor is not None and not container.reachable():
+            return []   # no longer global state
+        before = container.before
+        before_ids = set(map(id, before))
+        if container.is_sequence:
+            items = list(enumerate(container.read()))
+        else:
+            items = list(container.mapping.items())
+        grew = len(items) > len(before)
+        same_shape = len(items) == len(before)
+        found = []
+        for position, (key, value) in enumerate(items):
+            if id(value) in before_ids:
+                continue
+            if same_shape and container.kind != 'set':
+                previous = before[position]
+            elif container.kind == 'set' or grew and position >= len(
+                    before):
+                previous = NEW_KEY
+            else:
+                previous = UNKNOWN
+            if is_mock(value, bases):
+                found.append(Finding(container, key, value, previous))
+                continue
+            for suffix, mock in _mocks_inside(value, bases):
+                found.append(Finding(container, key, mock, previous,
+                                     placed=value, inner=suffix))
         return found
+
+
+def _changed_runs(old_lengths, new_lengths, old_raw, new_raw):
+    """Indices of the containers whose items differ, found by bisection.
+
+    Given each container's length, and the pointer bytes of all their
+    items laid end to end, before and now.
+    """
+    count = len(old_lengths)
+    old_offsets = [0, *itertools.accumulate(old_lengths)]
+    new_offsets = [0, *itertools.accumulate(new_lengths)]
+    old_raw, new_raw = memoryview(old_raw), memoryview(new_raw)
+    width = 8
+    changed = []
+    pending = [(0, count)]
+    while pending:
+        lo, hi = pending.pop()
+        if lo >= hi:
+            continue
+        same = (old_offsets[hi] - old_offsets[lo]
+                == new_offsets[hi] - new_offsets[lo]) and (
+            old_raw[old_offsets[lo] * width:old_offsets[hi] * width]
+            == new_raw[new_offsets[lo] * width:new_offsets[hi] * width])
+        if same:
+            continue
+        if hi - lo == 1:
+            changed.append(lo)
+            continue
+        mid = (lo + hi) // 2
+        pending.append((mid, hi))
+        pending.append((lo, mid))
+    return sorted(changed)
 
 
 def _dict_getter(kind):

@@ -4,6 +4,7 @@ Nothing in it is mocked at import time except ``MODULE_FAKE``, a module-level
 fake that must never be reported as a leak.
 """
 
+import collections
 from unittest import mock
 
 from oslo_config import cfg
@@ -48,6 +49,8 @@ class Client:
 class Service:
     """A singleton-style service object created at import time."""
 
+    plugins = {}   # a class-level registry
+
     def __init__(self):
         self.name = 'service'
 
@@ -59,6 +62,12 @@ class Service:
 SERVICE = Service()
 
 REGISTRY = {}
+
+# Containers that global state holds: a mock added to one is a leak too.
+DRIVERS = {'volume': {'lvm': 'LVMDriver'}}
+HANDLERS = ['log', 'audit']
+SEEN = set()
+QUEUE = collections.deque()
 
 
 class _Spooky:

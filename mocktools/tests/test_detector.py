@@ -52,7 +52,11 @@ def world_is_clean():
             and targets.SERVICE.name == 'service'
             and 'fake_lib' not in sys.modules
             and 'MOCKTOOLS_LEAK' not in os.environ
-            and not hasattr(targets, 'created_attr'))
+            and not hasattr(targets, 'created_attr')
+            and targets.DRIVERS == {'volume': {'lvm': 'LVMDriver'}}
+            and targets.HANDLERS == ['log', 'audit']
+            and not targets.SEEN and not targets.QUEUE
+            and targets.Service.plugins == {})
 
 
 def leaking(body, **attributes):
@@ -104,6 +108,12 @@ class DetectorTestCase(testtools.TestCase):
         sys.modules.pop('fake_lib', None)
         os.environ.pop('MOCKTOOLS_LEAK', None)
         vars(targets).pop('created_attr', None)
+        targets.DRIVERS.clear()
+        targets.DRIVERS['volume'] = {'lvm': 'LVMDriver'}
+        targets.HANDLERS[:] = ['log', 'audit']
+        targets.SEEN.clear()
+        targets.QUEUE.clear()
+        targets.Service.plugins.clear()
         # put back by hand: tell the detector this is the world now
         detector_module.get_detector().resync()
 
@@ -295,6 +305,104 @@ class TestAssignedMocks(DetectorTestCase):
             targets.execute = backport.Mock()
         self.assert_leak(body, 'mocktools.tests.targets.execute',
                          'mock in global state (module attribute)')
+
+
+class TestContainerLeaks(DetectorTestCase):
+    """Mocks put into dicts, lists, sets and deques that global state holds."""
+
+    PREFIX = 'mocktools.tests.targets.'
+
+    def assert_container_leak(self, body, path, where, healed):
+        text = self.assert_leak(body, self.PREFIX + path,
+                                'mock in global state (%s)' % where)
+        self.assertThat(text, matchers.Contains('healed:  %s\n' % healed))
+        return text
+
+    def test_entry_added_to_a_nested_dict(self):
+        def body(test):
+            targets.DRIVERS['volume']['fake'] = mock.Mock()
+        self.assert_container_leak(
+            body, "DRIVERS['volume']['fake']",
+            'entry of a dict in global state', 'removed')
+
+    def test_entry_replaced_in_a_nested_dict(self):
+        def body(test):
+            targets.DRIVERS['volume']['lvm'] = mock.Mock()
+        self.assert_container_leak(
+            body, "DRIVERS['volume']['lvm']",
+            'entry of a dict in global state', 'original restored')
+
+    def test_item_appended_to_a_list(self):
+        def body(test):
+            targets.HANDLERS.append(mock.MagicMock())
+        self.assert_container_leak(body, 'HANDLERS[2]',
+                                   'item of a list in global state',
+                                   'removed')
+
+    def test_item_replaced_in_a_list(self):
+        def body(test):
+            targets.HANDLERS[0] = mock.Mock()
+        self.assert_container_leak(body, 'HANDLERS[0]',
+                                   'item of a list in global state',
+                                   'original restored')
+
+    def test_tuple_holding_a_mock_appended_to_a_list(self):
+        def body(test):
+            targets.HANDLERS.append(('fake', mock.Mock()))
+        self.assert_container_leak(
+            body, 'HANDLERS[2][1]', 'item of a list in global state',
+            'removed mocktools.tests.targets.HANDLERS[2], which held it')
+
+    def test_member_added_to_a_set(self):
+        def body(test):
+            targets.SEEN.add(mock.Mock())
+        self.assert_container_leak(body, 'SEEN (a member)',
+                                   'member of a set in global state',
+                                   'removed')
+
+    def test_item_appended_to_a_deque(self):
+        def body(test):
+            targets.QUEUE.append(mock.Mock())
+        self.assert_container_leak(body, 'QUEUE[0]',
+                                   'item of a deque in global state',
+                                   'removed')
+
+    def test_entry_added_to_a_class_level_dict(self):
+        def body(test):
+            targets.Service.plugins['x'] = mock.Mock()
+        self.assert_container_leak(body, "Service.plugins['x']",
+                                   'entry of a dict in global state',
+                                   'removed')
+
+    def test_new_container_holding_a_mock(self):
+        def body(test):
+            targets.created_attr = {'handlers': [mock.Mock()]}
+        self.assert_container_leak(
+            body, "created_attr['handlers'][0]", 'module attribute',
+            'removed mocktools.tests.targets.created_attr, which held it')
+
+    def test_a_replaced_container_is_no_longer_global_state(self):
+        class Replaces(mocktools.TestCase):
+            def test_replace(self):
+                old = targets.HANDLERS
+                targets.HANDLERS = ['log', 'audit']
+                old.append(mock.Mock())
+        outcome = support.run_case(Replaces)
+        self.assertEqual('success', outcome['test_replace'],
+                         outcome.text('test_replace'))
+
+    def test_containers_that_only_change_are_not_leaks(self):
+        class Fills(mocktools.TestCase):
+            def test_fill(self):
+                targets.HANDLERS.append('more')
+                targets.DRIVERS['volume']['nfs'] = 'NfsDriver'
+                targets.SEEN.add(('a', 1))
+                self.addCleanup(targets.HANDLERS.remove, 'more')
+                self.addCleanup(targets.DRIVERS['volume'].pop, 'nfs')
+                self.addCleanup(targets.SEEN.clear)
+        outcome = support.run_case(Fills)
+        self.assertEqual('success', outcome['test_fill'],
+                         outcome.text('test_fill'))
 
 
 class TestReports(DetectorTestCase):

@@ -1,0 +1,149 @@
+"""Change trackers (dict watchers, version tags, copies) and the sweep on each.
+
+Each tracker must name exactly the dicts written since they were last read;
+the sweep must find the same leaks whichever tracker it runs on, so every
+test here runs once per tracker this interpreter supports.
+"""
+
+import sys
+import types
+from unittest import mock
+
+import testtools
+
+from mocktools import dict_changes
+from mocktools import sweep as sweep_module
+from mocktools.tests import targets
+
+METHODS = [kind.method for kind in (
+    dict_changes.WatcherTracker, dict_changes.VersionTracker)
+    if kind.usable()] + ['copies']
+
+
+class Plain:
+    """A class whose dict is followed through its mappingproxy."""
+
+    limit = 1
+
+
+class TrackerTests(testtools.TestCase):
+    """Every available tracker, one after the other."""
+
+    def trackers(self):
+        for method in METHODS:
+            tracker = dict_changes.make_tracker(method)
+            self.addCleanup(tracker.close)
+            self.assertEqual(method, tracker.method)
+            yield tracker
+
+    def test_a_write_is_named_and_forgotten_once_seen(self):
+        for tracker in self.trackers():
+            module = types.ModuleType('followed')
+            other = {'a': 1}
+            tracker.add(vars(module))
+            tracker.add(other)
+            self.assertEqual([], tracker.changed(), tracker.method)
+            module.x = 1
+            self.assertEqual([0], tracker.changed(), tracker.method)
+            tracker.seen(0)
+            self.assertEqual([], tracker.changed(), tracker.method)
+            del other['a']
+            self.assertEqual([1], tracker.changed(), tracker.method)
+
+    def test_a_class_attribute_write_is_named(self):
+        for tracker in self.trackers():
+            tracker.add(Plain.__dict__)
+            Plain.limit = object()
+            self.addCleanup(setattr, Plain, 'limit', 1)
+            self.assertEqual([0], tracker.changed(), tracker.method)
+
+    def test_a_new_value_under_an_old_key_is_a_write(self):
+        for tracker in self.trackers():
+            mapping = {'a': object()}
+            tracker.add(mapping)
+            mapping['a'] = object()
+            self.assertEqual([0], tracker.changed(), tracker.method)
+
+
+class WatcherTests(testtools.TestCase):
+    """What only dict watchers do."""
+
+    def setUp(self):
+        super().setUp()
+        if not dict_changes.WatcherTracker.usable():
+            self.skipTest('no dict watchers on this interpreter')
+
+    def test_closed_watcher_records_nothing_and_frees_its_slot(self):
+        tracker = dict_changes.WatcherTracker()
+        mapping = {}
+        tracker.add(mapping)
+        tracker.close()
+        mapping['x'] = 1
+        self.assertEqual(0, len(tracker._events))
+        # the slot is free again: as many watchers as before can be added
+        again = dict_changes.WatcherTracker()
+        again.close()
+
+    def test_no_free_slot_falls_back(self):
+        taken = []
+        self.addCleanup(lambda: [tracker.close() for tracker in taken])
+        while True:
+            try:
+                taken.append(dict_changes.WatcherTracker())
+            except Exception:
+                break
+        tracker = dict_changes.make_tracker()
+        self.addCleanup(tracker.close)
+        self.assertNotEqual('dict watchers', tracker.method)
+
+
+class SweepOnEveryTracker(testtools.TestCase):
+    """The sweep finds leaks, and reads nothing unchanged, on each tracker."""
+
+    def sweeps(self):
+        for method in METHODS:
+            sweeper = sweep_module.GlobalStateSweep(
+                tracker=dict_changes.make_tracker(method))
+            self.addCleanup(sweeper.tracker.close)
+            yield sweeper
+
+    def test_an_unchanged_world_reads_no_dict(self):
+        for sweeper in self.sweeps():
+            sweeper.sweep()
+            reads = sweeper.stats()['reads']
+            self.assertEqual([], sweeper.sweep())
+            self.assertEqual(reads, sweeper.stats()['reads'],
+                             sweeper.tracker.method)
+
+    def test_leaks_are_found_on_every_tracker(self):
+        places = [
+            ('mocktools.tests.targets.created_attr',
+             lambda value: setattr(targets, 'created_attr', value),
+             lambda: vars(targets).pop('created_attr')),
+            ('mocktools.tests.targets.SERVICE.name',
+             lambda value: setattr(targets.SERVICE, 'name', value),
+             lambda: setattr(targets.SERVICE, 'name', 'service')),
+            ("mocktools.tests.targets.DRIVERS['volume']['fake']",
+             lambda value: targets.DRIVERS['volume'].__setitem__(
+                 'fake', value),
+             lambda: targets.DRIVERS['volume'].pop('fake')),
+            ('mocktools.tests.targets.HANDLERS[2]',
+             targets.HANDLERS.append, targets.HANDLERS.pop),
+        ]
+        for sweeper in self.sweeps():
+            for path, put, undo in places:
+                sweeper.sweep()
+                put(mock.Mock())
+                try:
+                    found = [finding.path for finding in sweeper.sweep()]
+                finally:
+                    undo()
+                self.assertEqual([path], found, sweeper.tracker.method)
+
+    def test_stats_say_what_is_watched_and_how(self):
+        sweeper = next(self.sweeps())
+        stats = sweeper.stats()
+        self.assertEqual(METHODS[0], stats['method'])
+        self.assertGreater(stats['dicts'], len(sys.modules) // 2)
+        self.assertGreater(stats['values'], stats['dicts'])
+        self.assertGreater(stats['sequences'], 0)
