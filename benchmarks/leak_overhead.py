@@ -2,34 +2,41 @@
 """What does leaving the leak check on cost?  Measured side by side.
 
 Runs, in one process and interleaved, the same suite (``--classes`` classes
-of 30 tests; each test starts one patcher and stops it at cleanup) under:
+of 30 tests) once on bare ``testtools.TestCase`` and once on
+``mocktools.TestCase``, for each workload:
 
-* ``testtools``: bare ``testtools.TestCase`` (the baseline);
-* ``mocktools``: ``mocktools.TestCase`` with its default settings;
-* ``testtools+mocks`` / ``mocktools+mocks``: every test also creates a
-  ``Mock()`` outside any patcher (under mocktools the global-state sweep
-  then runs after every test); ratios compare the two;
-* ``mocktools+mocks/class``: that, with ``leak_scan = 'class'`` (one sweep
-  per class);
-* ``full-scan``: a reference implementation of the classic detector (Trove's
-  ``trove_testtools``): ``inspect.getmembers`` over every module in
-  ``sys.modules``, descending into classes to depth 2, after every test.
+* ``patch``: each test starts one patcher and stops it at cleanup;
+* ``mocks``: that, and the test keeps a ``Mock()`` made outside any
+  patcher on itself (the escape check proves it stayed local);
+* ``escaping``: that, and the test hands a fresh ``MagicMock`` to an
+  ``lru_cache``'d function, which keeps it: referenced from outside the
+  test, yet not in global state;
+* ``opaque``: the test's mock is kept by a module-level object the
+  detector does not read (``__slots__``): the escape check cannot account
+  for it, so every test sweeps global state -- the worst case.
 
-first with the modules this process loads naturally, then again with 1,500
-synthetic modules added (each with 15 functions, 3 classes, 10 constants).
-It prints the per-test time of each variant, the ratios to ``testtools``, and
-the time of one full sweep of everything loaded (unchanged world, and with
-one attribute changed).  Usage::
+first with the modules this process loads naturally, then with
+``--population`` synthetic modules added (each with 15 functions, 3
+classes, 10 constants, a list and a dict; 5000 of them make about 22,000
+module and class dicts holding about 300,000 values, the size of cinder's
+unit-test process).  It prints per-test times, the ratio mocktools/testtools,
+the sweeps and dict reads per test, the cost of one sweep of an unchanged
+world, and the detector's own memory (tracemalloc of its structures).
+``--full-scan`` adds the classic detector (Trove's ``trove_testtools``:
+``inspect.getmembers`` over every module after every test) for reference.
+Usage::
 
-    python benchmarks/leak_overhead.py [--classes 10] [--repeat 7]
+    python benchmarks/leak_overhead.py [--workload patch] [--population 5000]
 """
 
 import argparse
+import functools
 import gc
 import inspect
 import statistics
 import sys
 import time
+import tracemalloc
 import types
 import unittest
 from unittest import mock
@@ -37,15 +44,34 @@ from unittest import mock
 import testtools
 
 import mocktools
+from mocktools import detector as detector_module
 from mocktools import instrumentation
 from mocktools import sweep as sweep_module
 
 TESTS_PER_CLASS = 30
-SYNTHETIC_MODULES = 1500
+WORKLOADS = ('patch', 'mocks', 'escaping', 'opaque')
+TARGETS = {   # workload -> (natural, large population) ratio targets
+    'patch': (1.10, 1.10),
+    'escaping': (None, 1.25 if sys.version_info >= (3, 12) else 2.0),
+}
 
 target = types.ModuleType('leak_overhead_target')
 exec('def work(x):\n    return x * 2\n', target.__dict__)
 sys.modules[target.__name__] = target
+
+
+@functools.lru_cache(maxsize=128)
+def _describe(obj):
+    return type(obj).__name__
+
+
+class _Keeper:
+    """Holds the last mock in a slot: not state the detector reads."""
+
+    __slots__ = ('last',)
+
+
+KEEPER = _Keeper()
 
 
 class FullScanTestCase(testtools.TestCase):
@@ -95,29 +121,27 @@ class FullScanTestCase(testtools.TestCase):
             pass
 
 
-class ClassScanTestCase(mocktools.TestCase):
-    """mocktools with ``leak_scan = 'class'``: one sweep per class."""
-
-    leak_scan = 'class'
-
-
-def _test_method(create_free_mock):
+def _test_method(workload):
     def test(self):
         patcher = mock.patch.object(target, 'work')
         self.addCleanup(patcher.stop)
         patcher.start()
         target.work(1)
-        if create_free_mock:
+        if workload == 'mocks':
             self.helper = mock.Mock()
+        elif workload == 'escaping':
+            _describe(mock.MagicMock())
+        elif workload == 'opaque':
+            KEEPER.last = mock.Mock()
     return test
 
 
-def build_suite(base, classes, create_free_mock=False, tests=None):
+def build_suite(base, classes, workload, tests=None):
     """``classes`` classes of TESTS_PER_CLASS tests on ``base``."""
     suite = unittest.TestSuite()
     count = 0
     for index in range(classes):
-        namespace = {'test_%02d' % n: _test_method(create_free_mock)
+        namespace = {'test_%02d' % n: _test_method(workload)
                      for n in range(TESTS_PER_CLASS)}
         klass = type('Bench%d' % index, (base,), namespace)
         for name in sorted(namespace):
@@ -151,8 +175,8 @@ def run_once(make_suite, hooked=True):
     return elapsed / count
 
 
-def add_synthetic_modules(count):
-    """Load ``count`` modules with 15 functions, 3 classes, 10 constants."""
+def add_synthetic_modules(count, first=0):
+    """Load ``count`` more synthetic modules (see the module docstring)."""
     lines = []
     for n in range(15):
         lines.append('def function_%d(a, b=1):\n    return a + b\n' % n)
@@ -163,74 +187,94 @@ def add_synthetic_modules(count):
             '\n        return 1\n' % n)
     for n in range(10):
         lines.append('CONSTANT_%d = %d\n' % (n, n))
+    lines.append("OPTS = ['a', 'b', 'c']\nREGISTRY = {'x': 1, 'y': 2}\n")
     code = compile('\n'.join(lines), '<synthetic>', 'exec')
-    for index in range(count):
+    for index in range(first, first + count):
         module = types.ModuleType('leak_overhead_synthetic_%d' % index)
         exec(code, module.__dict__)
         sys.modules[module.__name__] = module
 
 
+def detector_memory():
+    """Bytes tracemalloc sees a fresh sweep of everything loaded allocate."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        sweeper = sweep_module.GlobalStateSweep()
+        size = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    sweeper.tracker.close()
+    return size, sweeper
+
+
 def measure(label, args):
-    """Print per-test times and ratios for the current module population."""
+    """Print per-test costs for the current module population."""
     classes = args.classes
-    variants = {
-        'testtools': lambda: build_suite(testtools.TestCase, classes),
-        'testtools+mocks': lambda: build_suite(
-            testtools.TestCase, classes, create_free_mock=True),
-        'mocktools': lambda: build_suite(mocktools.TestCase, classes),
-        'mocktools+mocks': lambda: build_suite(mocktools.TestCase, classes,
-                                               create_free_mock=True),
-        'mocktools+mocks/class': lambda: build_suite(
-            ClassScanTestCase, classes, create_free_mock=True),
-        'full-scan': lambda: build_suite(FullScanTestCase, 1,
-                                         tests=args.full_scan_tests),
-    }
-    # warm-up: imports, the detector's one-time snapshot, caches
-    hooked = {name: name.startswith('mocktools') for name in variants}
-    # each variant is compared with bare testtools running the same body
-    baseline = {name: ('testtools+mocks' if '+mocks' in name
-                       else 'testtools') for name in variants}
-    for name, make in variants.items():
-        run_once(make, hooked[name])
-    samples = {name: [] for name in variants}
-    fast = [name for name in variants if name != 'full-scan']
-    for round_ in range(args.repeat):
-        # alternate the order so drift (caches, heap growth) cancels out
-        for name in (fast if round_ % 2 else fast[::-1]):
-            samples[name].append(run_once(variants[name], hooked[name]))
-    samples['full-scan'] = [run_once(variants['full-scan'], False)
-                            for _ in range(2)]
-    times = {name: statistics.median(values)
-             for name, values in samples.items()}
-    print('\n%s: %d modules loaded, %d tests per run (full-scan: %d)' % (
-        label, len(sys.modules), classes * TESTS_PER_CLASS,
-        args.full_scan_tests))
-    header = ('variant', 'us/test', 'ratio', 'compared with')
-    print('  %-22s %12s %9s  %s' % header)
-    for name, value in times.items():
-        base = times[baseline[name]]
-        row = (name, value * 1e6, value / base, baseline[name])
-        print('  %-22s %12.1f %9.2f  %s' % row)
+    detector = detector_module.get_detector()
+    detector.resync()
+    sweeper = detector._global_sweep()
+    sweeper.sweep()
+    rows = []
+    for workload in args.workload:
+        variants = {
+            'testtools': lambda: build_suite(testtools.TestCase, classes,
+                                             workload),
+            'mocktools': lambda: build_suite(mocktools.TestCase, classes,
+                                             workload),
+        }
+        for name, make in variants.items():   # warm-up
+            run_once(make, name == 'mocktools')
+        samples = {name: [] for name in variants}
+        counters = []
+        for round_ in range(args.repeat):
+            # alternate the order so drift (caches, heap growth) cancels out
+            for name in (('testtools', 'mocktools') if round_ % 2
+                         else ('mocktools', 'testtools')):
+                sweeps, reads = detector.sweeps, sweeper.reads
+                samples[name].append(run_once(variants[name],
+                                              name == 'mocktools'))
+                if name == 'mocktools':
+                    counters.append((detector.sweeps - sweeps,
+                                     sweeper.reads - reads))
+        times = {name: statistics.median(values)
+                 for name, values in samples.items()}
+        tests = classes * TESTS_PER_CLASS
+        sweeps = statistics.median(c[0] for c in counters) / tests
+        reads = statistics.median(c[1] for c in counters) / tests
+        rows.append((workload, times['testtools'], times['mocktools'],
+                     sweeps, reads))
 
-    sweeper = sweep_module.GlobalStateSweep
+    stats = sweeper.stats()
+    size, fresh = detector_memory()
     start = time.perf_counter()
-    fresh = sweeper()
-    build = time.perf_counter() - start
-    unchanged = min(_timed(fresh.sweep) for _ in range(20))
-
-    def changed_sweep():
-        target.work_extra = 1
-        try:
-            fresh.sweep()
-        finally:
-            del target.work_extra
-    changed = min(_timed(changed_sweep) for _ in range(20))
-    print('  one full sweep of everything loaded (%d dicts, %d values): '
-          '%.2f ms unchanged, %.2f ms with one attribute changed; '
-          'first snapshot %.1f ms (once per process)' % (
-              len(fresh.containers), len(fresh._flat), unchanged * 1e3,
-              changed * 1e3, build * 1e3))
-    return times
+    unchanged = min(_timed(fresh.sweep) for _ in range(10))
+    del start
+    print('\n%s: %d modules; %d dicts with %d values, %d lists/sets/deques '
+          'with %d items; changes found by %s; %d tests per run' % (
+              label, len(sys.modules), stats['dicts'], stats['values'],
+              stats['sequences'], stats['items'], stats['method'],
+              classes * TESTS_PER_CLASS))
+    header = ('workload', 'testtools us', 'mocktools us', 'ratio',
+              'sweeps/test', 'dict reads/test')
+    print('  %-10s %13s %13s %7s %12s %16s' % header)
+    ratios = {}
+    for workload, bare, checked, sweeps, reads in rows:
+        ratios[workload] = checked / bare
+        print('  %-10s %13.1f %13.1f %7.2f %12.2f %16.1f' % (
+            workload, bare * 1e6, checked * 1e6, checked / bare, sweeps,
+            reads))
+    print('  one sweep of an unchanged world: %.3f ms; detector memory '
+          '(its own structures): %.1f MB' % (unchanged * 1e3, size / 1e6))
+    if args.full_scan:
+        full = min(run_once(lambda: build_suite(
+            FullScanTestCase, 1, 'patch', tests=args.full_scan_tests),
+            False) for _ in range(2))
+        bare = dict((row[0], row[1]) for row in rows).get('patch')
+        print('  classic full scan (trove_testtools): %.1f us/test%s' % (
+            full * 1e6, ', %.0fx bare testtools' % (full / bare)
+            if bare else ''))
+    return ratios
 
 
 def _timed(func):
@@ -245,17 +289,31 @@ def main(argv=None):
                         help='classes of 30 tests per run (default 10)')
     parser.add_argument('--repeat', type=int, default=9,
                         help='interleaved runs per variant (median taken)')
+    parser.add_argument('--workload', action='append', choices=WORKLOADS,
+                        help='workload to measure (repeatable; default '
+                        'all)')
+    parser.add_argument('--population', type=int, default=5000,
+                        help='synthetic modules to add for the second '
+                        'measurement (default 5000, about cinder; 0: '
+                        'natural only)')
+    parser.add_argument('--full-scan', action='store_true',
+                        help='also time the classic full scan')
     parser.add_argument('--full-scan-tests', type=int, default=30,
                         help='tests per run of the slow reference')
     args = parser.parse_args(argv)
+    args.workload = args.workload or list(WORKLOADS)
     print('Python %s' % sys.version.split()[0])
-    natural = measure('natural population', args)
-    add_synthetic_modules(SYNTHETIC_MODULES)
-    loaded = measure('with %d synthetic modules' % SYNTHETIC_MODULES, args)
-    print('\nmocktools/testtools: %.2f natural (target <= 1.10), %.2f with '
-          'synthetic modules (target <= 1.25)' % (
-              natural['mocktools'] / natural['testtools'],
-              loaded['mocktools'] / loaded['testtools']))
+    results = [('natural', measure('natural population', args))]
+    if args.population:
+        add_synthetic_modules(args.population)
+        results.append(('large', measure(
+            'with %d synthetic modules' % args.population, args)))
+    print()
+    for workload, (natural, large) in TARGETS.items():
+        for (size, ratios), goal in zip(results, (natural, large)):
+            if goal is not None and workload in ratios:
+                print('%s, %s population: %.2f (target <= %.2f)' % (
+                    workload, size, ratios[workload], goal))
     return 0
 
 

@@ -501,14 +501,23 @@ class LeakDetector:
         sweep is deferred to the end of its class.
         """
         scan = settings.scan
-        outside = self._outside_escaped(settings)
+        changed = []
+
+        def caches():
+            # the functools caches that changed since the last check: read
+            # at most once per check, and only if needed
+            if not changed and self._sweep is not None:
+                changed.append(self._sweep.changed_caches())
+            return changed[0] if changed else ()
+
+        outside = self._outside_escaped(settings, caches)
         if scan == 'off':
             return False
         if self._sweep is not None:
             # drain the dict-watcher records between sweeps too
             self._sweep.tracker.collect()
         if (scan == 'always' or scope.sweep_due or outside
-                or scope.free_mocks and self._escaped(scope)):
+                or scope.free_mocks and self._escaped(scope, caches)):
             if scan == 'class' and scope.kind == 'test' and (
                     scope.parent is not None):
                 scope.parent.sweep_due = True
@@ -517,7 +526,7 @@ class LeakDetector:
         return len(sys.modules) != self._global_sweep()._modules_seen
 
     @staticmethod
-    def _outside_escaped(settings):
+    def _outside_escaped(settings, caches):
         """Whether a mock made outside any check may be in global state.
 
         Taken (and forgotten) at every check: whatever an unchecked test
@@ -526,10 +535,10 @@ class LeakDetector:
         born, overflow = instrumentation.take_outside_born()
         if settings.scan == 'off' or not (born or overflow):
             return False
-        return overflow or escape.unaccounted(born)
+        return overflow or escape.unaccounted(born, caches=caches)
 
     @staticmethod
-    def _escaped(scope):
+    def _escaped(scope, caches):
         """Whether a mock born in ``scope`` may have escaped its owner."""
         holder = scope.holder
         if holder is None:
@@ -542,7 +551,8 @@ class LeakDetector:
             scope.born, holders, scope.made,
             owner=holder if scope.kind == 'test' else None,
             # their arguments: return_value=Mock(), new=...
-            patchers=[record.patcher for record in scope.patchers])
+            patchers=[record.patcher for record in scope.patchers],
+            caches=caches)
 
     def _collect_globals(self, scope, settings, report):
         sweeper = self._global_sweep()

@@ -16,7 +16,11 @@ own:
 * lists and tuples reached from those (never inspected by the sweep), and
   the objects the test instance leads to -- plain instances, dicts -- as
   long as every reference to each of them is itself the test's own (a
-  module-level singleton that the test also keeps is not).
+  module-level singleton that the test also keeps is not);
+* not the test's, but not global state either: the entries of
+  ``functools.lru_cache`` / ``functools.cache`` caches in global state (a
+  mock passed to a cached function is kept by its cache, which the sweep
+  does not inspect and no later test reads back as an attribute).
 
 :func:`unaccounted` counts those references by identity (a value found in
 a slot of a distinct object is one reference, so the count can never
@@ -28,6 +32,7 @@ a sweep of everything loaded.  Only exact built-in containers and standard
 ``__dict__`` slots are read, so no code of the inspected objects runs.
 """
 
+import gc
 import sys
 import types
 
@@ -52,7 +57,8 @@ _OWNED_DEPTH = 4
 _OWNED_LIMIT = 2000
 
 
-def unaccounted(born, holders=(), companions=(), owner=None, patchers=()):
+def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
+                caches=()):
     """True when some mock of ``born`` has a reference not accounted for.
 
     ``born`` are weak references to the mocks created in the test;
@@ -64,7 +70,10 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=()):
     ``owner``'s ``__dict__`` (the test instance's) leads to -- plain
     instances, exact lists, tuples and dicts, a few levels deep -- are the
     test's own as long as every reference to them is: see
-    :func:`_private_objects`.
+    :func:`_private_objects`.  ``caches``, called only if the test's own
+    objects leave references unexplained, returns the ``functools`` cache
+    wrappers in global state that may hold these mocks; references from
+    their entries are counted too.
     """
     if not _USABLE:
         return True
@@ -74,7 +83,8 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=()):
         return False
     companions = [mock for mock in (ref() for ref in companions)
                   if mock is not None]
-    counts = _known_references(mocks, holders, companions, owner, patchers)
+    counts = _known_references(mocks, holders, companions, owner, patchers,
+                               caches)
     if counts is None:
         return True
     del companions
@@ -194,22 +204,32 @@ def _all_accounted(mocks, counts):
 
 
 def _known_references(mocks, holders, companions=(), owner=None,
-                      patchers=()):
+                      patchers=(), caches=()):
     """id(mock) -> references found in the test's own objects (or None).
 
     A separate function so that none of its locals still refers to a mock
     when the caller reads the reference counts.  It looks only as far as it
     must: the holders and the mocks first (most tests stop there), then
     the patchers and the mocks they made, then the objects the ``owner``
-    leads to.
+    leads to.  References from ``functools`` caches are added to each.
     """
     counts = _count_from_test(mocks, holders, mocks, ())
     if counts is None or _all_accounted(mocks, counts):
         return counts
+    cached = dict.fromkeys(counts, 0)
+    wrappers = caches() if callable(caches) else caches
+    if wrappers:
+        _count_from_caches(cached, wrappers)
+        _add_counts(counts, cached)
+        if _all_accounted(mocks, counts):
+            return counts
     if patchers or companions:
         holders = list(holders) + list(patchers)
         counts = _count_from_test(mocks, holders, mocks, companions)
-        if counts is None or _all_accounted(mocks, counts):
+        if counts is None:
+            return counts
+        _add_counts(counts, cached)
+        if _all_accounted(mocks, counts):
             return counts
     if owner is None:
         return counts
@@ -223,6 +243,40 @@ def _known_references(mocks, holders, companions=(), owner=None,
     private = _private_objects(candidates, base)
     _count_from_objects(counts, private)
     return counts
+
+
+def _add_counts(counts, more):
+    for key, value in more.items():
+        counts[key] += value
+
+
+def _count_from_caches(counts, caches):
+    """Add the references that ``functools`` cache entries hold.
+
+    A C ``lru_cache`` wrapper reports, to ``gc.get_referents``, each entry's
+    key and result (bounded caches) and its cache dict, whose keys and
+    values are the entries (unbounded ones).  A key is the argument itself
+    or an exact tuple of the arguments; each tuple is counted once.
+    """
+    tuples = set()
+
+    def count(objects):
+        for obj in objects:
+            key = id(obj)
+            if key in counts:
+                counts[key] += 1
+            elif type(obj) is tuple and key not in tuples:
+                tuples.add(key)
+                for item in obj:
+                    if id(item) in counts:
+                        counts[id(item)] += 1
+
+    for wrapper in caches:
+        referents = gc.get_referents(wrapper)
+        count(referents)
+        for referent in referents:
+            if type(referent) is dict:
+                count(gc.get_referents(referent))
 
 
 def _contents(obj):
@@ -322,10 +376,14 @@ def _count_from_test(targets, holders, mocks, companions):
                             if issubclass(type(value), mock_bases))
         if id(mock) in counts:
             # MagicMock's magic-method proxies, on its own class, refer to
-            # it and to nothing else
+            # it (as ``parent``) and to nothing else that could be a mock
+            found = 0
             for proxy in list(sweep._type_dict(type(mock)).values()):
                 if type(proxy).__name__ == 'MagicProxy':
-                    visit(proxy)
+                    state = sweep.instance_namespace(proxy)
+                    if state is not None and state.get('parent') is mock:
+                        found += 1
+            counts[id(mock)] += found
         if depth < _CHILD_DEPTH:
             for child in children:
                 if id(child) not in visited:

@@ -30,6 +30,7 @@ or ``frozenset``, whose reading runs no code.
 from array import array
 import collections
 import functools
+import gc
 import itertools
 import sys
 import types
@@ -385,7 +386,11 @@ class GlobalStateSweep:
         self.tracker = tracker or dict_changes.make_tracker()
         self.containers = []        # dict kinds, in the tracker's order
         self.sequences = []         # lists, sets, deques (and see add())
-        self.caches = []            # lru_cache wrappers seen in state
+        self._compared = []         # what is read of each, in that order
+        self._caches = []           # lru_cache wrappers seen in state
+        self._cache_tracker = (dict_changes.VersionTracker()
+                               if dict_changes.VersionTracker.usable()
+                               else dict_changes.ChangeTracker())
         self.reads = 0              # containers re-read by sweeps
         self._seen = set()          # ids of owners already watched
         self._nested = 0
@@ -420,6 +425,7 @@ class GlobalStateSweep:
                 container.kind == 'instance' and _INLINE_VALUES):
             # no tracker sees these change: compared in one flat read
             self.sequences.append(container)
+            self._compared.append(container.compared)
             self._sequences_dirty = True
             return
         try:
@@ -463,7 +469,7 @@ class GlobalStateSweep:
                                      container.depth + 1,
                                      (container, key, value))
             elif kind is _LRU_WRAPPER:
-                self.caches.append(value)
+                self._add_cache(value)
             elif instances and not issubclass(kind, _NOT_INSTANCES):
                 self._add_instance(container.item_path(key), value)
             elif classes_only:
@@ -528,7 +534,30 @@ class GlobalStateSweep:
                     self._add_nested(container.item_path(key), value,
                                      depth + 1, (container, key, value))
             elif kind is dict and type(value) is _LRU_WRAPPER:
-                self.caches.append(value)
+                self._add_cache(value)
+
+    def _add_cache(self, wrapper):
+        """Follow a ``functools`` cache: see :meth:`changed_caches`."""
+        if id(wrapper) in self._seen:
+            return
+        own = _wrapper_dict(wrapper)
+        for referent in gc.get_referents(wrapper):
+            if type(referent) is dict and referent is not own:
+                self._seen.add(id(wrapper))
+                self._caches.append(wrapper)
+                self._cache_tracker.add(referent)
+                return
+
+    def changed_caches(self):
+        """The ``functools`` caches that changed since last asked.
+
+        Only those (wrappers in global state) can hold a mock made since.
+        """
+        tracker = self._cache_tracker
+        changed = tracker.changed()
+        for position in changed:
+            tracker.seen(position)
+        return [self._caches[position] for position in changed]
 
     # -- sweeping ------------------------------------------------------------
 
@@ -589,7 +618,7 @@ class GlobalStateSweep:
         return findings
 
     def _snapshot_sequences(self):
-        objects = [container.compared for container in self.sequences]
+        objects = self._compared
         self._sequence_lengths = array('q', map(len, objects))
         self._sequence_raw = _pointers(list(_chain(objects)))
         self._sequences_dirty = False
@@ -597,8 +626,9 @@ class GlobalStateSweep:
     def _changed_sequences(self):
         """Indices of the lists, sets and deques whose items changed."""
         known = len(self._sequence_lengths)
-        objects = [container.compared
-                   for container in self.sequences[:known]]
+        objects = self._compared
+        if len(objects) != known:
+            objects = objects[:known]
         raw = _pointers(list(_chain(objects)))
         if raw == self._sequence_raw:
             return []
@@ -635,6 +665,14 @@ class GlobalStateSweep:
                 found.append(Finding(container, key, mock, previous,
                                      placed=value, inner=suffix))
         return found
+
+
+def _wrapper_dict(wrapper):
+    """A cache wrapper's own ``__dict__`` (``__wrapped__``...), or None."""
+    descriptor = _type_dict(type(wrapper)).get('__dict__')
+    if type(descriptor) is types.GetSetDescriptorType:
+        return descriptor.__get__(wrapper)
+    return None
 
 
 def _changed_runs(old_lengths, new_lengths, old_raw, new_raw):

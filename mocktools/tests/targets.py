@@ -5,6 +5,7 @@ fake that must never be reported as a leak.
 """
 
 import collections
+import functools
 from unittest import mock
 
 from oslo_config import cfg
@@ -27,6 +28,18 @@ def generate_password(length=8):
 async def fetch(url):
     """An async function, patched into an AsyncMock."""
     return 'fetched %s' % url
+
+
+@functools.lru_cache(maxsize=32)
+def describe(obj, style='short'):
+    """A cached function: a mock passed to it stays in its cache."""
+    return '%s %s' % (style, type(obj).__name__)
+
+
+@functools.cache
+def remember(obj):
+    """An unbounded cache whose result is its argument."""
+    return obj
 
 
 class Client:

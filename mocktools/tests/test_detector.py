@@ -515,6 +515,31 @@ class TestEscapeCheck(DetectorTestCase):
         self.assertEqual('success', outcome['test_locals_and_attributes'])
         self.assertEqual(0, sweeps)
 
+    def test_mocks_kept_by_functools_caches_need_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_cached(self):
+                targets.describe(mock.MagicMock())
+                targets.describe(mock.Mock(), style='long')
+                targets.remember(mock.Mock())
+
+        self.addCleanup(targets.describe.cache_clear)
+        self.addCleanup(targets.remember.cache_clear)
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_cached'])
+        self.assertEqual(0, sweeps)
+
+    def test_a_cached_mock_also_in_global_state_is_still_found(self):
+        def body(test):
+            leaked = mock.Mock()
+            targets.describe(leaked)
+            targets.remember(leaked)
+            targets.created_attr = leaked
+
+        self.addCleanup(targets.describe.cache_clear)
+        self.addCleanup(targets.remember.cache_clear)
+        self.assert_leak(body, 'mocktools.tests.targets.created_attr',
+                         'mock in global state (module attribute)')
+
     def test_mocks_on_the_test_class_are_its_own(self):
         class Case(mocktools.TestCase):
             @classmethod

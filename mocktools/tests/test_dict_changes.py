@@ -50,6 +50,16 @@ class TrackerTests(testtools.TestCase):
             del other['a']
             self.assertEqual([1], tracker.changed(), tracker.method)
 
+    def test_scattered_writes_among_many_dicts_are_all_named(self):
+        for tracker in self.trackers():
+            mappings = [{'n': n} for n in range(1000)]
+            for mapping in mappings:
+                tracker.add(mapping)
+            for position in (0, 3, 500, 501, 999):
+                mappings[position]['n'] = -1
+            self.assertEqual([0, 3, 500, 501, 999], tracker.changed(),
+                             tracker.method)
+
     def test_a_class_attribute_write_is_named(self):
         for tracker in self.trackers():
             tracker.add(Plain.__dict__)
