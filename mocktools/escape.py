@@ -32,7 +32,10 @@ a sweep of everything loaded.  Only exact built-in containers and standard
 ``__dict__`` slots are read, so no code of the inspected objects runs.
 """
 
+import collections
 import gc
+import itertools
+import operator
 import sys
 import types
 
@@ -245,6 +248,20 @@ def _known_references(mocks, holders, companions=(), owner=None,
     return counts
 
 
+def _proxies_of(mock, proxies):
+    """How many of ``proxies`` refer to ``mock`` as their ``parent``.
+
+    ``proxies`` are one class's MagicProxy objects; their dicts are read
+    through the class's standard ``__dict__`` slot, in C-level calls.
+    """
+    getter = sweep.dict_getter(type(proxies[0]))
+    if getter is None:
+        return 0
+    states = map(getter, proxies)
+    parents = map(dict.get, states, itertools.repeat('parent'))
+    return sum(map(operator.is_, parents, itertools.repeat(mock)))
+
+
 def _add_counts(counts, more):
     for key, value in more.items():
         counts[key] += value
@@ -256,27 +273,17 @@ def _count_from_caches(counts, caches):
     A C ``lru_cache`` wrapper reports, to ``gc.get_referents``, each entry's
     key and result (bounded caches) and its cache dict, whose keys and
     values are the entries (unbounded ones).  A key is the argument itself
-    or an exact tuple of the arguments; each tuple is counted once.
+    or an exact tuple of the arguments; each tuple is counted once.  The
+    counting is done by C-level calls (``gc.get_referents``, ``Counter``).
     """
-    tuples = set()
-
-    def count(objects):
-        for obj in objects:
-            key = id(obj)
-            if key in counts:
-                counts[key] += 1
-            elif type(obj) is tuple and key not in tuples:
-                tuples.add(key)
-                for item in obj:
-                    if id(item) in counts:
-                        counts[id(item)] += 1
-
-    for wrapper in caches:
-        referents = gc.get_referents(wrapper)
-        count(referents)
-        for referent in referents:
-            if type(referent) is dict:
-                count(gc.get_referents(referent))
+    found = gc.get_referents(*caches)
+    found += gc.get_referents(*[obj for obj in found if type(obj) is dict])
+    tuples = list({id(obj): obj for obj in found
+                   if type(obj) is tuple}.values())
+    found += gc.get_referents(*tuples)
+    seen = collections.Counter(map(id, found))
+    for key in counts:
+        counts[key] += seen.get(key, 0)
 
 
 def _contents(obj):
@@ -377,13 +384,11 @@ def _count_from_test(targets, holders, mocks, companions):
         if id(mock) in counts:
             # MagicMock's magic-method proxies, on its own class, refer to
             # it (as ``parent``) and to nothing else that could be a mock
-            found = 0
-            for proxy in list(sweep._type_dict(type(mock)).values()):
-                if type(proxy).__name__ == 'MagicProxy':
-                    state = sweep.instance_namespace(proxy)
-                    if state is not None and state.get('parent') is mock:
-                        found += 1
-            counts[id(mock)] += found
+            proxies = [proxy for proxy in list(
+                sweep._type_dict(type(mock)).values())
+                if type(proxy).__name__ == 'MagicProxy']
+            if proxies:
+                counts[id(mock)] += _proxies_of(mock, proxies)
         if depth < _CHILD_DEPTH:
             for child in children:
                 if id(child) not in visited:

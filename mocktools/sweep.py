@@ -137,6 +137,19 @@ def instance_namespace(obj):
     return namespace if type(namespace) is dict else None
 
 
+def dict_getter(kind):
+    """The standard ``__dict__`` getter of ``kind``'s instances, or None.
+
+    Cached; see :func:`_dict_getter`.
+    """
+    getter = _instance_getters.get(kind, False)
+    if getter is False:
+        getter = _dict_getter(kind)
+        if len(_instance_getters) < 4096:
+            _instance_getters[kind] = getter
+    return getter
+
+
 def _make_pointer_reader():
     """Return ``read(list) -> bytes`` of the list's item pointers.
 
