@@ -504,10 +504,10 @@ class LeakDetector:
         changed = []
 
         def caches():
-            # the functools caches that changed since the last check: read
-            # at most once per check, and only if needed
+            # what functools caches gained since the last check: read at
+            # most once per check, and only if needed
             if not changed and self._sweep is not None:
-                changed.append(self._sweep.changed_caches())
+                changed.append(self._sweep.new_cache_entries())
             return changed[0] if changed else ()
 
         outside = self._outside_escaped(settings, caches)
@@ -535,7 +535,8 @@ class LeakDetector:
         born, overflow = instrumentation.take_outside_born()
         if settings.scan == 'off' or not (born or overflow):
             return False
-        return overflow or escape.unaccounted(born, caches=caches)
+        return overflow or escape.unaccounted(born, caches=caches,
+                                              collect=True)
 
     @staticmethod
     def _escaped(scope, caches):
@@ -552,7 +553,7 @@ class LeakDetector:
             owner=holder if scope.kind == 'test' else None,
             # their arguments: return_value=Mock(), new=...
             patchers=[record.patcher for record in scope.patchers],
-            caches=caches)
+            caches=caches, collect=True)
 
     def _collect_globals(self, scope, settings, report):
         sweeper = self._global_sweep()

@@ -32,7 +32,6 @@ a sweep of everything loaded.  Only exact built-in containers and standard
 ``__dict__`` slots are read, so no code of the inspected objects runs.
 """
 
-import collections
 import gc
 import itertools
 import operator
@@ -61,7 +60,7 @@ _OWNED_LIMIT = 2000
 
 
 def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
-                caches=()):
+                caches=(), collect=False):
     """True when some mock of ``born`` has a reference not accounted for.
 
     ``born`` are weak references to the mocks created in the test;
@@ -74,12 +73,29 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
     instances, exact lists, tuples and dicts, a few levels deep -- are the
     test's own as long as every reference to them is: see
     :func:`_private_objects`.  ``caches``, called only if the test's own
-    objects leave references unexplained, returns the ``functools`` cache
-    wrappers in global state that may hold these mocks; references from
-    their entries are counted too.
+    objects leave references unexplained, returns what the entries that
+    ``functools`` caches in global state gained since the last check
+    refer to; those references are counted too.
+
+    With ``collect``, when references are left unexplained and the garbage
+    collector is enabled, the young generations are collected and the
+    references counted again: a test that caught an exception often leaves
+    a reference cycle (the traceback and the frames it keeps, whose locals
+    hold its mocks) that only the collector frees.
     """
     if not _USABLE:
         return True
+    args = (born, holders, companions, owner, patchers, caches)
+    if not _unexplained(*args):
+        return False
+    if not (collect and gc.isenabled()):
+        return True
+    gc.collect(1)
+    return _unexplained(*args)
+
+
+def _unexplained(born, holders, companions, owner, patchers, caches):
+    """The check of :func:`unaccounted`, once."""
     mocks = _family(mock for mock in (ref() for ref in born)
                     if mock is not None)
     if not mocks:
@@ -220,9 +236,10 @@ def _known_references(mocks, holders, companions=(), owner=None,
     if counts is None or _all_accounted(mocks, counts):
         return counts
     cached = dict.fromkeys(counts, 0)
-    wrappers = caches() if callable(caches) else caches
-    if wrappers:
-        _count_from_caches(cached, wrappers)
+    entries = caches() if callable(caches) else caches
+    if entries:
+        _count_from_caches(cached, entries)
+        del entries
         _add_counts(counts, cached)
         if _all_accounted(mocks, counts):
             return counts
@@ -267,23 +284,14 @@ def _add_counts(counts, more):
         counts[key] += value
 
 
-def _count_from_caches(counts, caches):
-    """Add the references that ``functools`` cache entries hold.
+def _count_from_caches(counts, entries):
+    """Add the references that new ``functools`` cache entries hold.
 
-    A C ``lru_cache`` wrapper reports, to ``gc.get_referents``, each entry's
-    key and result (bounded caches) and its cache dict, whose keys and
-    values are the entries (unbounded ones).  A key is the argument itself
-    or an exact tuple of the arguments; each tuple is counted once.  The
-    counting is done by C-level calls (``gc.get_referents``, ``Counter``).
+    ``entries`` counts the ids of what they refer to, one per reference
+    (see :meth:`mocktools.sweep.GlobalStateSweep.new_cache_entries`).
     """
-    found = gc.get_referents(*caches)
-    found += gc.get_referents(*[obj for obj in found if type(obj) is dict])
-    tuples = list({id(obj): obj for obj in found
-                   if type(obj) is tuple}.values())
-    found += gc.get_referents(*tuples)
-    seen = collections.Counter(map(id, found))
     for key in counts:
-        counts[key] += seen.get(key, 0)
+        counts[key] += entries.get(key, 0)
 
 
 def _contents(obj):

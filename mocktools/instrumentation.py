@@ -31,6 +31,7 @@ import functools
 import os
 import sys
 import threading
+import types
 import weakref
 
 __all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules',
@@ -195,7 +196,17 @@ def caller_origin(scope, depth=2, owner=None):
     frame = sys._getframe(depth)
     last = frame
     while frame is not None:
-        if not (_is_machinery(frame.f_code.co_filename)
+        code = frame.f_code
+        if code.co_name == 'patched' and _is_machinery(code.co_filename):
+            # a @patch decorator starting its patchers: the origin is the
+            # decorated function, which has no frame yet
+            decorated = _decorated_function(frame)
+            if decorated is not None:
+                return Origin(scope, decorated.co_filename,
+                              decorated.co_firstlineno, decorated.co_name,
+                              None if scope is not None
+                              else _running_test(frame))
+        if not (_is_machinery(code.co_filename)
                 or owner is not None and _runs_on(frame, owner)):
             break
         last = frame
@@ -205,6 +216,25 @@ def caller_origin(scope, depth=2, owner=None):
     return Origin(scope, frame.f_code.co_filename, frame.f_lineno,
                   frame.f_code.co_name,
                   None if scope is not None else _running_test(frame))
+
+
+def _decorated_function(frame):
+    """The code of the function a mock ``patched`` wrapper frame decorates.
+
+    ``func`` is a free variable of ``patched`` in ``unittest.mock`` and the
+    backport; only a plain function's code is taken.
+    """
+    func = frame.f_locals.get('func')
+    while type(func) is types.FunctionType:
+        code = func.__code__
+        if not _is_machinery(code.co_filename):
+            return code
+        # stacked decorators: the next wrapper down
+        cells = func.__closure__ or ()
+        func = next((cell.cell_contents for cell in cells
+                     if type(cell.cell_contents) is types.FunctionType),
+                    None)
+    return None
 
 
 def _running_test(frame):
@@ -499,6 +529,11 @@ def install():
             for class_name, name, wrapper in _HOOKED:
                 _hook(namespace[class_name], name, wrapper)
             _installed.add(id(module))
+
+
+def installed():
+    """Whether the hooks are in place (on some loaded mock library)."""
+    return bool(_installed)
 
 
 def uninstall():

@@ -550,27 +550,51 @@ class GlobalStateSweep:
                 self._add_cache(value)
 
     def _add_cache(self, wrapper):
-        """Follow a ``functools`` cache: see :meth:`changed_caches`."""
+        """Follow a ``functools`` cache: see :meth:`new_cache_entries`."""
         if id(wrapper) in self._seen:
             return
         own = _wrapper_dict(wrapper)
         for referent in gc.get_referents(wrapper):
             if type(referent) is dict and referent is not own:
                 self._seen.add(id(wrapper))
-                self._caches.append(wrapper)
+                self._caches.append([referent, _newest_key(referent)])
                 self._cache_tracker.add(referent)
                 return
 
-    def changed_caches(self):
-        """The ``functools`` caches that changed since last asked.
+    def new_cache_entries(self):
+        """What the ``functools`` caches in global state gained since asked.
 
-        Only those (wrappers in global state) can hold a mock made since.
+        Returns a ``Counter`` of the ids of the objects that the new entries
+        refer to -- the items of each new key (a tuple of the arguments)
+        and each new result -- one per reference; ids, so that the answer
+        adds no reference to what it counts.  A cache's entries are in
+        insertion order, so the new ones are those after the newest key
+        seen last time (remembered by id: holding the key would hold the
+        mocks in it).  Nothing is hashed or compared.
         """
         tracker = self._cache_tracker
-        changed = tracker.changed()
-        for position in changed:
+        found = collections.Counter()
+        for position in tracker.changed():
             tracker.seen(position)
-        return [self._caches[position] for position in changed]
+            state = self._caches[position]
+            cache, last = state
+            state[1] = _newest_key(cache)
+            objects = []
+            for key, result in reversed(cache.items()):
+                if id(key) == last:
+                    break
+                if type(key) is tuple:
+                    objects.extend(key)
+                if type(result).__name__ == '_lru_list_elem':
+                    # a bounded cache's entry: key and result in a C link
+                    parts = gc.get_referents(result)
+                    result = parts[-1] if len(parts) == 2 else None
+                objects.append(result)
+                if type(result) is tuple:
+                    objects.extend(result)
+            found.update(map(id, objects))
+            del objects
+        return found
 
     # -- sweeping ------------------------------------------------------------
 
@@ -678,6 +702,13 @@ class GlobalStateSweep:
                 found.append(Finding(container, key, mock, previous,
                                      placed=value, inner=suffix))
         return found
+
+
+def _newest_key(cache):
+    """id of the newest key of a cache dict (None when empty)."""
+    for key in reversed(cache):
+        return id(key)
+    return None
 
 
 def _wrapper_dict(wrapper):

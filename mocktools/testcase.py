@@ -296,6 +296,13 @@ class TestCase(testtools.TestCase):
 
     def _mocktools_async_kind(self):
         """(test method is async, test needs a loop), cached per class."""
+        kind = self.__dict__.get('_mocktools_kind')
+        if kind is None:
+            kind = self.__dict__['_mocktools_kind'] = (
+                self._mocktools_async_kind_of_class())
+        return kind
+
+    def _mocktools_async_kind_of_class(self):
         klass = type(self)
         cache = class_cache(klass, '_mocktools_async')
         name = self._testMethodName

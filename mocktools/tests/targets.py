@@ -30,6 +30,11 @@ async def fetch(url):
     return 'fetched %s' % url
 
 
+def reject(obj):
+    """Raise, keeping ``obj`` in this frame's locals."""
+    raise ValueError('rejected %s' % type(obj).__name__)
+
+
 @functools.lru_cache(maxsize=32)
 def describe(obj, style='short'):
     """A cached function: a mock passed to it stays in its cache."""

@@ -307,6 +307,26 @@ class TestAssignedMocks(DetectorTestCase):
                          'mock in global state (module attribute)')
 
 
+class TestOrigins(DetectorTestCase):
+    """Where a leaked mock was made, as the report says it."""
+
+    def test_a_patch_decorator_mock_is_made_by_the_decorated_test(self):
+        class Decorated(mocktools.TestCase):
+            # a patcher's own mocks trigger no sweep: ask for one
+            leak_scan = 'always'
+
+            @mock.patch.object(targets, 'generate_password')
+            def test_leak(self, password):
+                targets.created_attr = password.return_value
+
+        line = Decorated.test_leak.__wrapped__.__code__.co_firstlineno
+        outcome = support.run_case(Decorated)
+        text = outcome.text('test_leak')
+        self.assertEqual('failure', outcome['test_leak'], text)
+        self.assertThat(text, matchers.MatchesRegex(
+            r'.*created: \S*%s:%d in test_leak\n' % (HERE, line), flags=16))
+
+
 class TestContainerLeaks(DetectorTestCase):
     """Mocks put into dicts, lists, sets and deques that global state holds."""
 
@@ -526,6 +546,35 @@ class TestEscapeCheck(DetectorTestCase):
         self.addCleanup(targets.remember.cache_clear)
         sweeps, outcome = self.sweeps_during(Case)
         self.assertEqual('success', outcome['test_cached'])
+        self.assertEqual(0, sweeps)
+
+    def test_reading_the_caches_calls_nothing_on_the_mocks(self):
+        made = []
+
+        class Case(mocktools.TestCase):
+            def test_cached(self):
+                made.append(mock.MagicMock())
+                targets.describe(made[-1])
+                made[-1].reset_mock()   # forget the hash the cache did
+
+        self.addCleanup(targets.describe.cache_clear)
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_cached'])
+        self.assertEqual([], made[0].mock_calls)
+
+    def test_mocks_kept_only_by_a_reference_cycle_need_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_caught(self):
+                rejected = mock.Mock()
+                try:
+                    targets.reject(rejected)
+                except ValueError:
+                    # a cycle: this frame -> info -> traceback -> frame
+                    info = sys.exc_info()
+                self.assertIs(ValueError, info[0])
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_caught'])
         self.assertEqual(0, sweeps)
 
     def test_a_cached_mock_also_in_global_state_is_still_found(self):
