@@ -91,9 +91,6 @@ class ChangeTracker:
         self._mappings = []
         self._copies = []
 
-    def __len__(self):
-        return len(self._mappings)
-
 
 def _identities(mapping):
     return array('Q', map(id, mapping.values())).tobytes()

@@ -468,8 +468,9 @@ class GlobalStateSweep:
 
     def _add_members(self, container, items):
         """Watch what ``items`` (new keys of ``container``) lead to."""
+        # only a module's plain objects are global state: a class's or an
+        # object's instances belong to their owner
         instances = container.kind == 'module'
-        classes_only = container.kind == 'class'
         for key, value in items:
             if id(value) in self._seen:
                 continue
@@ -485,8 +486,6 @@ class GlobalStateSweep:
                 self._add_cache(value)
             elif instances and not issubclass(kind, _NOT_INSTANCES):
                 self._add_instance(container.item_path(key), value)
-            elif classes_only:
-                continue   # class-level instances are not global state
 
     def _add_class(self, cls):
         flags = _type_flags(cls)
