@@ -32,6 +32,7 @@ a sweep of everything loaded.  Only exact built-in containers and standard
 ``__dict__`` slots are read, so no code of the inspected objects runs.
 """
 
+import collections
 import gc
 import itertools
 import operator
@@ -100,6 +101,8 @@ def _unexplained(born, holders, companions, owner, patchers, caches):
                     if mock is not None)
     if not mocks:
         return False
+    if _all_accounted(mocks, _direct_references(mocks, holders, caches)):
+        return False
     companions = [mock for mock in (ref() for ref in companions)
                   if mock is not None]
     counts = _known_references(mocks, holders, companions, owner, patchers,
@@ -112,6 +115,32 @@ def _unexplained(born, holders, companions, owner, patchers, caches):
         if sys.getrefcount(mock) - 3 > counts[id(mock)]:
             return True
     return False
+
+
+def _direct_references(mocks, holders, caches):
+    """id(mock) -> references counted without walking the mocks.
+
+    Those from the holders' ``__dict__``, the mock's own magic-method
+    proxies and new ``functools`` cache entries.  The common cases -- a
+    mock kept on the test, a ``MagicMock``, a mock handed to a cached
+    function -- are counted in C-level calls, before the
+    full walk of :func:`_known_references` (which also follows children,
+    recorded calls, patchers and the test's own objects).
+    """
+    seen = collections.Counter()
+    for holder in holders:
+        namespace = sweep.namespace_of(holder)
+        if namespace is not None:
+            seen.update(map(id, namespace.values()))
+    counts = {id(mock): seen.get(id(mock), 0) for mock in mocks}
+    for mock in mocks:
+        counts[id(mock)] += _proxies_of(mock, children=True)
+    del mock   # a reference _all_accounted must not see
+    if not _all_accounted(mocks, counts):
+        entries = caches() if callable(caches) else caches
+        if entries:
+            _count_from_caches(counts, entries)
+    return counts
 
 
 def _family(mocks):
@@ -265,18 +294,35 @@ def _known_references(mocks, holders, companions=(), owner=None,
     return counts
 
 
-def _proxies_of(mock, proxies):
-    """How many of ``proxies`` refer to ``mock`` as their ``parent``.
+def _proxies_of(mock, children=False):
+    """References to ``mock`` from what ``MagicMock`` puts on its class.
 
-    ``proxies`` are one class's MagicProxy objects; their dicts are read
-    through the class's standard ``__dict__`` slot, in C-level calls.
+    ``MagicMock`` gives each mock a class of its own, holding one
+    MagicProxy per magic method (``parent`` is the mock), counted in
+    C-level calls.  With ``children``, also the child mocks that replaced
+    a proxy once it was used (``hash(m)``, ``len(m)``), by their
+    ``_mock_parent`` / ``_mock_new_parent`` (the full walk counts those
+    as children instead).  Read through the standard ``__dict__`` slot.
     """
-    getter = sweep.dict_getter(type(proxies[0]))
-    if getter is None:
-        return 0
-    states = map(getter, proxies)
-    parents = map(dict.get, states, itertools.repeat('parent'))
-    return sum(map(operator.is_, parents, itertools.repeat(mock)))
+    values = list(sweep._type_dict(type(mock)).values())
+    proxies = [value for value in values
+               if type(value).__name__ == 'MagicProxy']
+    found = 0
+    if proxies:
+        getter = sweep.dict_getter(type(proxies[0]))
+        if getter is not None:
+            states = map(getter, proxies)
+            parents = map(dict.get, states, itertools.repeat('parent'))
+            found = sum(map(operator.is_, parents, itertools.repeat(mock)))
+    if children:
+        mock_bases = sweep.mock_types()
+        for value in values:
+            if issubclass(type(value), mock_bases):
+                state = sweep.instance_namespace(value)
+                if state is not None:
+                    found += (state.get('_mock_parent') is mock) + (
+                        state.get('_mock_new_parent') is mock)
+    return found
 
 
 def _add_counts(counts, more):
@@ -392,11 +438,7 @@ def _count_from_test(targets, holders, mocks, companions):
         if id(mock) in counts:
             # MagicMock's magic-method proxies, on its own class, refer to
             # it (as ``parent``) and to nothing else that could be a mock
-            proxies = [proxy for proxy in list(
-                sweep._type_dict(type(mock)).values())
-                if type(proxy).__name__ == 'MagicProxy']
-            if proxies:
-                counts[id(mock)] += _proxies_of(mock, proxies)
+            counts[id(mock)] += _proxies_of(mock)
         if depth < _CHILD_DEPTH:
             for child in children:
                 if id(child) not in visited:

@@ -562,6 +562,26 @@ class TestEscapeCheck(DetectorTestCase):
         self.assertEqual('success', outcome['test_cached'])
         self.assertEqual([], made[0].mock_calls)
 
+    def test_a_hashed_magic_mock_also_in_global_state_is_still_found(self):
+        def body(test):
+            test.kept = mock.MagicMock()
+            hash(test.kept)          # its __hash__ child refers back to it
+            len(test.kept)
+            targets.created_attr = test.kept
+
+        self.assert_leak(body, 'mocktools.tests.targets.created_attr',
+                         'mock in global state (module attribute)')
+
+    def test_a_hashed_magic_mock_kept_by_the_test_needs_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_hashed(self):
+                self.kept = mock.MagicMock()
+                {self.kept: len(self.kept)}
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_hashed'])
+        self.assertEqual(0, sweeps)
+
     def test_mocks_kept_only_by_a_reference_cycle_need_no_sweep(self):
         class Case(mocktools.TestCase):
             def test_caught(self):
