@@ -110,11 +110,7 @@ def _unexplained(born, holders, companions, owner, patchers, caches):
     if counts is None:
         return True
     del companions
-    # getrefcount's argument, the list ``mocks`` and the loop variable
-    for mock in mocks:
-        if sys.getrefcount(mock) - 3 > counts[id(mock)]:
-            return True
-    return False
+    return not _all_accounted(mocks, counts)
 
 
 def _direct_references(mocks, holders, caches):

@@ -721,33 +721,19 @@ def _wrapper_dict(wrapper):
 def _changed_runs(old_lengths, new_lengths, old_raw, new_raw):
     """Indices of the containers whose items differ, found by bisection.
 
-    Given each container's length, and the pointer bytes of all their
-    items laid end to end, before and now.
+    Given each container's length, and the pointer bytes (8 per item) of
+    all their items laid end to end, before and now.
     """
-    count = len(old_lengths)
     old_offsets = [0, *itertools.accumulate(old_lengths)]
     new_offsets = [0, *itertools.accumulate(new_lengths)]
     old_raw, new_raw = memoryview(old_raw), memoryview(new_raw)
-    width = 8
-    changed = []
-    pending = [(0, count)]
-    while pending:
-        lo, hi = pending.pop()
-        if lo >= hi:
-            continue
-        same = (old_offsets[hi] - old_offsets[lo]
-                == new_offsets[hi] - new_offsets[lo]) and (
-            old_raw[old_offsets[lo] * width:old_offsets[hi] * width]
-            == new_raw[new_offsets[lo] * width:new_offsets[hi] * width])
-        if same:
-            continue
-        if hi - lo == 1:
-            changed.append(lo)
-            continue
-        mid = (lo + hi) // 2
-        pending.append((mid, hi))
-        pending.append((lo, mid))
-    return sorted(changed)
+
+    def same(lo, hi):
+        old_lo, old_hi = old_offsets[lo] * 8, old_offsets[hi] * 8
+        new_lo, new_hi = new_offsets[lo] * 8, new_offsets[hi] * 8
+        return (old_hi - old_lo == new_hi - new_lo
+                and old_raw[old_lo:old_hi] == new_raw[new_lo:new_hi])
+    return dict_changes.bisect_changes(len(old_lengths), same)
 
 
 def _dict_getter(kind):
