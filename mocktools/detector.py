@@ -1,176 +1,47 @@
-"""The dangling-mock detector: what leaked, from which test, and healing it.
+"""The detector: drives every guard through each scope, and reports.
 
 One :class:`LeakDetector` per process (:func:`get_detector`) is driven by
 whatever runs the tests -- :class:`mocktools.TestCase`, the
 :class:`mocktools.fixtures.LeakCheck` fixture, the pytest plugin or the
-``mocktools.run`` runner -- through four calls::
+``mocktools.run`` runner -- through these calls::
 
-    scope = detector.begin_test('pkg.tests.TestX.test_y')
+    scope = detector.begin_test('pkg.tests.TestX.test_y', settings)
     ...                                  # the test, its tearDown, cleanups
-    report = detector.end_test(scope)    # a LeakReport, possibly empty
+    report = detector.end_test(scope, settings)   # a LeakReport
 
     cls_scope = detector.begin_class('pkg.tests.TestX')
-    report = detector.end_class(cls_scope)
+    report = detector.end_class(cls_scope, settings)
+
+    module_scope = detector.begin_module('pkg.tests.test_x')
+    report = detector.end_module(module_scope, settings)
 
     fixture_scope = detector.begin_fixture('db (scope=module)')
     ...                                  # the fixture's set-up
     detector.suspend(fixture_scope)      # tests run; the fixture stays open
-    report = detector.end_fixture(fixture_scope)   # after its finalizer
+    report = detector.end_fixture(fixture_scope, settings)
 
-A patcher is a leak when it is still active once everything its scope
-registered to undo it has run -- for a test, its tearDown and every cleanup,
-``mock.patch.stopall`` included.  With ``require_stop`` a patcher that only
-``mock.patch.stopall`` stopped is reported too.  What a class or fixture
-started belongs to it until it ends: the tests it serves never report or
-heal it.
-
-A leak is:
-
-* a patcher (``patch``, ``patch.object``, ``patch.multiple``, ``patch.dict``;
-  ``unittest.mock`` or the ``mock`` backport) started in the scope and still
-  active at its end;
-* a mock (any ``NonCallableMock`` subclass, or a ``create_autospec``
-  function) that was not in global state before and now is: a module or
-  class attribute (nested classes too), an attribute of a module-level
-  object, or a ``sys.modules`` entry.
-
-Patchers are tracked as they start and stop, so that check costs nothing
-that depends on how much is loaded.  Global state is swept (see
-:mod:`mocktools.sweep`) after a scope that imported modules, or created a
-mock outside a patcher that may have escaped (:mod:`mocktools.escape`), or
-whenever ``scan`` is ``always``.  Every leak is healed right after it is
-reported: patchers are stopped, attributes restored.
+At the start of a scope every guard (:mod:`mocktools.guards`) takes its
+baseline; at its end -- for a test, after its tearDown and every cleanup --
+each guard compares, and what the scope left changed is reported and
+restored.  The mock guard (:mod:`mocktools.guards.mocks`) finds dangling
+patchers and mocks; the state guards find environment variables, loggers,
+oslo.config overrides and the rest.  What a class, module or fixture changed
+belongs to it until it ends: the tests it serves neither report nor restore
+it.
 """
 
-import collections
-import os
-import sys
 import traceback
-import types
 
-from mocktools import escape
+from mocktools import guards as guards_package
+from mocktools.guards import base as guard_base
+from mocktools.guards.mocks import _module_level_name  # noqa: F401
+from mocktools.guards.mocks import _name_of  # noqa: F401
+from mocktools.guards.mocks import _safe_repr  # noqa: F401
+from mocktools.guards.mocks import Leak
+from mocktools.guards.mocks import MockGuard
 from mocktools import instrumentation
-from mocktools import sweep as sweep_module
 
 __all__ = ['Leak', 'LeakDetector', 'LeakReport', 'get_detector']
-
-
-def _safe_repr(value, limit=120):
-    try:
-        text = repr(value)
-    except Exception as exc:  # a mock with a broken __repr__ configured
-        text = '<%s object (repr failed: %s)>' % (type(value).__name__, exc)
-    return text if len(text) <= limit else text[:limit - 3] + '...'
-
-
-def _name_of(obj):
-    """Name a patch target without running any of its code."""
-    kind = type(obj)
-    if issubclass(kind, type):
-        module = sweep_module._type_dict(obj).get('__module__')
-        qualname = sweep_module._type_qualname(obj)
-        return '%s.%s' % (module, qualname) if isinstance(
-            module, str) else qualname
-    if issubclass(kind, type(sys)):
-        name = sweep_module._module_dict(obj).get('__name__')
-        return name if isinstance(name, str) else '<module>'
-    if obj is os.environ:
-        return 'os.environ'
-    if obj is sys.modules:
-        return 'sys.modules'
-    return _module_level_name(obj) or '<%s instance at %#x>' % (
-        _name_of(kind), id(obj))
-
-
-def _module_level_name(obj):
-    """``module.NAME`` of a module-level object (a singleton, a dict).
-
-    Only used to word a report, so a scan of the loaded modules' dicts is
-    fine; the object's own module (by its type) is tried first.
-    """
-    modules = sys.modules
-    preferred = sweep_module._type_dict(type(obj)).get('__module__')
-    candidates = [preferred] if isinstance(preferred, str) else []
-    candidates.extend(name for name in list(modules) if name != preferred)
-    for name in candidates:
-        module = modules.get(name)
-        if module is None or not issubclass(type(module), type(sys)):
-            continue
-        for key, value in list(sweep_module._module_dict(module).items()):
-            if value is obj and not key.startswith('_'):
-                return '%s.%s' % (name, key)
-    return None
-
-
-def _origin_of_family(mock):
-    """Where ``mock`` (for a child mock: its top-level parent) was made.
-
-    None if unknown.  Parents are read from ``__dict__``, never with a
-    truth test or attribute access that a mock could answer.
-    """
-    for _ in range(16):
-        if mock is None:
-            return None
-        origin = instrumentation.origin_of(mock)
-        if origin is not None:
-            return origin
-        state = sweep_module.namespace_of(mock)
-        if state is None:
-            return None
-        parent = state.get('_mock_new_parent')
-        mock = parent if parent is not None else state.get('_mock_parent')
-    return None
-
-
-def _culprit_elsewhere(origin):
-    """Who made a mock that no check owns, in words.
-
-    That is a mock made outside any check (``origin.context`` names the
-    unchecked test, if one ran), or by a module's top-level code, whichever
-    test's import happened to run it.
-    """
-    if origin.function == '<module>':
-        during = ('%s %s' % (origin.scope.kind, origin.scope_name)
-                  if origin.scope is not None else origin.context)
-        return 'a module import, %s' % (
-            'during ' + during if during else 'outside any test')
-    return origin.context or 'code outside any checked test'
-
-
-class Leak:
-    """One leaked thing: where, what, who made it, and what was done."""
-
-    def __init__(self, path, kind, value_repr, origin, blamed, healed):
-        self.path = path              # e.g. 'myproj.utils.execute'
-        self.kind = kind              # e.g. 'active patcher (patch.object)'
-        self.value_repr = value_repr  # repr of the mock left behind
-        self.origin = origin          # instrumentation.Origin or None
-        self.blamed = blamed          # name of the test/class that leaked it
-        self.healed = healed          # what healing did, in words
-
-    def to_dict(self):
-        """A JSON-friendly form (used by ``mocktools leaks --format json``)."""
-        return {
-            'path': self.path,
-            'kind': self.kind,
-            'mock': self.value_repr,
-            'created_at': self.origin.location() if self.origin else None,
-            'leaked_by': self.blamed,
-            'healed': self.healed,
-        }
-
-    def format(self):
-        """The lines describing this leak in a report."""
-        where = (self.origin.location() if self.origin
-                 else 'unknown (created before checking started)')
-        return [
-            '  %s' % self.path,
-            '      kind:    %s' % self.kind,
-            '      mock:    %s' % self.value_repr,
-            '      created: %s' % where,
-            '      by:      %s' % (self.blamed or 'unknown'),
-            '      healed:  %s' % self.healed,
-        ]
 
 
 class LeakReport:
@@ -187,6 +58,8 @@ class LeakReport:
         # healed, never counted against this scope
         self.foreign = []
         self.errors = []   # internal errors of the detector (text)
+        # what the state guards found changed (guards.base.Change)
+        self.changes = []
 
     @property
     def scope_name(self):
@@ -195,12 +68,18 @@ class LeakReport:
         return scope if isinstance(scope, str) else scope.name
 
     def __bool__(self):
-        return bool(self.leaks)
+        return bool(self.leaks or self.changes)
 
     @property
     def reportable(self):
-        """Whether there is anything to tell: leaks, foreign ones, errors."""
-        return bool(self.leaks or self.foreign or self.errors)
+        """Whether there is anything to tell: leaks, changes, errors."""
+        return bool(self.leaks or self.foreign or self.errors
+                    or self.changes)
+
+    def fails(self, settings):
+        """Whether the scope fails (``fail`` mode), or only warns."""
+        return bool(self.leaks and settings.guard_mode('mocks') == 'fail'
+                    or any(change.mode == 'fail' for change in self.changes))
 
     def to_dict(self):
         """A JSON-friendly form: scope, each leak, and the text."""
@@ -210,6 +89,7 @@ class LeakReport:
             'scope_kind': self.scope_kind,
             'leaks': [leak.to_dict() for leak in self.leaks] + [
                 dict(leak.to_dict(), foreign=True) for leak in self.foreign],
+            'changes': [change.to_dict() for change in self.changes],
             'text': self.format(),
         }
 
@@ -230,30 +110,74 @@ class LeakReport:
                     self.scope_kind, self.scope_name))
             for leak in self.foreign:
                 lines.extend(leak.format())
-        lines.append('Stop every patcher you start (addCleanup(p.stop) or a '
-                     'mocktools helper) and never assign mocks to modules, '
-                     'classes or sys.modules directly.')
+        if self.changes:
+            lines.append('mocktools: %d change%s to global state left by '
+                         '%s %s' % (len(self.changes),
+                                    '' if len(self.changes) == 1 else 's',
+                                    self.scope_kind, self.scope_name))
+            for change in self.changes:
+                lines.extend(change.format())
+        if self.leaks or self.foreign:
+            lines.append('Stop every patcher you start (addCleanup(p.stop) '
+                         'or a mocktools helper) and never assign mocks to '
+                         'modules, classes or sys.modules directly.')
+        if self.changes:
+            lines.append('Undo every change to global state in a cleanup, '
+                         'or make it with a fixture that does '
+                         '(fixtures.EnvironmentVariable, '
+                         'oslo_config.fixture.Config, fixtures.FakeLogger).')
         return '\n'.join(lines)
 
 
 class LeakDetector:
-    """Tracks scopes, finds leaks, heals them.  See the module docstring."""
+    """Runs every guard over each scope; see the module docstring."""
 
     def __init__(self):
-        instrumentation.install()
-        self._sweep = None
+        self.mocks = MockGuard()
+        self.mocks.install()
+        self.guards = guards_package.state_guards()
+        for guard in self.guards:
+            guard.install()
+        # each state guard's token of the world as the last check left it
+        self._clean = {guard: guard.baseline() for guard in self.guards}
         self._class_scope = None
-        self.sweeps = 0       # how many times global state was swept
-        # the last test names since the last sweep (bounded: only used to
-        # name who may have stored a mock that has no birth record)
-        self._unswept = collections.deque(maxlen=8)
+        self._owners = []     # open class, module and fixture scopes
+
+    # the mock guard's figures, as before guards existed
+    @property
+    def sweeps(self):
+        """How many times global state was swept for mocks."""
+        return self.mocks.sweeps
+
+    @property
+    def _sweep(self):
+        return self.mocks._sweep
+
+    def _global_sweep(self):
+        return self.mocks.global_sweep()
 
     # -- scopes --------------------------------------------------------------
 
-    def _global_sweep(self):
-        if self._sweep is None:
-            self._sweep = sweep_module.GlobalStateSweep()
-        return self._sweep
+    def _baselines(self, scope, settings, clean_only=False):
+        """Every enabled state guard's (clean, before) tokens, on ``scope``."""
+        clean = self._clean
+        if settings is None:
+            enabled = self.guards
+        else:
+            enabled = settings.enabled_guards(self.guards)
+        scope.guard_state = [
+            (guard, clean[guard], clean[guard] if clean_only
+             else guard.baseline()) for guard in enabled]
+
+    def _begin_owner(self, scope, clean_only=False):
+        # per owner, not per test: also hooks what was imported since (a
+        # mock backport, oslo.config)
+        self.mocks.install()
+        for guard in self.guards:
+            guard.install()
+        self._baselines(scope, None, clean_only)
+        scope.sweeps_before = self.sweeps
+        self._owners.append(scope)
 
     def begin_class(self, name, holder=None):
         """Start recording a class (call before its setUpClass body).
@@ -261,15 +185,25 @@ class LeakDetector:
         ``holder`` is the test class: mocks its ``__dict__`` refers to are
         the class's own.
         """
-        # per class, not per test: also hooks a mock backport imported late
-        instrumentation.install()
         scope = instrumentation.Scope(name, 'class')
         scope.holder = holder
-        scope.sweeps_before = self.sweeps
+        self._begin_owner(scope)
         scope.previous = instrumentation.current_scope
         scope.previous_class = self._class_scope
         self._class_scope = scope
         instrumentation.current_scope = scope
+        return scope
+
+    def begin_module(self, name):
+        """Start recording a test module whose setUpModule already ran.
+
+        Its baseline is the world as the last check left it, so what
+        setUpModule changed is the module's own (checked by
+        :meth:`end_module`, after tearDownModule).  Only state guards
+        check a module.
+        """
+        scope = instrumentation.Scope(name, 'module')
+        self._begin_owner(scope, clean_only=True)
         return scope
 
     def begin_fixture(self, name):
@@ -278,9 +212,8 @@ class LeakDetector:
         Call :meth:`suspend` when its set-up is done and :meth:`end_fixture`
         after its finalizer.
         """
-        instrumentation.install()
         scope = instrumentation.Scope(name, 'fixture')
-        scope.sweeps_before = self.sweeps
+        self._begin_owner(scope)
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
         return scope
@@ -297,39 +230,70 @@ class LeakDetector:
         ``name`` is the test id, or a callable returning it; ``holder`` is
         the test instance (mocks it refers to are the test's own).
         """
-        parent = self._class_scope
-        scope = instrumentation.Scope(name, 'test', parent)
+        scope = instrumentation.Scope(name, 'test', self._class_scope)
         scope.holder = holder
+        self._baselines(scope, settings)
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
-        if self._sweep is None and settings is not None and (
-                settings.scan != 'off'):
-            self._global_sweep()   # the 'before' of the first sweep
+        self.mocks.begin_test(settings)
         return scope
 
     def end_test(self, scope, settings):
         """Finish a test scope; return its :class:`LeakReport`."""
         instrumentation.current_scope = scope.previous
-        self._unswept.append(scope)
-        report = None
         scope.open = False
+        found = []
+
+        def report():
+            if not found:
+                found.append(LeakReport(scope, 'test'))
+            return found[0]
         try:
-            still_active = self._still_active(scope, settings)
-            sweep = self._should_sweep(scope, settings)
-            if not (still_active or sweep):
-                self._release(scope)
-                return NO_LEAKS
-            report = LeakReport(scope, 'test')
-            if still_active:
-                self._collect_patchers(still_active, scope, settings, report)
-            if sweep:
-                self._collect_globals(scope, settings, report)
+            if settings.guard_mode('mocks') != 'off':
+                self.mocks.check_test(scope, settings, report)
         except Exception:
-            if report is None:
-                report = LeakReport(scope, 'test')
-            report.errors.append(traceback.format_exc())
+            report().errors.append(traceback.format_exc())
+        self._check_state(scope, settings, report)
         self._release(scope)
-        return report
+        return found[0] if found else NO_LEAKS
+
+    def _check_state(self, scope, settings, report):
+        """Compare, report and restore what the state guards watch."""
+        clean = self._clean
+        for guard, clean_token, before in scope.guard_state:
+            restored = False
+            mode = settings.guard_mode(guard.name)
+            try:
+                if mode == 'off':
+                    clean[guard] = guard.settle(True)
+                    continue
+                if guard.name == 'threads':
+                    guard.grace = settings.thread_grace
+                for change in guard.compare(clean_token, before):
+                    if settings.allows(change.path):
+                        continue
+                    change.blamed = scope.name
+                    change.mode = mode
+                    try:
+                        change.restored = guard.restore(change)
+                    except Exception as exc:
+                        change.restored = 'restoring failed: %s: %s' % (
+                            type(exc).__name__, exc)
+                    restored = True
+                    report().changes.append(change)
+            except Exception:
+                report().errors.append(traceback.format_exc())
+            try:
+                clean[guard] = guard.settle(restored)
+            except Exception:
+                report().errors.append(traceback.format_exc())
+        scope.guard_state = ()
+        owners = self._owners
+        position = guard_base.journal.position
+        guard_base.journal.trim(min(
+            [position] + [token for owner in owners
+                          for guard, token, _ in owner.guard_state
+                          if isinstance(guard, guard_base.JournalGuard)]))
 
     @staticmethod
     def _release(scope):
@@ -343,20 +307,25 @@ class LeakDetector:
     def end_class(self, scope, settings):
         """Finish a class scope; return its :class:`LeakReport`.
 
-        It holds the patchers started in setUpClass and still active, and
-        the mocks found in global state (with ``scan='class'``, those of
-        the class's tests too, each naming the test that made it).  What a
-        check finds but someone else made goes to that check's report as
-        ``foreign``, not here.
+        It holds the patchers started in setUpClass and still active, the
+        mocks found in global state (with ``scan='class'``, those of the
+        class's tests too, each naming the test that made it), and the
+        state the class changed and left.  What a check finds but someone
+        else made goes to that check's report as ``foreign``, not here.
         """
         self._class_scope = scope.previous_class
+        return self._end_owner(scope, settings)
+
+    def end_module(self, scope, settings):
+        """Finish a module scope (after tearDownModule); return its report."""
         return self._end_owner(scope, settings)
 
     def end_fixture(self, scope, settings):
         """Finish a fixture scope (after its finalizer); return its report.
 
-        It holds the patchers the fixture started and did not stop, and the
-        mocks it put in global state and left there.
+        It holds the patchers the fixture started and did not stop, the
+        mocks it put in global state and left there, and the state it
+        changed and left.
         """
         return self._end_owner(scope, settings)
 
@@ -364,20 +333,16 @@ class LeakDetector:
         if instrumentation.current_scope is scope:
             instrumentation.current_scope = scope.previous
         scope.open = False
+        if scope in self._owners:
+            self._owners.remove(scope)
         report = LeakReport(scope, scope.kind)
         try:
-            self._collect_patchers(self._still_active(scope, settings), scope,
-                                   settings, report)
-            self._collect_deferred(scope, report)
-            if self._should_sweep(scope, settings):
-                self._collect_globals(scope, settings, report)
-            if self.sweeps != scope.sweeps_before:
-                # tearDownClass may have put things back by hand: what a
-                # later heal restores must be today's values, not those of
-                # a sweep made while the class had them replaced
-                self.resync()
+            if scope.kind != 'module' and (
+                    settings.guard_mode('mocks') != 'off'):
+                self.mocks.check_owner(scope, settings, report)
         except Exception:
             report.errors.append(traceback.format_exc())
+        self._check_state(scope, settings, lambda: report)
         return report
 
     def resync(self):
@@ -386,260 +351,9 @@ class LeakDetector:
         For code that changed global state by hand outside any test (the
         detector cannot tell those changes from leaks).
         """
-        if self._sweep is not None:
-            self._sweep.rebase()
-        instrumentation.restored.clear()
-
-    # -- patchers ------------------------------------------------------------
-
-    @staticmethod
-    def _still_active(scope, settings):
-        """The patchers of the scope that leaked.
-
-        Those still active, and with ``require_stop`` those that only
-        ``mock.patch.stopall`` stopped.
-        """
-        active = instrumentation.active
-        if settings.require_stop:
-            return [record for record in scope.patchers
-                    if record.by_stopall
-                    or active.get(id(record.patcher)) is record]
-        return [record for record in scope.patchers
-                if active.get(id(record.patcher)) is record]
-
-    def _collect_patchers(self, still_active, scope, settings, report):
-        active = instrumentation.active
-        leaked = []
-        for record in still_active:
-            described = list(self._describe_patcher(record))
-            if all(settings.allows(path) for path, _, _ in described):
-                continue   # mocked globally on purpose: leave it running
-            leaked.append((record, described))
-        # Newest first, and a patch.multiple before the patchers it entered
-        # (stopping it stops them), so each patcher is stopped exactly once.
-        outcome = {}
-        for record, _ in reversed(leaked):
-            if record.by_stopall:
-                outcome[id(record)] = 'stopped by mock.patch.stopall'
-            elif record.parent is None:
-                outcome[id(record)] = self._stop(record)
-        for record, _ in reversed(leaked):
-            if record.parent is not None and not record.by_stopall:
-                if active.get(id(record.patcher)) is record:
-                    outcome[id(record)] = self._stop(record)
-                else:
-                    outcome[id(record)] = 'patcher stopped (by its parent)'
-        for record, described in leaked:
-            for path, kind, value in described:
-                report.leaks.append(Leak(path, kind, value, record.origin,
-                                         scope.name, outcome[id(record)]))
-
-    @staticmethod
-    def _stop(record):
-        patcher = record.patcher
-        # started with start(): stop() also takes it off the library's list
-        # for stopall (patch.dict's class has no list of its own)
-        library = sys.modules.get(type(patcher).__module__)
-        started = getattr(getattr(library, '_patch', None), '_active_patches',
-                          ())
-        try:
-            if patcher in started:
-                patcher.stop()
-            elif hasattr(patcher, '_unpatch_dict'):
-                patcher._unpatch_dict()
-            else:
-                patcher.__exit__(None, None, None)
-        except Exception as exc:
-            instrumentation.active.pop(id(patcher), None)
-            return 'stopping the patcher failed: %s: %s' % (
-                type(exc).__name__, exc)
-        instrumentation.active.pop(id(patcher), None)
-        # its owner's own stop()/__exit__ may still come: make it a no-op
-        patcher.__dict__[instrumentation.HEALED_ATTR] = True
-        return 'patcher stopped'
-
-    @staticmethod
-    def _describe_patcher(record):
-        """Yield ``(path, kind, repr of the patched-in value)``."""
-        state = record.patcher.__dict__
-        if 'in_dict' in state and 'attribute' not in state:
-            in_dict = state['in_dict']
-            target = record.target_name or _name_of(in_dict)
-            kind = ('patcher left to mock.patch.stopall (patch.dict)'
-                    if record.by_stopall else 'active patcher (patch.dict)')
-            yield target, kind, _safe_repr(in_dict)
-            return
-        target = state.get('target', record.stopped_target)
-        attribute = state.get('attribute')
-        if record.parent is not None or state.get('attribute_name'):
-            kind = 'patch.multiple'
-        else:
-            kind = 'patch/patch.object'
-        if record.by_stopall:
-            kind = 'patcher left to mock.patch.stopall (%s)' % kind
-        else:
-            kind = 'active patcher (%s)' % kind
-        value = '<unknown>'
-        namespace = sweep_module.namespace_of(target)
-        if namespace is not None and attribute in namespace:
-            value = _safe_repr(namespace[attribute])
-        elif record.by_stopall:
-            value = '<stopped>'
-        name = _name_of(target) if target is not None else '<unresolved>'
-        yield '%s.%s' % (name, attribute), kind, value
-
-    # -- global state --------------------------------------------------------
-
-    def _should_sweep(self, scope, settings):
-        """Whether global state must be swept at the end of ``scope``.
-
-        ``always``: yes.  Otherwise when modules were imported, or when a
-        mock created outside a patcher may have escaped into global state:
-        a reference to it that the test's own objects do not account for
-        (see :mod:`mocktools.escape`) -- a mock of the scope, or one made
-        outside any check since the last check.  With ``class``, a test's
-        sweep is deferred to the end of its class.
-        """
-        scan = settings.scan
-        changed = []
-
-        def caches():
-            # what functools caches gained since the last check: read at
-            # most once per check, and only if needed
-            if not changed and self._sweep is not None:
-                changed.append(self._sweep.new_cache_entries())
-            return changed[0] if changed else ()
-
-        outside = self._outside_escaped(settings, caches)
-        if scan == 'off':
-            return False
-        if self._sweep is not None:
-            # drain the dict-watcher records between sweeps too
-            self._sweep.tracker.collect()
-        if (scan == 'always' or scope.sweep_due or outside
-                or scope.free_mocks and self._escaped(scope, caches)):
-            if scan == 'class' and scope.kind == 'test' and (
-                    scope.parent is not None):
-                scope.parent.sweep_due = True
-                return False
-            return True
-        return len(sys.modules) != self._global_sweep()._modules_seen
-
-    @staticmethod
-    def _outside_escaped(settings, caches):
-        """Whether a mock made outside any check may be in global state.
-
-        Taken (and forgotten) at every check: whatever an unchecked test
-        or an import made since the last check is looked for now.
-        """
-        born, overflow = instrumentation.take_outside_born()
-        if settings.scan == 'off' or not (born or overflow):
-            return False
-        return overflow or escape.unaccounted(born, caches=caches,
-                                              collect=True)
-
-    @staticmethod
-    def _escaped(scope, caches):
-        """Whether a mock born in ``scope`` may have escaped its owner."""
-        holder = scope.holder
-        if holder is None:
-            holders = []
-        elif scope.kind == 'test':
-            holders = [holder, type(holder)]   # the test and its class
-        else:
-            holders = [holder]                 # the test class
-        return escape.unaccounted(
-            scope.born, holders, scope.made,
-            owner=holder if scope.kind == 'test' else None,
-            # their arguments: return_value=Mock(), new=...
-            patchers=[record.patcher for record in scope.patchers],
-            caches=caches, collect=True)
-
-    def _collect_globals(self, scope, settings, report):
-        sweeper = self._global_sweep()
-        self.sweeps += 1
-        findings = sweeper.sweep()
-        window = [unswept.name for unswept in self._unswept]
-        self._unswept.clear()
-        restored = dict(instrumentation.restored)
-        instrumentation.restored.clear()
-        if not findings:
-            return
-        bases = sweep_module.mock_types()
-        placed = self._placed_by_active_patchers()
-        for finding in findings:
-            path = finding.path
-            where = (finding.container.owner_key, finding.key)
-            if where in placed or settings.allows(path):
-                continue
-            if where in restored:
-                value = restored[where][1]
-                finding.previous = (sweep_module.NEW_KEY
-                                    if value is instrumentation.MISSING
-                                    else value)
-            origin = _origin_of_family(
-                sweep_module.mock_of(finding.value, bases))
-            owner = origin.scope if origin is not None else None
-            if owner is not None and owner is not scope and owner.open and (
-                    owner.kind != 'test'):
-                # a class or fixture still running made it: its own, until
-                # it ends (then checked again, see _collect_deferred)
-                if owner.deferred is None:
-                    owner.deferred = []
-                owner.deferred.append((finding, origin))
-                continue
-            blamed, mine = self._blame(scope, origin, window)
-            kind = 'mock in global state (%s)' % finding.where
-            if type(finding.value) is types.FunctionType:
-                kind = 'create_autospec function in global state (%s)' % (
-                    finding.where)
-            leak = Leak(path, kind, _safe_repr(finding.value), origin,
-                        blamed, finding.heal())
-            (report.leaks if mine else report.foreign).append(leak)
-        sweeper.rebase()
-
-    @staticmethod
-    def _collect_deferred(scope, report):
-        """Mocks ``scope`` put in global state, seen by a test, still there."""
-        for finding, origin in scope.deferred or ():
-            if not finding.container.holds(finding.key, finding.placed):
-                continue   # the class or fixture put it back itself
-            kind = 'mock in global state (%s)' % finding.where
-            report.leaks.append(Leak(finding.path, kind,
-                                     _safe_repr(finding.value), origin,
-                                     scope.name, finding.heal()))
-        scope.deferred = None
-
-    @staticmethod
-    def _placed_by_active_patchers():
-        """(id(owner), name) of everything an active patcher has replaced."""
-        placed = set()
-        for record in instrumentation.active.values():
-            state = record.patcher.__dict__
-            if 'target' in state and 'attribute' in state:
-                placed.add((id(state['target']), state['attribute']))
-            elif isinstance(state.get('in_dict'), dict):
-                for key in list(state.get('values') or ()):
-                    placed.add((id(state['in_dict']), key))
-        return placed
-
-    @staticmethod
-    def _blame(scope, origin, window):
-        """Who leaked it, and whether ``scope`` is the one to report it."""
-        if origin is not None and (origin.scope is None
-                                   or origin.function == '<module>'):
-            # made outside any check, or by an import: never the finder's
-            return _culprit_elsewhere(origin), False
-        if origin is not None:
-            if scope.kind != 'test':
-                return origin.scope_name, True
-            return origin.scope_name, origin.scope is scope
-        if scope.kind != 'test':
-            return 'a test of %s (created outside any test)' % scope.name, True
-        if window == [scope.name]:
-            return scope.name, True
-        return ('one of: %s (a mock created outside any test was stored '
-                'between sweeps)' % ', '.join(window)), False
+        self.mocks.resync()
+        for guard in self.guards:
+            self._clean[guard] = guard.settle(True)
 
 
 #: The report of a scope in which nothing leaked (shared, never modified).

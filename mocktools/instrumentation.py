@@ -67,13 +67,13 @@ class Scope:
     __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
                  'born', 'made', 'holder', 'sweep_due', 'previous',
                  'previous_class', 'sweeps_before', 'open', 'deferred',
-                 '__weakref__')
+                 'guard_state', '__weakref__')
 
     def __init__(self, name, kind, parent=None):
         # a string, or a callable returning it (``test.id``): most scopes
         # never need their name, and formatting it costs per test
         self._name = name
-        self.kind = kind          # 'test', 'class' or 'fixture'
+        self.kind = kind          # 'test', 'class', 'module' or 'fixture'
         self.open = True          # False once the scope was checked
         # sweep findings of mocks this scope made, seen while it was still
         # open (by a test's sweep): checked again when the scope ends
@@ -92,6 +92,8 @@ class Scope:
         self.previous = None
         self.previous_class = None
         self.sweeps_before = 0    # the detector's sweep count at the start
+        # (guard, clean token, before token) of each state guard
+        self.guard_state = ()
 
     @property
     def name(self):

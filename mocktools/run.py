@@ -72,14 +72,15 @@ def _details_of(test, name, args, kwargs):
 
 def _replay(recorder, result, test, report, settings):
     target = ExtendedToOriginalDecorator(result)
-    attach = bool(report.leaks or report.foreign) and settings.mode != 'off'
+    attach = bool(report.leaks or report.foreign or report.changes) and (
+        settings.mode != 'off')
     text = report.format() if attach else None
     for name, args, kwargs in recorder.calls:
         if attach and name in _OUTCOMES:
             details = _details_of(test, name, args, kwargs)
             details[report.DETAIL_NAME] = leaks_content(report)
             details['mocktools-report'] = content.text_content(text)
-            if report.leaks and settings.mode == 'fail':
+            if report.fails(settings):
                 outcome = ('addFailure' if name in (
                     'addSuccess', 'addUnexpectedSuccess', 'addFailure')
                     else name)

@@ -14,11 +14,22 @@ class attribute        environment variable        values (default first)
                                                    patchers that only
                                                    ``mock.patch.stopall``
                                                    stopped
+``leak_guards``        ``MOCKTOOLS_GUARDS``        a mode per guard, e.g.
+                                                   ``threads=warn,
+                                                   logging=off``; unnamed
+                                                   guards follow ``leak_mode``
+``leak_thread_grace``  ``MOCKTOOLS_THREAD_GRACE``  ``0.5``: seconds a test's
+                                                   threads get to finish
+                                                   before they are reported
 =====================  ==========================  ===========================
 
 The environment wins over the class, so CI can enforce ``fail`` without
-editing base classes; allow-lists from both are combined.  ``MOCKTOOLS_ALLOW``
-is comma-separated.
+editing base classes; allow-lists from both are combined, and so are guard
+modes (the environment's win, guard by guard).  ``MOCKTOOLS_ALLOW`` and
+``MOCKTOOLS_GUARDS`` are comma-separated; ``leak_guards`` may also be a dict.
+The guards are listed in :mod:`mocktools.guards` (``mocks`` is the
+dangling-mock check itself); the allow-list applies to what every guard
+reports (``os.environ['OS_*']``, ``logging.getLogger('stevedore*``).
 
 The ``MOCKTOOLS_*`` variables are read once, when checking starts (the first
 check in the process), and validated then: a bad value is one
@@ -84,6 +95,46 @@ def _flag(name, value):
     raise SettingsError('%s=%r: expected true or false' % (name, value))
 
 
+def _seconds(name, value):
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1
+    if not seconds >= 0:
+        raise SettingsError('%s=%r: expected a number of seconds (0 or more)'
+                            % (name, value))
+    return seconds
+
+
+def _guards(name, value):
+    """``{guard: mode}`` from a dict or ``'guard=mode,...'`` (validated)."""
+    from mocktools import guards
+    if not value:
+        return {}
+    if isinstance(value, str) or not hasattr(value, 'items'):
+        pairs = []
+        for item in (value.split(',') if isinstance(value, str) else value):
+            item = item.strip()
+            if not item:
+                continue
+            guard, sep, mode = item.partition('=')
+            if not sep:
+                raise SettingsError(
+                    '%s=%r: expected guard=mode pairs, like threads=warn'
+                    % (name, value))
+            pairs.append((guard.strip(), mode.strip()))
+    else:
+        pairs = list(value.items())
+    known = guards.names()
+    modes = {}
+    for guard, mode in pairs:
+        if guard not in known:
+            raise SettingsError('%s: unknown guard %r; the guards are %s' % (
+                name, guard, ', '.join(known)))
+        modes[guard] = _choice('%s[%s]' % (name, guard), mode, MODES)
+    return modes
+
+
 def _patterns(value):
     if not value:
         return ()
@@ -138,6 +189,10 @@ _KNOBS = (
     ('leak_scan', 'MOCKTOOLS_SCAN', 'auto',
      lambda name, value: _choice(name, value, SCANS)),
     ('leak_require_stop', 'MOCKTOOLS_REQUIRE_STOP', False, _flag),
+    ('leak_guards', 'MOCKTOOLS_GUARDS', None, lambda name, value: _guards(
+        name, value)),
+    ('leak_thread_grace', 'MOCKTOOLS_THREAD_GRACE', 0.5,
+     lambda name, value: _seconds(name, value)),
 )
 ALLOW_VARIABLE = 'MOCKTOOLS_ALLOW'
 
@@ -187,17 +242,36 @@ def environment():
 class LeakSettings:
     """Resolved knobs for one test class (see the module docstring)."""
 
-    __slots__ = ('mode', 'fail_fast', 'allow', 'scan', 'require_stop')
+    __slots__ = ('mode', 'fail_fast', 'allow', 'scan', 'require_stop',
+                 'guards', 'thread_grace', '_enabled')
 
     def __init__(self, mode='fail', fail_fast=False, allow=(), scan='auto',
-                 require_stop=False,
+                 require_stop=False, guards=None, thread_grace=0.5,
                  _names=('leak_mode', 'leak_fail_fast', 'leak_scan',
-                         'leak_require_stop')):
+                         'leak_require_stop', 'leak_guards',
+                         'leak_thread_grace')):
         self.mode = _choice(_names[0], mode, MODES)
         self.fail_fast = _flag(_names[1], fail_fast)
         self.allow = _patterns(allow)
         self.scan = _choice(_names[2], scan, SCANS)
         self.require_stop = _flag(_names[3], require_stop)
+        #: ``{guard: mode}`` of the guards not following ``mode``
+        self.guards = _guards(_names[4], guards)
+        self.thread_grace = _seconds(_names[5], thread_grace)
+        self._enabled = None
+
+    def guard_mode(self, name):
+        """``fail``, ``warn`` or ``off`` for the guard called ``name``."""
+        return self.guards.get(name, self.mode)
+
+    def enabled_guards(self, guards):
+        """Those of ``guards`` not switched off (cached per instance)."""
+        enabled = self._enabled
+        if enabled is None or enabled[0] is not guards:
+            enabled = self._enabled = (guards, [
+                guard for guard in guards
+                if self.guard_mode(guard.name) != 'off'])
+        return enabled[1]
 
     def allows(self, path):
         """True when ``path`` matches a pattern of the allow-list."""
@@ -229,7 +303,14 @@ class LeakSettings:
         env = environment() if environ is None else environ
         values, names = [], []
         for attribute, variable, default, _ in _KNOBS:
-            if str(env.get(variable, '')).strip() != '':
+            if attribute == 'leak_guards':
+                # merged guard by guard: the environment's modes win
+                guards = dict(_guards(attribute, getattr(owner, attribute,
+                                                         None)))
+                guards.update(_guards(variable, env.get(variable)))
+                values.append(guards)
+                names.append(variable if env.get(variable) else attribute)
+            elif str(env.get(variable, '')).strip() != '':
                 values.append(env[variable])
                 names.append(variable)
             else:
@@ -238,4 +319,4 @@ class LeakSettings:
         allow = _patterns(getattr(owner, 'leak_allow', ())) + _patterns(
             env.get(ALLOW_VARIABLE))
         return cls(values[0], values[1], allow, values[2], values[3],
-                   tuple(names))
+                   values[4], values[5], tuple(names))

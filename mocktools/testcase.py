@@ -102,12 +102,12 @@ def handle_report(report, settings, add_detail=None, fail=None,
             'the result of the %s itself is unaffected:\n%s' % (
                 report.scope_kind, report.scope_name, report.scope_kind,
                 error)), stacklevel=2)
-    if not (report.leaks or report.foreign):
+    if not (report.leaks or report.foreign or report.changes):
         return
     text = report.format()
     if add_detail is not None:
         add_detail(report.DETAIL_NAME, leaks_content(report))
-    if not report.leaks:
+    if not report:
         # only what others left: told and healed, the scope's own outcome
         # stands
         if add_detail is not None:
@@ -116,7 +116,7 @@ def handle_report(report, settings, add_detail=None, fail=None,
         return
     if mark_leaked is not None and settings.fail_fast:
         mark_leaked(report.scope_name)
-    if settings.mode == 'fail' and fail is not None:
+    if report.fails(settings) and fail is not None:
         fail(text)
     else:
         warnings.warn(LeakWarning(text), stacklevel=2)

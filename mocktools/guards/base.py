@@ -1,0 +1,383 @@
+"""The interface every guard implements, and what guards share.
+
+A guard watches one kind of process-wide state (environment variables,
+loggers, oslo.config overrides...).  The detector asks every guard for a
+**baseline** when a scope (a test, a class, a module, a fixture) begins and,
+when it ends, to **compare** the state with it; each difference is a
+:class:`Change` that the guard **describes** (path, old -> new) and
+**restores**.  The per-test cost is the baseline and one comparison, so a
+guard keeps both to a few hundred nanoseconds when nothing changed: it
+compares a small snapshot (:class:`SnapshotGuard`), or it hooks the few
+functions that write its state and reads the shared :data:`journal` of
+writes (:class:`JournalGuard`), which costs nothing per test.
+
+Which state a scope left changed is decided against two references: the
+state when the scope began (*before*) and the state when the previous check
+ended (*clean*, the world as the last check left it).  A value that differs
+from both is a change; one that is back to the clean value was restored by
+something the scope registered -- a fixture set up before the check began,
+whose cleanup runs before the check (``fixtures.EnvironmentVariable`` in an
+oslotest ``setUp``, ``fixtures.FakeLogger``) -- and is not.
+"""
+
+import os
+import sys
+import threading
+
+from mocktools import instrumentation
+
+__all__ = ['Change', 'Guard', 'JournalGuard', 'MISSING', 'SnapshotGuard',
+           'journal', 'safe_repr', 'state_origin']
+
+#: Marks a value that was not there (an unset variable, no override).
+MISSING = instrumentation.MISSING
+
+# Frames in these files write state on someone's behalf: the origin of a
+# change is the first frame outside them.
+_WRITERS = (
+    os.sep + 'os.py', '_collections_abc', '<frozen os>',
+    os.sep + 'logging' + os.sep, os.sep + 'threading.py',
+    os.sep + 'warnings.py', os.sep + 'signal.py',
+    os.sep + 'oslo_config' + os.sep, os.sep + 'oslo_log' + os.sep,
+    os.sep + 'mocktools' + os.sep + 'guards' + os.sep,
+    os.sep + 'mocktools' + os.sep + 'isolation.py',
+    os.sep + 'mocktools' + os.sep + 'config.py',
+)
+_writer_file = {}
+# Writes made by a test runner itself, per test phase (pytest's log capture
+# handlers, its PYTEST_CURRENT_TEST variable): not the test's doing.
+_RUNNERS = (os.sep + '_pytest' + os.sep, os.sep + 'pluggy' + os.sep)
+
+
+def _is_writer(filename):
+    known = _writer_file.get(filename)
+    if known is None:
+        known = _writer_file[filename] = instrumentation._is_machinery(
+            filename) or any(part in filename for part in _WRITERS)
+    return known
+
+
+def state_origin(depth=2):
+    """The :class:`~mocktools.instrumentation.Origin` of a state write.
+
+    The first frame outside the libraries that write state on a caller's
+    behalf (``os``, ``logging``, ``fixtures``, ``unittest.mock``...).
+    """
+    frame = sys._getframe(depth)
+    last = frame
+    while frame is not None and _is_writer(frame.f_code.co_filename):
+        last = frame
+        frame = frame.f_back
+    if frame is None:
+        frame = last
+    scope = instrumentation.current_scope
+    return instrumentation.Origin(
+        scope, frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name,
+        None if scope is not None else instrumentation._running_test(frame))
+
+
+def safe_repr(value, limit=120):
+    """``repr(value)``, shortened, never raising; ``<unset>`` for MISSING."""
+    if value is MISSING:
+        return '<unset>'
+    try:
+        text = repr(value)
+    except Exception as exc:
+        text = '<%s object (repr failed: %s)>' % (type(value).__name__, exc)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+class Change:
+    """One piece of state a scope left changed: what, old -> new, where."""
+
+    __slots__ = ('guard', 'path', 'kind', 'before', 'after', 'origin',
+                 'blamed', 'restored', 'mode', 'key', 'previous')
+
+    def __init__(self, guard, key, path, kind, before, after, previous,
+                 origin=None):
+        self.guard = guard        # the Guard's name, e.g. 'environ'
+        self.key = key            # the guard's own key, for restore()
+        self.path = path          # e.g. "os.environ['HOME']"
+        self.kind = kind          # e.g. 'environment variable changed'
+        self.before = before      # text of the value before
+        self.after = after        # text of the value left behind
+        self.previous = previous  # the value to put back
+        self.origin = origin      # Origin of the (last) write, or None
+        self.blamed = None        # the scope's name, set by the detector
+        self.restored = None      # what restoring did, in words
+        self.mode = 'fail'        # 'fail' or 'warn', set by the detector
+
+    def to_dict(self):
+        """A JSON-friendly form (``mocktools leaks --format json``)."""
+        return {
+            'guard': self.guard,
+            'path': self.path,
+            'kind': self.kind,
+            'before': self.before,
+            'after': self.after,
+            'changed_at': self.origin.location() if self.origin else None,
+            'changed_by': self.blamed,
+            'restored': self.restored,
+        }
+
+    def format(self):
+        """The lines describing this change in a report."""
+        where = (self.origin.location() if self.origin is not None
+                 else 'unknown (no record of the write)')
+        return [
+            '  %s' % self.path,
+            '      kind:     %s [%s]' % (self.kind, self.guard),
+            '      change:   %s -> %s' % (self.before, self.after),
+            '      changed:  %s' % where,
+            '      by:       %s' % (self.blamed or 'unknown'),
+            '      restored: %s' % self.restored,
+        ]
+
+
+class Guard:
+    """One kind of global state: baseline, compare, describe, restore.
+
+    Subclasses set :attr:`name` (the knob that switches the guard) and
+    :attr:`title`, and implement the four methods.  A guard is a process
+    singleton (see :func:`mocktools.guards.all_guards`).
+    """
+
+    #: The guard's knob name (``MOCKTOOLS_GUARDS=environ=off``).
+    name = None
+    #: What it watches, in a few words (docs and ``mocktools guards``).
+    title = None
+
+    def install(self):
+        """Put hooks in place, once (called when checking starts)."""
+
+    def baseline(self):
+        """A cheap token of the state now (kept by the scope)."""
+        raise NotImplementedError
+
+    def compare(self, clean, before):
+        """The :class:`Change` list of what differs from both tokens."""
+        raise NotImplementedError
+
+    def describe(self, key, old, new, subject=None):
+        """``(path, kind)`` of a change of ``key`` from ``old`` to ``new``.
+
+        ``subject`` is what the key belongs to (a logger, a ConfigOpts), for
+        guards whose hooks record it.
+        """
+        raise NotImplementedError
+
+    def restore(self, change):
+        """Put ``change.previous`` back; return what was done, in words."""
+        raise NotImplementedError
+
+    def settle(self, restored):
+        """The clean token once a check is over (``restored``: it healed)."""
+        raise NotImplementedError
+
+    def _change(self, key, old, new, origin=None, subject=None):
+        path, kind = self.describe(key, old, new, subject)
+        return Change(self.name, key, path, kind, self.show(old),
+                      self.show(new), old, origin)
+
+    @staticmethod
+    def show(value):
+        """A value as a report shows it."""
+        return safe_repr(value)
+
+    @staticmethod
+    def same(old, new):
+        """Whether two values of a key are the same state."""
+        if old is new:
+            return True
+        if old is MISSING or new is MISSING:
+            return False
+        if type(old) in _PLAIN and type(new) is type(old):
+            return old == new
+        return False
+
+
+_PLAIN = frozenset((str, bytes, int, float, bool, type(None), tuple,
+                    frozenset))
+
+
+def keyed_changes(guard, clean, before, now):
+    """The :class:`Change` list between three ``{key: value}`` dicts.
+
+    A key is changed when its value now differs from ``before`` and from
+    ``clean`` (see the module docstring).
+    """
+    changes = []
+    same = guard.same
+    for key in list(before) + [key for key in now if key not in before]:
+        old = before.get(key, MISSING)
+        new = now.get(key, MISSING)
+        if same(old, new) or same(clean.get(key, MISSING), new):
+            continue
+        changes.append(guard._change(key, old, new))
+    return changes
+
+
+class SnapshotGuard(Guard):
+    """A guard whose whole state is a small snapshot, compared each time.
+
+    Subclasses implement :meth:`snapshot` (cheap; equal snapshots mean an
+    unchanged state), :meth:`items` (``{key: value}`` of a snapshot) and
+    :meth:`put`.
+    """
+
+    def snapshot(self):
+        """The state now, as a cheap comparable value."""
+        raise NotImplementedError
+
+    def items(self, snapshot):
+        """``{key: value}`` of ``snapshot``."""
+        return snapshot
+
+    _last = None
+
+    def baseline(self):
+        return self.snapshot()
+
+    def compare(self, clean, before):
+        now = self._last = self.snapshot()
+        if now == before:
+            return []
+        return keyed_changes(self, self.items(clean), self.items(before),
+                             self.items(now))
+
+    def restore(self, change):
+        return self.put(change.key, change.previous)
+
+    def put(self, key, value):
+        """Set ``key`` back to ``value`` (MISSING: remove it)."""
+        raise NotImplementedError
+
+    def settle(self, restored):
+        last = self._last
+        return self.snapshot() if restored or last is None else last
+
+
+class Journal:
+    """Every write the hooks of the :class:`JournalGuard`\\ s saw, in order.
+
+    An entry is ``(guard, key, previous value, origin, subject)``; positions
+    are absolute, so a scope's baseline is one integer that stays valid when
+    older entries are dropped.
+    """
+
+    def __init__(self):
+        self.entries = []
+        self.offset = 0
+        self.lock = threading.Lock()
+
+    @property
+    def position(self):
+        """The position the next entry will have."""
+        return self.offset + len(self.entries)
+
+    def since(self, position):
+        """Entries from ``position`` on (as ``(position, entry)``)."""
+        start = max(position - self.offset, 0)
+        return enumerate(self.entries[start:], self.offset + start)
+
+    def trim(self, position):
+        """Forget entries before ``position`` (no open scope needs them)."""
+        drop = position - self.offset
+        if drop > 0:
+            with self.lock:
+                del self.entries[:drop]
+                self.offset += drop
+
+
+#: The writes of every journal guard (hooks append; checks read).
+journal = Journal()
+
+
+class JournalGuard(Guard):
+    """A guard whose hooks record each write: no per-test cost.
+
+    Hooks call :meth:`record` before a write with the value it replaces;
+    the comparison reads the current value of each key written since the
+    scope began (:meth:`current`) and restores it with :meth:`put`.
+    """
+
+    def record(self, key, previous, subject=None, depth=3):
+        """Note a write of ``key`` (whose value was ``previous``).
+
+        Writes that a test runner makes on its own behalf are not noted.
+        """
+        origin = state_origin(depth)
+        filename = origin.filename
+        if any(part in filename for part in _RUNNERS):
+            return
+        entry = (self, key, previous, origin, subject)
+        with journal.lock:
+            journal.entries.append(entry)
+
+    def baseline(self):
+        return journal.position
+
+    def current(self, key, subject):
+        """The value of ``key`` now (MISSING: not set)."""
+        raise NotImplementedError
+
+    def put(self, key, value, subject):
+        """Set ``key`` back to ``value``; return what was done."""
+        raise NotImplementedError
+
+    def compare(self, clean, before):
+        if journal.position == before:
+            return []
+        first_clean, first_before, last = {}, {}, {}
+        for position, (guard, key, previous, origin, subject) in (
+                journal.since(clean)):
+            if guard is not self:
+                continue
+            first_clean.setdefault(key, previous)
+            if position >= before:
+                first_before.setdefault(key, previous)
+                last[key] = (origin, subject)
+        changes = []
+        for key, old in first_before.items():
+            origin, subject = last[key]
+            new = self.current(key, subject)
+            if self.same(old, new) or self.same(first_clean[key], new):
+                continue
+            change = self._change(key, old, new, origin, subject)
+            change.previous = (old, subject)
+            changes.append(change)
+        return changes
+
+    def restore(self, change):
+        old, subject = change.previous
+        return self.put(change.key, old, subject)
+
+    def settle(self, restored):
+        return journal.position
+
+
+def hook(owner, name, make_wrapper):
+    """Replace ``owner.name`` with ``make_wrapper(original)``, once.
+
+    The wrapper keeps the original as ``__mocktools_hook__`` (so it is not
+    wrapped twice, and :func:`unhook` can put it back).
+    """
+    current = vars(owner).get(name)
+    if current is None or getattr(current, '__mocktools_hook__', None):
+        return
+    wrapper = make_wrapper(current)
+    wrapper.__mocktools_hook__ = current
+    setattr(owner, name, wrapper)
+
+
+def original(owner, name):
+    """``owner.name`` without mocktools' hook."""
+    current = vars(owner)[name]
+    return getattr(current, '__mocktools_hook__', None) or current
+
+
+def hook_missing(owner, name, make_wrapper, inherited):
+    """:func:`hook` for a method ``owner`` inherits (``inherited``)."""
+    wrapper = make_wrapper(inherited)
+    wrapper.__mocktools_hook__ = inherited
+    setattr(owner, name, wrapper)

@@ -1,0 +1,143 @@
+"""Guard: loggers' handlers, levels, ``disabled``, ``propagate``; ``disable``.
+
+``Logger.addHandler``/``removeHandler``, attribute writes on loggers
+(``setLevel``, ``logger.disabled = True``, ``logging.config`` applying a
+configuration) and ``logging.disable`` are hooked, so a test that configures
+no logging costs nothing.  ``fixtures.FakeLogger``, oslotest's and
+mocktools' log capture undo what they did through the same calls, so they
+are seen as restoring it.  Handler lists changed in place
+(``logger.handlers.append(h)``) are not seen.
+
+``logging.basicConfig`` is not a change: it configures the process once
+(it does nothing while the root logger has a handler), and oslotest calls
+it in every test's ``setUp`` when ``OS_LOG_CAPTURE`` is off.
+"""
+
+import logging
+
+from mocktools.guards import base
+
+__all__ = ['LoggersGuard']
+
+_ATTRIBUTES = ('level', 'disabled', 'propagate', 'handlers')
+
+
+class LoggersGuard(base.JournalGuard):
+    """Logger configuration a test changed and left, put back."""
+
+    name = 'logging'
+    title = ('logging: handlers, levels, disabled and propagate of every '
+             'logger; logging.disable')
+
+    _configuring = 0   # > 0 while logging.basicConfig runs
+
+    def record(self, key, previous, subject=None, depth=3):
+        if not self._configuring:
+            super().record(key, previous, subject, depth)
+
+    def install(self):
+        guard = self
+
+        def basic_config_hook(original):
+            def basicConfig(**kwargs):
+                guard._configuring += 1
+                try:
+                    return original(**kwargs)
+                finally:
+                    guard._configuring -= 1
+            basicConfig.__doc__ = original.__doc__
+            return basicConfig
+
+        def setattr_hook(original):
+            def __setattr__(self, name, value):
+                state = self.__dict__
+                if name in _ATTRIBUTES and name in state:
+                    old = state[name]
+                    guard.record((id(self), name), tuple(old) if (
+                        name == 'handlers') else old, self)
+                return original(self, name, value)
+            return __setattr__
+
+        def handlers_hook(original):
+            def change_handlers(self, handler):
+                handlers = self.__dict__.get('handlers')
+                if isinstance(handlers, list):
+                    guard.record((id(self), 'handlers'), tuple(handlers),
+                                 self)
+                return original(self, handler)
+            change_handlers.__name__ = original.__name__
+            change_handlers.__doc__ = original.__doc__
+            return change_handlers
+
+        def disable_hook(original):
+            def disable(level=logging.CRITICAL):
+                manager = logging.Logger.manager
+                guard.record(('manager', 'disable'),
+                             vars(manager).get('disable', 0), manager)
+                return original(level)
+            disable.__doc__ = original.__doc__
+            return disable
+
+        if '__setattr__' not in vars(logging.Logger):
+            base.hook_missing(logging.Logger, '__setattr__', setattr_hook,
+                              object.__setattr__)
+        base.hook(logging.Logger, 'addHandler', handlers_hook)
+        base.hook(logging.Logger, 'removeHandler', handlers_hook)
+        base.hook(logging, 'disable', disable_hook)
+        base.hook(logging, 'basicConfig', basic_config_hook)
+
+    def current(self, key, subject):
+        return _read(subject, key[1])
+
+    @staticmethod
+    def show(value):
+        if type(value) is tuple:
+            return '[%s]' % ', '.join(base.safe_repr(item, 60)
+                                      for item in value)
+        if type(value) is int:
+            return logging.getLevelName(value) if value else 'NOTSET'
+        return base.safe_repr(value)
+
+    def describe(self, key, old, new, subject=None):
+        attribute = key[1]
+        if key[0] == 'manager':
+            return 'logging.disable', 'logging disabled' if new else (
+                'logging.disable cleared')
+        name = vars(subject).get('name')
+        logger = 'logging.root' if subject is logging.root else (
+            'logging.getLogger(%r)' % (name,))
+        if attribute == 'handlers':
+            before, after = set(map(id, old)), set(map(id, new))
+            added = [h for h in new if id(h) not in before]
+            removed = [h for h in old if id(h) not in after]
+            kind = ', '.join(filter(None, (
+                'handler added' if added else '',
+                'handler removed' if removed else ''))) or 'handlers reordered'
+            return '%s.handlers' % logger, 'logging %s' % kind
+        return '%s.%s' % (logger, attribute), 'logger %s changed' % attribute
+
+    def put(self, key, value, subject):
+        attribute = key[1]
+        if key[0] == 'manager':
+            base.original(logging, 'disable')(value)
+            return 'logging.disable(%s)' % self.show(value)
+        if attribute == 'handlers':
+            handlers = subject.__dict__.get('handlers')
+            if isinstance(handlers, list):
+                handlers[:] = value
+            else:
+                object.__setattr__(subject, 'handlers', list(value))
+        else:
+            object.__setattr__(subject, attribute, value)
+        manager = vars(logging.Logger).get('manager')
+        clear = getattr(manager, '_clear_cache', None)
+        if clear is not None:
+            clear()   # levels are cached per logger
+        return 'set back to %s' % self.show(value)
+
+
+def _read(subject, attribute):
+    if attribute == 'disable':
+        return vars(subject).get('disable', 0)
+    value = vars(subject).get(attribute, base.MISSING)
+    return tuple(value) if type(value) is list else value

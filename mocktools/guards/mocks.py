@@ -1,0 +1,475 @@
+"""Guard: dangling mocks -- patchers left active, mocks left in global state.
+
+A patcher is a leak when it is still active once everything its scope
+registered to undo it has run -- for a test, its tearDown and every cleanup,
+``mock.patch.stopall`` included.  With ``require_stop`` a patcher that only
+``mock.patch.stopall`` stopped is reported too.  What a class or fixture
+started belongs to it until it ends: the tests it serves never report or
+heal it.
+
+A leak is:
+
+* a patcher (``patch``, ``patch.object``, ``patch.multiple``, ``patch.dict``;
+  ``unittest.mock`` or the ``mock`` backport) started in the scope and still
+  active at its end;
+* a mock (any ``NonCallableMock`` subclass, or a ``create_autospec``
+  function) that was not in global state before and now is: a module or
+  class attribute (nested classes too), an attribute of a module-level
+  object, an entry of a container they hold, or a ``sys.modules`` entry.
+
+Patchers are tracked as they start and stop (:mod:`mocktools.instrumentation`),
+so that check costs nothing that depends on how much is loaded.  Global state
+is swept (:mod:`mocktools.sweep`) after a scope that imported modules, or
+created a mock outside a patcher that may have escaped
+(:mod:`mocktools.escape`), or whenever ``scan`` is ``always``.  Every leak is
+healed as it is found: patchers are stopped (newest first, a
+``patch.multiple`` before the patchers it entered), attributes restored.  So
+this guard's *baseline* is the scope's own record of patchers and mocks, and
+its comparison restores as it goes; the other guards
+(:mod:`mocktools.guards`) compare first and restore after.
+"""
+
+import collections
+import os
+import sys
+import types
+
+from mocktools import escape
+from mocktools import instrumentation
+from mocktools import sweep as sweep_module
+
+__all__ = ['Leak', 'MockGuard']
+
+
+def _safe_repr(value, limit=120):
+    try:
+        text = repr(value)
+    except Exception as exc:  # a mock with a broken __repr__ configured
+        text = '<%s object (repr failed: %s)>' % (type(value).__name__, exc)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def _name_of(obj):
+    """Name a patch target without running any of its code."""
+    kind = type(obj)
+    if issubclass(kind, type):
+        module = sweep_module._type_dict(obj).get('__module__')
+        qualname = sweep_module._type_qualname(obj)
+        return '%s.%s' % (module, qualname) if isinstance(
+            module, str) else qualname
+    if issubclass(kind, type(sys)):
+        name = sweep_module._module_dict(obj).get('__name__')
+        return name if isinstance(name, str) else '<module>'
+    if obj is os.environ:
+        return 'os.environ'
+    if obj is sys.modules:
+        return 'sys.modules'
+    return _module_level_name(obj) or '<%s instance at %#x>' % (
+        _name_of(kind), id(obj))
+
+
+def _module_level_name(obj):
+    """``module.NAME`` of a module-level object (a singleton, a dict).
+
+    Only used to word a report, so a scan of the loaded modules' dicts is
+    fine; the object's own module (by its type) is tried first.
+    """
+    modules = sys.modules
+    preferred = sweep_module._type_dict(type(obj)).get('__module__')
+    candidates = [preferred] if isinstance(preferred, str) else []
+    candidates.extend(name for name in list(modules) if name != preferred)
+    for name in candidates:
+        module = modules.get(name)
+        if module is None or not issubclass(type(module), type(sys)):
+            continue
+        for key, value in list(sweep_module._module_dict(module).items()):
+            if value is obj and not key.startswith('_'):
+                return '%s.%s' % (name, key)
+    return None
+
+
+def _origin_of_family(mock):
+    """Where ``mock`` (for a child mock: its top-level parent) was made.
+
+    None if unknown.  Parents are read from ``__dict__``, never with a
+    truth test or attribute access that a mock could answer.
+    """
+    for _ in range(16):
+        if mock is None:
+            return None
+        origin = instrumentation.origin_of(mock)
+        if origin is not None:
+            return origin
+        state = sweep_module.namespace_of(mock)
+        if state is None:
+            return None
+        parent = state.get('_mock_new_parent')
+        mock = parent if parent is not None else state.get('_mock_parent')
+    return None
+
+
+def _culprit_elsewhere(origin):
+    """Who made a mock that no check owns, in words.
+
+    That is a mock made outside any check (``origin.context`` names the
+    unchecked test, if one ran), or by a module's top-level code, whichever
+    test's import happened to run it.
+    """
+    if origin.function == '<module>':
+        during = ('%s %s' % (origin.scope.kind, origin.scope_name)
+                  if origin.scope is not None else origin.context)
+        return 'a module import, %s' % (
+            'during ' + during if during else 'outside any test')
+    return origin.context or 'code outside any checked test'
+
+
+class Leak:
+    """One leaked thing: where, what, who made it, and what was done."""
+
+    def __init__(self, path, kind, value_repr, origin, blamed, healed):
+        self.path = path              # e.g. 'myproj.utils.execute'
+        self.kind = kind              # e.g. 'active patcher (patch.object)'
+        self.value_repr = value_repr  # repr of the mock left behind
+        self.origin = origin          # instrumentation.Origin or None
+        self.blamed = blamed          # name of the test/class that leaked it
+        self.healed = healed          # what healing did, in words
+
+    def to_dict(self):
+        """A JSON-friendly form (used by ``mocktools leaks --format json``)."""
+        return {
+            'path': self.path,
+            'kind': self.kind,
+            'mock': self.value_repr,
+            'created_at': self.origin.location() if self.origin else None,
+            'leaked_by': self.blamed,
+            'healed': self.healed,
+        }
+
+    def format(self):
+        """The lines describing this leak in a report."""
+        where = (self.origin.location() if self.origin
+                 else 'unknown (created before checking started)')
+        return [
+            '  %s' % self.path,
+            '      kind:    %s' % self.kind,
+            '      mock:    %s' % self.value_repr,
+            '      created: %s' % where,
+            '      by:      %s' % (self.blamed or 'unknown'),
+            '      healed:  %s' % self.healed,
+        ]
+
+
+class MockGuard:
+    """Patchers left active and mocks left in global state; healed.
+
+    Unlike the state guards it keeps no snapshot: the scope records the
+    patchers it started and the mocks it made (see
+    :mod:`mocktools.instrumentation`), and global state is swept only when
+    a mock may have escaped.
+    """
+
+    name = 'mocks'
+    title = 'patchers left active, mocks left in global state'
+
+    def __init__(self):
+        self._sweep = None
+        self.sweeps = 0       # how many times global state was swept
+        # the last test names since the last sweep (bounded: only used to
+        # name who may have stored a mock that has no birth record)
+        self._unswept = collections.deque(maxlen=8)
+
+    def install(self):
+        """Hook every loaded mock library (idempotent)."""
+        instrumentation.install()
+
+    def global_sweep(self):
+        """The :class:`~mocktools.sweep.GlobalStateSweep` (made once)."""
+        if self._sweep is None:
+            self._sweep = sweep_module.GlobalStateSweep()
+        return self._sweep
+
+    def begin_test(self, settings):
+        """A test begins: the first one takes the sweep's 'before'."""
+        if self._sweep is None and settings is not None and (
+                settings.scan != 'off'):
+            self.global_sweep()
+
+    def check_test(self, scope, settings, report):
+        """Find and heal what the test ``scope`` leaked, into ``report()``."""
+        self._unswept.append(scope)
+        still_active = self._still_active(scope, settings)
+        sweep = self._should_sweep(scope, settings)
+        if still_active or sweep:
+            found = report()
+            if still_active:
+                self._collect_patchers(still_active, scope, settings, found)
+            if sweep:
+                self._collect_globals(scope, settings, found)
+
+    def check_owner(self, scope, settings, report):
+        """Find and heal what a class or fixture ``scope`` leaked."""
+        self._collect_patchers(self._still_active(scope, settings), scope,
+                               settings, report)
+        self._collect_deferred(scope, report)
+        if self._should_sweep(scope, settings):
+            self._collect_globals(scope, settings, report)
+        if self.sweeps != scope.sweeps_before:
+            # tearDownClass may have put things back by hand: what a
+            # later heal restores must be today's values, not those of
+            # a sweep made while the class had them replaced
+            self.resync()
+
+    def resync(self):
+        """Take the current global state as the new 'before'."""
+        if self._sweep is not None:
+            self._sweep.rebase()
+        instrumentation.restored.clear()
+
+    @staticmethod
+    def _still_active(scope, settings):
+        """The patchers of the scope that leaked.
+
+        Those still active, and with ``require_stop`` those that only
+        ``mock.patch.stopall`` stopped.
+        """
+        active = instrumentation.active
+        if settings.require_stop:
+            return [record for record in scope.patchers
+                    if record.by_stopall
+                    or active.get(id(record.patcher)) is record]
+        return [record for record in scope.patchers
+                if active.get(id(record.patcher)) is record]
+
+    def _collect_patchers(self, still_active, scope, settings, report):
+        active = instrumentation.active
+        leaked = []
+        for record in still_active:
+            described = list(self._describe_patcher(record))
+            if all(settings.allows(path) for path, _, _ in described):
+                continue   # mocked globally on purpose: leave it running
+            leaked.append((record, described))
+        # Newest first, and a patch.multiple before the patchers it entered
+        # (stopping it stops them), so each patcher is stopped exactly once.
+        outcome = {}
+        for record, _ in reversed(leaked):
+            if record.by_stopall:
+                outcome[id(record)] = 'stopped by mock.patch.stopall'
+            elif record.parent is None:
+                outcome[id(record)] = self._stop(record)
+        for record, _ in reversed(leaked):
+            if record.parent is not None and not record.by_stopall:
+                if active.get(id(record.patcher)) is record:
+                    outcome[id(record)] = self._stop(record)
+                else:
+                    outcome[id(record)] = 'patcher stopped (by its parent)'
+        for record, described in leaked:
+            for path, kind, value in described:
+                report.leaks.append(Leak(path, kind, value, record.origin,
+                                         scope.name, outcome[id(record)]))
+
+    @staticmethod
+    def _stop(record):
+        patcher = record.patcher
+        # started with start(): stop() also takes it off the library's list
+        # for stopall (patch.dict's class has no list of its own)
+        library = sys.modules.get(type(patcher).__module__)
+        started = getattr(getattr(library, '_patch', None), '_active_patches',
+                          ())
+        try:
+            if patcher in started:
+                patcher.stop()
+            elif hasattr(patcher, '_unpatch_dict'):
+                patcher._unpatch_dict()
+            else:
+                patcher.__exit__(None, None, None)
+        except Exception as exc:
+            instrumentation.active.pop(id(patcher), None)
+            return 'stopping the patcher failed: %s: %s' % (
+                type(exc).__name__, exc)
+        instrumentation.active.pop(id(patcher), None)
+        # its owner's own stop()/__exit__ may still come: make it a no-op
+        patcher.__dict__[instrumentation.HEALED_ATTR] = True
+        return 'patcher stopped'
+
+    @staticmethod
+    def _describe_patcher(record):
+        """Yield ``(path, kind, repr of the patched-in value)``."""
+        state = record.patcher.__dict__
+        if 'in_dict' in state and 'attribute' not in state:
+            in_dict = state['in_dict']
+            target = record.target_name or _name_of(in_dict)
+            kind = ('patcher left to mock.patch.stopall (patch.dict)'
+                    if record.by_stopall else 'active patcher (patch.dict)')
+            yield target, kind, _safe_repr(in_dict)
+            return
+        target = state.get('target', record.stopped_target)
+        attribute = state.get('attribute')
+        if record.parent is not None or state.get('attribute_name'):
+            kind = 'patch.multiple'
+        else:
+            kind = 'patch/patch.object'
+        if record.by_stopall:
+            kind = 'patcher left to mock.patch.stopall (%s)' % kind
+        else:
+            kind = 'active patcher (%s)' % kind
+        value = '<unknown>'
+        namespace = sweep_module.namespace_of(target)
+        if namespace is not None and attribute in namespace:
+            value = _safe_repr(namespace[attribute])
+        elif record.by_stopall:
+            value = '<stopped>'
+        name = _name_of(target) if target is not None else '<unresolved>'
+        yield '%s.%s' % (name, attribute), kind, value
+
+    # -- global state --------------------------------------------------------
+
+    def _should_sweep(self, scope, settings):
+        """Whether global state must be swept at the end of ``scope``.
+
+        ``always``: yes.  Otherwise when modules were imported, or when a
+        mock created outside a patcher may have escaped into global state:
+        a reference to it that the test's own objects do not account for
+        (see :mod:`mocktools.escape`) -- a mock of the scope, or one made
+        outside any check since the last check.  With ``class``, a test's
+        sweep is deferred to the end of its class.
+        """
+        scan = settings.scan
+        changed = []
+
+        def caches():
+            # what functools caches gained since the last check: read at
+            # most once per check, and only if needed
+            if not changed and self._sweep is not None:
+                changed.append(self._sweep.new_cache_entries())
+            return changed[0] if changed else ()
+
+        outside = self._outside_escaped(settings, caches)
+        if scan == 'off':
+            return False
+        if self._sweep is not None:
+            # drain the dict-watcher records between sweeps too
+            self._sweep.tracker.collect()
+        if (scan == 'always' or scope.sweep_due or outside
+                or scope.free_mocks and self._escaped(scope, caches)):
+            if scan == 'class' and scope.kind == 'test' and (
+                    scope.parent is not None):
+                scope.parent.sweep_due = True
+                return False
+            return True
+        return len(sys.modules) != self.global_sweep()._modules_seen
+
+    @staticmethod
+    def _outside_escaped(settings, caches):
+        """Whether a mock made outside any check may be in global state.
+
+        Taken (and forgotten) at every check: whatever an unchecked test
+        or an import made since the last check is looked for now.
+        """
+        born, overflow = instrumentation.take_outside_born()
+        if settings.scan == 'off' or not (born or overflow):
+            return False
+        return overflow or escape.unaccounted(born, caches=caches,
+                                              collect=True)
+
+    @staticmethod
+    def _escaped(scope, caches):
+        """Whether a mock born in ``scope`` may have escaped its owner."""
+        holder = scope.holder
+        if holder is None:
+            holders = []
+        elif scope.kind == 'test':
+            holders = [holder, type(holder)]   # the test and its class
+        else:
+            holders = [holder]                 # the test class
+        return escape.unaccounted(
+            scope.born, holders, scope.made,
+            owner=holder if scope.kind == 'test' else None,
+            # their arguments: return_value=Mock(), new=...
+            patchers=[record.patcher for record in scope.patchers],
+            caches=caches, collect=True)
+
+    def _collect_globals(self, scope, settings, report):
+        sweeper = self.global_sweep()
+        self.sweeps += 1
+        findings = sweeper.sweep()
+        window = [unswept.name for unswept in self._unswept]
+        self._unswept.clear()
+        restored = dict(instrumentation.restored)
+        instrumentation.restored.clear()
+        if not findings:
+            return
+        bases = sweep_module.mock_types()
+        placed = self._placed_by_active_patchers()
+        for finding in findings:
+            path = finding.path
+            where = (finding.container.owner_key, finding.key)
+            if where in placed or settings.allows(path):
+                continue
+            if where in restored:
+                value = restored[where][1]
+                finding.previous = (sweep_module.NEW_KEY
+                                    if value is instrumentation.MISSING
+                                    else value)
+            origin = _origin_of_family(
+                sweep_module.mock_of(finding.value, bases))
+            owner = origin.scope if origin is not None else None
+            if owner is not None and owner is not scope and owner.open and (
+                    owner.kind != 'test'):
+                # a class or fixture still running made it: its own, until
+                # it ends (then checked again, see _collect_deferred)
+                if owner.deferred is None:
+                    owner.deferred = []
+                owner.deferred.append((finding, origin))
+                continue
+            blamed, mine = self._blame(scope, origin, window)
+            kind = 'mock in global state (%s)' % finding.where
+            if type(finding.value) is types.FunctionType:
+                kind = 'create_autospec function in global state (%s)' % (
+                    finding.where)
+            leak = Leak(path, kind, _safe_repr(finding.value), origin,
+                        blamed, finding.heal())
+            (report.leaks if mine else report.foreign).append(leak)
+        sweeper.rebase()
+
+    @staticmethod
+    def _collect_deferred(scope, report):
+        """Mocks ``scope`` put in global state, seen by a test, still there."""
+        for finding, origin in scope.deferred or ():
+            if not finding.container.holds(finding.key, finding.placed):
+                continue   # the class or fixture put it back itself
+            kind = 'mock in global state (%s)' % finding.where
+            report.leaks.append(Leak(finding.path, kind,
+                                     _safe_repr(finding.value), origin,
+                                     scope.name, finding.heal()))
+        scope.deferred = None
+
+    @staticmethod
+    def _placed_by_active_patchers():
+        """(id(owner), name) of everything an active patcher has replaced."""
+        placed = set()
+        for record in instrumentation.active.values():
+            state = record.patcher.__dict__
+            if 'target' in state and 'attribute' in state:
+                placed.add((id(state['target']), state['attribute']))
+            elif isinstance(state.get('in_dict'), dict):
+                for key in list(state.get('values') or ()):
+                    placed.add((id(state['in_dict']), key))
+        return placed
+
+    @staticmethod
+    def _blame(scope, origin, window):
+        """Who leaked it, and whether ``scope`` is the one to report it."""
+        if origin is not None and (origin.scope is None
+                                   or origin.function == '<module>'):
+            # made outside any check, or by an import: never the finder's
+            return _culprit_elsewhere(origin), False
+        if origin is not None:
+            if scope.kind != 'test':
+                return origin.scope_name, True
+            return origin.scope_name, origin.scope is scope
+        if scope.kind != 'test':
+            return 'a test of %s (created outside any test)' % scope.name, True
+        if window == [scope.name]:
+            return scope.name, True
+        return ('one of: %s (a mock created outside any test was stored '
+                'between sweeps)' % ', '.join(window)), False
