@@ -220,9 +220,17 @@ class LeakDetector:
 
     @staticmethod
     def suspend(scope):
-        """Stop attributing events to ``scope``; it stays open."""
+        """Stop attributing events to ``scope``; it stays open.
+
+        A test whose set-up set the fixture up takes its baselines again:
+        what the fixture changed is the fixture's, checked when it ends.
+        """
         if instrumentation.current_scope is scope:
             instrumentation.current_scope = scope.previous
+        test = scope.previous
+        if test is not None and test.kind == 'test' and test.guard_state:
+            test.guard_state = [(guard, clean, guard.baseline())
+                                for guard, clean, _ in test.guard_state]
 
     def begin_test(self, name, settings=None, holder=None):
         """Start recording a test (call before its setUp body).

@@ -54,6 +54,12 @@ def pytest_addoption(parser):
     parser.addini('mocktools_require_stop', type='bool', default=False,
                   help='also report patchers that only mock.patch.stopall '
                        'stopped')
+    parser.addini('mocktools_guards', type='linelist', default=[],
+                  help='a mode per guard (guard=fail|warn|off, one per '
+                       'line); the others follow mocktools_leak_mode')
+    parser.addini('mocktools_thread_grace', default='0.5',
+                  help="seconds a test's threads get to finish before they "
+                       'are reported')
 
 
 def pytest_configure(config):
@@ -82,6 +88,8 @@ class _Declared:
         self.leak_allow = config.getini('mocktools_allow')
         self.leak_scan = config.getini('mocktools_scan')
         self.leak_require_stop = config.getini('mocktools_require_stop')
+        self.leak_guards = config.getini('mocktools_guards')
+        self.leak_thread_grace = config.getini('mocktools_thread_grace')
 
 
 class LeakCheckPlugin:

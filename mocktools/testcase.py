@@ -9,7 +9,9 @@ every class).  See :class:`TestCase` for usage.
 import functools
 import inspect
 import json
+import sys
 import types
+import unittest
 from unittest import mock as unittest_mock
 import warnings
 
@@ -120,6 +122,45 @@ def handle_report(report, settings, add_detail=None, fail=None,
         fail(text)
     else:
         warnings.warn(LeakWarning(text), stacklevel=2)
+
+
+_open_modules = {}   # module name -> its open module scope
+
+
+def _check_module_of(cls, detector, settings):
+    """Check the state ``cls``'s module's setUpModule left, at its end.
+
+    Only under a unittest suite (stestr, testtools.run, unittest), which
+    runs module cleanups after tearDownModule; pytest runs setUpModule as
+    a module fixture, which its plugin checks.  Only for modules that have
+    a ``setUpModule``.
+    """
+    name = cls.__module__
+    module = sys.modules.get(name)
+    if name in _open_modules or module is None or (
+            'setUpModule' not in vars(module)) or not _in_unittest_suite():
+        return
+    scope = _open_modules[name] = detector.begin_module(name)
+
+    def check_module():
+        del _open_modules[name]
+        report = detector.end_module(scope, settings)
+
+        def fail(text):
+            raise AssertionError(text)
+        handle_report(report, settings, fail=fail)
+    unittest.addModuleCleanup(check_module)
+
+
+def _in_unittest_suite():
+    """Whether a ``unittest.TestSuite`` is setting up the current class."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == '_handleClassSetUp' and (
+                frame.f_code.co_filename.endswith('suite.py')):
+            return True
+        frame = frame.f_back
+    return False
 
 
 class TestCase(testtools.TestCase):
@@ -233,6 +274,7 @@ class TestCase(testtools.TestCase):
         settings = cls.leak_settings()
         if settings.mode != 'off':
             detector = detector_module.get_detector()
+            _check_module_of(cls, detector, settings)
             cls._mocktools_class_scope = detector.begin_class(
                 '%s.%s' % (cls.__module__, cls.__qualname__), holder=cls)
             cls.addClassCleanup(cls._mocktools_check_class, settings)

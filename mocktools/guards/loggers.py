@@ -72,8 +72,9 @@ class LoggersGuard(base.JournalGuard):
         def disable_hook(original):
             def disable(level=logging.CRITICAL):
                 manager = logging.Logger.manager
-                guard.record(('manager', 'disable'),
-                             vars(manager).get('disable', 0), manager)
+                guard.record(('manager', 'disable'), _read(manager,
+                                                           'disable'),
+                             manager)
                 return original(level)
             disable.__doc__ = original.__doc__
             return disable
@@ -138,6 +139,8 @@ class LoggersGuard(base.JournalGuard):
 
 def _read(subject, attribute):
     if attribute == 'disable':
-        return vars(subject).get('disable', 0)
+        # Manager.disable is a property over _disable (3.7+)
+        state = vars(subject)
+        return state.get('_disable', state.get('disable', 0))
     value = vars(subject).get(attribute, base.MISSING)
     return tuple(value) if type(value) is list else value

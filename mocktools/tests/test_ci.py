@@ -328,6 +328,61 @@ class TestPytestPlugin(_Subprocess):
         self.assertEqual(0, code, out + err)
         self.assertThat(out, matchers.Contains('LeakWarning'))
 
+    GUARDED_SUITE = """
+    import logging
+    import os
+
+    import pytest
+
+
+    @pytest.fixture(scope='module')
+    def module_env():
+        os.environ['MT_PYTEST_MODULE'] = 'm'
+        yield
+
+
+    def test_env(module_env):
+        os.environ['MT_PYTEST_ENV'] = '1'
+
+
+    def test_monkeypatch_restores(monkeypatch, caplog, tmp_path):
+        monkeypatch.setenv('MT_PYTEST_MP', '1')
+        monkeypatch.chdir(tmp_path)
+        logging.getLogger('x').warning('captured')
+
+
+    def test_logger_level():
+        logging.getLogger('mt.pytest').setLevel(logging.DEBUG)
+
+
+    def test_after():
+        assert 'MT_PYTEST_ENV' not in os.environ
+        assert logging.getLogger('mt.pytest').level == logging.NOTSET
+    """
+
+    def test_guards_and_their_ini_setting(self):
+        tmp = self.make_suite(self.GUARDED_SUITE)
+        with open(os.path.join(tmp, 'pytest.ini'), 'w') as handle:
+            handle.write('[pytest]\nmocktools_leaks = true\n'
+                         'mocktools_guards =\n    logging=warn\n')
+        code, out, err = self.pytest(tmp, 'test_suite_under_test.py')
+        self.assertEqual(1, code, out + err)
+        self.assertThat(out, matchers.Contains(
+            "ERROR at teardown of test_env"))
+        self.assertThat(out, matchers.Contains(
+            "os.environ['MT_PYTEST_ENV']"))
+        self.assertThat(out, matchers.Contains(
+            'left by fixture module_env (scope=module)'))
+        self.assertThat(out, matchers.Contains(
+            "os.environ['MT_PYTEST_MODULE']"))
+        # logging=warn: reported as a warning, restored, not an error
+        self.assertThat(out, matchers.Contains(
+            "logging.getLogger('mt.pytest').level"))
+        self.assertNotIn('ERROR at teardown of test_logger_level', out)
+        self.assertNotIn('test_monkeypatch_restores - ', out)
+        self.assertThat(out, matchers.Contains(
+            '4 passed, 1 warning, 2 errors'))
+
 
 @testtools.skipIf(shutil.which('stestr') is None and not os.path.exists(
     os.path.join(os.path.dirname(sys.executable), 'stestr')),

@@ -1,0 +1,541 @@
+"""The state guards: each kind of global state a test can leave changed.
+
+Every test builds a test case that changes some state and leaves it, runs
+it, and asserts on the report text and on the state afterwards (restored,
+so the next test runs in a clean world).  Fixtures that restore the state
+themselves must never be reported.
+"""
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import unittest
+from unittest import mock
+import warnings
+
+import fixtures
+from oslo_config import cfg
+from oslo_config import fixture as config_fixture
+import testtools
+from testtools import matchers
+
+import mocktools
+from mocktools import detector as detector_module
+from mocktools import guards
+from mocktools import settings as settings_module
+from mocktools.tests import support
+
+HERE = os.path.basename(__file__).replace('.pyc', '.py')
+
+
+def polluting(body, **attributes):
+    """A mocktools.TestCase class whose ``test_pollute`` runs ``body``.
+
+    ``test_after`` follows it and passes (nothing it sees is checked).
+    """
+    def test_pollute(self):
+        body(self)
+
+    def test_after(self):
+        pass
+
+    namespace = {'test_pollute': test_pollute, 'test_after': test_after}
+    namespace.update(attributes)
+    return type('Polluting', (mocktools.TestCase,), namespace)
+
+
+class GuardTestCase(testtools.TestCase):
+    """Base: known knobs, and a world that the guards see as clean."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(support.KnobEnvironment(
+            MOCKTOOLS_LEAK_MODE=None, MOCKTOOLS_SCAN=None,
+            MOCKTOOLS_FAIL_FAST=None, MOCKTOOLS_ALLOW=None,
+            MOCKTOOLS_REQUIRE_STOP=None, MOCKTOOLS_GUARDS=None,
+            MOCKTOOLS_THREAD_GRACE=None))
+        detector_module.get_detector().resync()
+
+    def assertReported(self, outcome, *texts):
+        self.assertEqual('failure', outcome['test_pollute'])
+        self.assertEqual('success', outcome['test_after'])
+        report = outcome.text('test_pollute')
+        for text in texts:
+            self.assertThat(report, matchers.Contains(text))
+        return report
+
+    def assertClean(self, outcome):
+        self.assertEqual('success', outcome['test_pollute'],
+                         outcome.text('test_pollute'))
+        self.assertEqual('success', outcome['test_after'])
+
+
+class TestEnviron(GuardTestCase):
+
+    def test_added_changed_removed(self):
+        self.useFixture(fixtures.EnvironmentVariable('MT_GUARD_OLD', 'old'))
+        self.useFixture(fixtures.EnvironmentVariable('MT_GUARD_GONE', 'x'))
+        self.useFixture(fixtures.EnvironmentVariable('MT_GUARD_NEW'))
+        detector_module.get_detector().resync()
+
+        def body(test):
+            os.environ['MT_GUARD_NEW'] = 'new'
+            os.environ['MT_GUARD_OLD'] = 'changed'
+            del os.environ['MT_GUARD_GONE']
+        outcome = support.run_case(polluting(body))
+        report = self.assertReported(
+            outcome,
+            'mocktools: 3 changes to global state left by test',
+            "os.environ['MT_GUARD_NEW']",
+            'kind:     environment variable added [environ]',
+            "change:   <unset> -> 'new'",
+            "os.environ['MT_GUARD_OLD']",
+            "change:   'old' -> 'changed'",
+            "restored: set back to 'old'",
+            "kind:     environment variable removed [environ]",
+            'restored: removed',
+            'by:       mocktools.tests.test_guards.Polluting.test_pollute')
+        self.assertThat(report, matchers.MatchesRegex(
+            r".*changed:  .*%s:\d+ in body" % HERE, flags=16))
+        self.assertNotIn('MT_GUARD_NEW', os.environ)
+        self.assertEqual('old', os.environ['MT_GUARD_OLD'])
+        self.assertEqual('x', os.environ['MT_GUARD_GONE'])
+
+    def test_patch_dict_and_fixtures_restore(self):
+        def body(test):
+            test.useFixture(fixtures.EnvironmentVariable('MT_GUARD_F', 'f'))
+            test.useFixture(fixtures.TempHomeDir())
+            test.mock_patch_dict(os.environ, {'MT_GUARD_P': 'p'})
+            with mock.patch.dict(os.environ, clear=True):
+                os.environ['ONLY_HERE'] = '1'
+        self.assertClean(support.run_case(polluting(body)))
+
+    def test_fixture_set_up_before_the_check_began(self):
+        # oslotest's order: fixtures in setUp, then the LeakCheck fixture;
+        # their cleanups run before the check and restore the variable
+        class Case(testtools.TestCase):
+            def setUp(self):
+                super().setUp()
+                self.useFixture(fixtures.EnvironmentVariable(
+                    'MT_GUARD_EARLY', 'early'))
+                self.useFixture(mocktools.LeakCheck(self))
+
+            def test_pollute(self):
+                pass
+
+            def test_after(self):
+                pass
+        self.assertClean(support.run_case(Case))
+        self.assertNotIn('MT_GUARD_EARLY', os.environ)
+
+
+class TestConfig(GuardTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf = cfg.ConfigOpts()
+        self.conf.register_opts([cfg.StrOpt('color', default='red')])
+        self.conf.register_opts([cfg.IntOpt('size', default=1)],
+                                group='shape')
+        self.conf([])
+
+    def test_override_and_default_left_set(self):
+        conf = self.conf
+
+        def body(test):
+            conf.set_override('color', 'blue')
+            conf.set_default('size', 5, group='shape')
+        outcome = support.run_case(polluting(body))
+        self.assertReported(
+            outcome,
+            'oslo.config override left set [config]',
+            '[DEFAULT] color (override)',
+            "change:   <unset> -> 'blue'",
+            '[shape] size (default)',
+            'oslo.config default left set [config]',
+            'change:   <unset> -> 5',
+            'restored: override cleared')
+        self.assertEqual('red', conf.color)
+        self.assertEqual(1, conf.shape.size)
+
+    def test_global_conf_is_named(self):
+        cfg.CONF.register_opt(cfg.StrOpt('mt_guard_opt', default='d'))
+        self.addCleanup(cfg.CONF.unregister_opt,
+                        cfg.CONF._opts['mt_guard_opt']['opt'])
+
+        def body(test):
+            cfg.CONF.set_override('mt_guard_opt', 'o')
+        self.assertReported(support.run_case(polluting(body)),
+                            'cfg.CONF[DEFAULT] mt_guard_opt (override)')
+        self.assertEqual('d', cfg.CONF.mt_guard_opt)
+
+    def test_fixture_and_registration_are_not_changes(self):
+        conf = self.conf
+        opt = cfg.StrOpt('mt_guard_prop', default='d')
+        cfg.CONF.register_opt(opt)
+        self.addCleanup(cfg.CONF.unregister_opt, opt)
+
+        def body(test):
+            fixture = test.useFixture(config_fixture.Config(conf))
+            fixture.config(color='green')
+            fixture.config(size=3, group='shape')
+            conf.register_opt(cfg.BoolOpt('new_flag', default=False))
+            test.patch_conf_property('mt_guard_prop', 'p')
+        self.assertClean(support.run_case(polluting(body)))
+
+    def test_override_cleared_by_the_test_itself(self):
+        conf = self.conf
+
+        def body(test):
+            conf.set_override('color', 'blue')
+            test.addCleanup(conf.clear_override, 'color')
+        self.assertClean(support.run_case(polluting(body)))
+
+
+class TestLogging(GuardTestCase):
+
+    def test_handler_level_propagate_disabled(self):
+        logger = logging.getLogger('mocktools.tests.guarded')
+        handler = logging.NullHandler()
+
+        def body(test):
+            logger.addHandler(handler)
+            logger.setLevel(logging.DEBUG)
+            logger.propagate = False
+            logging.getLogger('mocktools.tests.guarded.child').disabled = True
+        outcome = support.run_case(polluting(body))
+        self.assertReported(
+            outcome,
+            "logging.getLogger('mocktools.tests.guarded').handlers",
+            'logging handler added [logging]',
+            "logging.getLogger('mocktools.tests.guarded').level",
+            'change:   NOTSET -> DEBUG',
+            'logger propagate changed',
+            "logging.getLogger('mocktools.tests.guarded.child').disabled",
+            'change:   False -> True')
+        self.assertEqual([], logger.handlers)
+        self.assertEqual(logging.NOTSET, logger.level)
+        self.assertTrue(logger.propagate)
+        self.assertFalse(
+            logging.getLogger('mocktools.tests.guarded.child').disabled)
+
+    def test_logging_disable_left_on(self):
+        def body(test):
+            logging.disable(logging.CRITICAL)
+        self.assertReported(support.run_case(polluting(body)),
+                            'logging.disable', 'logging disabled [logging]')
+        self.assertEqual(0, logging.root.manager.disable)
+
+    def test_fake_logger_and_capture_are_not_changes(self):
+        def body(test):
+            test.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+            test.useFixture(fixtures.FakeLogger(
+                name='mocktools.tests.guarded', nuke_handlers=True))
+            test.useFixture(mocktools.CaptureLogs(capture=True))
+        self.assertClean(support.run_case(polluting(body)))
+
+
+class TestImportPathAndWorkingDir(GuardTestCase):
+
+    def test_sys_path_and_meta_path(self):
+        finder = type('Finder', (), {'find_spec': staticmethod(
+            lambda *args: None)})()
+
+        def body(test):
+            sys.path.insert(0, '/mt/guard/path')
+            sys.meta_path.append(finder)
+        outcome = support.run_case(polluting(body))
+        self.assertReported(outcome, "sys.path added '/mt/guard/path'",
+                            'sys.meta_path added <', 'restored in place')
+        self.assertNotIn('/mt/guard/path', sys.path)
+        self.assertNotIn(finder, sys.meta_path)
+
+    def test_cwd_and_umask(self):
+        here = os.getcwd()
+        elsewhere = self.useFixture(fixtures.TempDir()).path
+        mask = os.umask(0o022)
+        os.umask(mask)
+
+        def body(test):
+            os.chdir(elsewhere)
+            os.umask(0o077)
+        outcome = support.run_case(polluting(body))
+        self.assertReported(outcome, 'working directory changed',
+                            "restored: os.chdir(%r)" % here,
+                            'umask changed',
+                            'change:   0o%03o -> 0o077' % mask)
+        self.assertEqual(here, os.getcwd())
+        self.assertEqual(mask, os.umask(mask))
+
+    def test_chdir_undone_is_not_a_change(self):
+        elsewhere = self.useFixture(fixtures.TempDir()).path
+
+        def body(test):
+            test.addCleanup(os.chdir, os.getcwd())
+            os.chdir(elsewhere)
+        self.assertClean(support.run_case(polluting(body)))
+
+
+class TestThreads(GuardTestCase):
+
+    def test_thread_left_running_is_reported(self):
+        stop = threading.Event()
+        self.addCleanup(stop.set)
+
+        def body(test):
+            threading.Thread(target=stop.wait, name='mt-guard-worker',
+                             daemon=True).start()
+        outcome = support.run_case(polluting(body, leak_thread_grace=0.05))
+        report = self.assertReported(
+            outcome, "thread 'mt-guard-worker'", 'thread still running',
+            'running (target Event.wait, daemon)',
+            'not undone: a thread cannot be stopped')
+        self.assertThat(report, matchers.MatchesRegex(
+            r".*changed:  .*%s:\d+ in body" % HERE, flags=16))
+
+    def test_thread_finishing_within_the_grace_period(self):
+        def body(test):
+            threading.Timer(0.01, lambda: None).start()
+        self.assertClean(support.run_case(polluting(body)))
+
+
+class TestMockLibrary(GuardTestCase):
+
+    def test_attribute_on_a_mock_class(self):
+        def body(test):
+            mock.MagicMock.mt_guard = 1
+            mock.DEFAULT = 'not the sentinel'
+        default = mock.DEFAULT
+        outcome = support.run_case(polluting(body))
+        self.assertReported(outcome, 'unittest.mock.MagicMock.mt_guard',
+                            'mock library attribute added [mock_library]',
+                            'unittest.mock.DEFAULT',
+                            'mock library attribute replaced')
+        self.assertNotIn('mt_guard', vars(mock.MagicMock))
+        self.assertIs(default, mock.DEFAULT)
+
+    def test_mock_open_is_not_a_change(self):
+        def body(test):
+            with mock.patch('builtins.open', mock.mock_open(read_data='x')):
+                pass
+        self.assertClean(support.run_case(polluting(body)))
+
+
+class TestWarningsSignalsSocket(GuardTestCase):
+
+    def test_warning_filter_left(self):
+        before = list(warnings.filters)
+
+        def body(test):
+            warnings.simplefilter('error', UserWarning)
+        self.assertReported(support.run_case(polluting(body)),
+                            'warnings.filters',
+                            'warnings filter added: error UserWarning')
+        self.assertEqual(before, warnings.filters)
+
+    def test_catch_warnings_is_not_a_change(self):
+        def body(test):
+            with warnings.catch_warnings():
+                warnings.simplefilter('error')
+            test.useFixture(mocktools.WarningFilters(errors=(UserWarning,)))
+        self.assertClean(support.run_case(polluting(body)))
+
+    def test_signal_handler_left(self):
+        previous = signal.getsignal(signal.SIGUSR1)
+
+        def handler(signum, frame):
+            pass
+
+        def body(test):
+            signal.signal(signal.SIGUSR1, handler)
+        self.assertReported(support.run_case(polluting(body)),
+                            'signal.getsignal(SIGUSR1)',
+                            'signal handler replaced [signal_handlers]')
+        self.assertEqual(previous, signal.getsignal(signal.SIGUSR1))
+
+    def test_timeout_fixture_is_not_a_change(self):
+        def body(test):
+            test.useFixture(fixtures.Timeout(30, gentle=True))
+        self.assertClean(support.run_case(polluting(body)))
+
+    def test_socket_default_timeout(self):
+        def body(test):
+            socket.setdefaulttimeout(3.0)
+        self.assertReported(support.run_case(polluting(body)),
+                            'socket.getdefaulttimeout()',
+                            'change:   None -> 3.0')
+        self.assertIsNone(socket.getdefaulttimeout())
+
+
+class TestKnobs(GuardTestCase):
+
+    def _pollute(self, test):
+        os.environ['MT_GUARD_KNOB'] = '1'
+
+    def test_guard_off_by_class_attribute(self):
+        self.addCleanup(os.environ.pop, 'MT_GUARD_KNOB', None)
+        self.assertClean(support.run_case(polluting(
+            self._pollute, leak_guards={'environ': 'off'})))
+        self.assertEqual('1', os.environ['MT_GUARD_KNOB'])
+
+    def test_guard_warn_from_environment(self):
+        self.useFixture(support.KnobEnvironment(
+            MOCKTOOLS_GUARDS='environ=warn,threads=off'))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            outcome = support.run_case(polluting(self._pollute))
+        self.assertClean(outcome)
+        self.assertTrue(any("os.environ['MT_GUARD_KNOB']" in str(w.message)
+                            for w in caught))
+        self.assertNotIn('MT_GUARD_KNOB', os.environ)
+
+    def test_environment_wins_guard_by_guard(self):
+        self.useFixture(support.KnobEnvironment(
+            MOCKTOOLS_GUARDS='environ=fail'))
+        outcome = support.run_case(polluting(
+            self._pollute, leak_guards='environ=off,threads=warn'))
+        self.assertReported(outcome, "os.environ['MT_GUARD_KNOB']")
+        resolved = mocktools.LeakSettings.resolve(type('X', (), {
+            'leak_guards': 'environ=off,threads=warn'}))
+        self.assertEqual({'environ': 'fail', 'threads': 'warn'},
+                         resolved.guards)
+
+    def test_mocks_off_keeps_the_state_guards(self):
+        def body(test):
+            mock.patch('os.getpid').start()  # noqa: MTL001
+            os.environ['MT_GUARD_KNOB'] = '1'
+        outcome = support.run_case(polluting(
+            body, leak_guards={'mocks': 'off'}))
+        report = self.assertReported(outcome, "os.environ['MT_GUARD_KNOB']")
+        self.assertNotIn('dangling', report)
+        mock.patch.stopall()
+
+    def test_unknown_guard_is_named(self):
+        error = self.assertRaises(
+            mocktools.SettingsError, mocktools.LeakSettings,
+            guards='environ=off,envrion=warn')
+        self.assertEqual(
+            "leak_guards: unknown guard 'envrion'; the guards are %s"
+            % ', '.join(guards.names()), str(error))
+        self.addCleanup(settings_module.reload_environment)
+        self.useFixture(fixtures.EnvironmentVariable(
+            'MOCKTOOLS_GUARDS', 'threads=loud'))
+        error = self.assertRaises(mocktools.SettingsError,
+                                  settings_module.reload_environment)
+        self.assertEqual("MOCKTOOLS_GUARDS[threads]='loud': expected one of "
+                         "fail, warn, off", str(error))
+
+    def test_allow_list(self):
+        self.addCleanup(os.environ.pop, 'MT_GUARD_KNOB', None)
+        self.assertClean(support.run_case(polluting(
+            self._pollute, leak_allow=["os.environ['MT_GUARD_*']"])))
+        self.assertEqual('1', os.environ['MT_GUARD_KNOB'])
+
+
+class TestScopes(GuardTestCase):
+
+    def test_set_up_class_change_belongs_to_the_class(self):
+        class Case(mocktools.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                os.environ['MT_GUARD_CLASS'] = 'c'
+
+            def test_one(self):
+                self.assertEqual('c', os.environ['MT_GUARD_CLASS'])
+
+            def test_two(self):
+                pass
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_one'])
+        self.assertEqual('success', outcome['test_two'])
+        errors = outcome.class_errors()
+        self.assertThat(errors, matchers.Contains(
+            'left by class mocktools.tests.test_guards.'))
+        self.assertThat(errors, matchers.Contains(
+            "os.environ['MT_GUARD_CLASS']"))
+        self.assertNotIn('MT_GUARD_CLASS', os.environ)
+
+    def test_set_up_class_restored_by_tear_down_class(self):
+        class Case(mocktools.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                os.environ['MT_GUARD_CLASS'] = 'c'
+
+            @classmethod
+            def tearDownClass(cls):
+                del os.environ['MT_GUARD_CLASS']
+                super().tearDownClass()
+
+            def test_one(self):
+                pass
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_one'])
+        self.assertEqual('', outcome.class_errors())
+
+    def test_set_up_module_change_belongs_to_the_module(self):
+        module = type(sys)('mt_guard_module')
+        sys.modules['mt_guard_module'] = module
+        self.addCleanup(sys.modules.pop, 'mt_guard_module')
+
+        def setUpModule():
+            os.environ['MT_GUARD_MODULE'] = 'm'
+        module.setUpModule = setUpModule
+
+        class Case(mocktools.TestCase):
+            def test_one(self):
+                self.assertEqual('m', os.environ['MT_GUARD_MODULE'])
+        Case.__module__ = 'mt_guard_module'
+        result = unittest.TestResult()
+        unittest.TestSuite([Case('test_one')]).run(result)
+        self.assertEqual(1, result.testsRun)
+        self.assertEqual([], result.failures)
+        self.assertEqual(1, len(result.errors), result.errors)
+        text = result.errors[0][1]
+        self.assertIn('left by module mt_guard_module', text)
+        self.assertIn("os.environ['MT_GUARD_MODULE']", text)
+        self.assertIn('in setUpModule', text)
+        self.assertNotIn('MT_GUARD_MODULE', os.environ)
+
+
+class TestEveryPath(GuardTestCase):
+    """The LeakCheck fixture and mocktools.run give the same verdict."""
+
+    def test_leak_check_fixture(self):
+        class Case(testtools.TestCase):
+            def setUp(self):
+                super().setUp()
+                self.useFixture(mocktools.LeakCheck(self))
+
+            def test_pollute(self):
+                os.environ['MT_GUARD_PATH'] = 'fixture'
+
+            def test_after(self):
+                pass
+        self.assertReported(support.run_case(Case),
+                            "os.environ['MT_GUARD_PATH']",
+                            "change:   <unset> -> 'fixture'")
+        self.assertNotIn('MT_GUARD_PATH', os.environ)
+
+    def test_runner(self):
+        from mocktools import run
+
+        class Case(unittest.TestCase):
+            def test_pollute(self):
+                os.environ['MT_GUARD_PATH'] = 'runner'
+
+            def test_after(self):
+                pass
+        suite = run.check_suite(unittest.TestLoader().loadTestsFromTestCase(
+            Case), mocktools.LeakSettings())
+        from testtools.testresult.doubles import ExtendedTestResult
+        result = ExtendedTestResult()
+        suite.run(testtools.ExtendedToOriginalDecorator(result))
+        outcome = support.Outcome(result)
+        self.assertReported(outcome, "os.environ['MT_GUARD_PATH']",
+                            "change:   <unset> -> 'runner'")
+        self.assertNotIn('MT_GUARD_PATH', os.environ)
