@@ -15,7 +15,10 @@ of 30 tests) once on bare ``testtools.TestCase`` and once on
   detector does not read (``__slots__``): the escape check cannot account
   for it, so every test sweeps global state -- the worst case.
 
-first with the modules this process loads naturally, then with
+and once more on ``mocktools.TestCase`` with only the ``mocks`` guard on:
+the difference is what the state guards (environment, loggers,
+oslo.config, threads... see :mod:`mocktools.guards`) cost per test.  All
+of it first with the modules this process loads naturally, then with
 ``--population`` synthetic modules added (each with 15 functions, 3
 classes, 10 constants, a list and a dict; 5000 of them make about 22,000
 module and class dicts holding about 300,000 values, the size of cinder's
@@ -45,6 +48,7 @@ import testtools
 
 import mocktools
 from mocktools import detector as detector_module
+from mocktools import guards
 from mocktools import instrumentation
 from mocktools import sweep as sweep_module
 
@@ -54,6 +58,13 @@ TARGETS = {   # workload -> (natural, large population) ratio targets
     'patch': (1.10, 1.10),
     'escaping': (None, 1.25 if sys.version_info >= (3, 12) else 2.0),
 }
+
+
+class MocksOnlyTestCase(mocktools.TestCase):
+    """mocktools.TestCase with every state guard off."""
+
+    leak_guards = {name: 'off' for name in guards.names() if name != 'mocks'}
+
 
 target = types.ModuleType('leak_overhead_target')
 exec('def work(x):\n    return x * 2\n', target.__dict__)
@@ -227,18 +238,20 @@ def measure(label, args):
                                              workload),
             'mocktools': lambda: build_suite(mocktools.TestCase, classes,
                                              workload),
+            'mocks only': lambda: build_suite(MocksOnlyTestCase, classes,
+                                              workload),
         }
         for name, make in variants.items():   # warm-up
-            run_once(make, name == 'mocktools')
+            run_once(make, name != 'testtools')
         samples = {name: [] for name in variants}
         counters = []
         for round_ in range(args.repeat):
             # alternate the order so drift (caches, heap growth) cancels out
-            for name in (('testtools', 'mocktools') if round_ % 2
-                         else ('mocktools', 'testtools')):
+            order = ['testtools', 'mocktools', 'mocks only']
+            for name in (order if round_ % 2 else order[::-1]):
                 sweeps, reads = detector.sweeps, sweeper.reads
                 samples[name].append(run_once(variants[name],
-                                              name == 'mocktools'))
+                                              name != 'testtools'))
                 if name == 'mocktools':
                     counters.append((detector.sweeps - sweeps,
                                      sweeper.reads - reads))
@@ -249,7 +262,7 @@ def measure(label, args):
         sweeps = statistics.median(c[0] for c in counters) / tests
         reads = statistics.median(c[1] for c in counters) / tests
         rows.append((workload, times['testtools'], times['mocktools'],
-                     sweeps, reads))
+                     sweeps, reads, times['mocktools'] - times['mocks only']))
 
     stats = sweeper.stats()
     size, fresh = detector_memory()
@@ -262,16 +275,22 @@ def measure(label, args):
               stats['sequences'], stats['items'], stats['method'],
               classes * TESTS_PER_CLASS))
     header = ('workload', 'testtools us', 'mocktools us', 'ratio',
-              'sweeps/test', 'dict reads/test')
-    print('  %-10s %13s %13s %7s %12s %16s' % header)
+              'sweeps/test', 'dict reads/test', 'state guards us')
+    print('  %-10s %13s %13s %7s %12s %16s %16s' % header)
     ratios = {}
-    for workload, bare, checked, sweeps, reads in rows:
+    for workload, bare, checked, sweeps, reads, state in rows:
         ratios[workload] = checked / bare
-        print('  %-10s %13.1f %13.1f %7.2f %12.2f %16.1f' % (
+        print('  %-10s %13.1f %13.1f %7.2f %12.2f %16.1f %16.1f' % (
             workload, bare * 1e6, checked * 1e6, checked / bare, sweeps,
-            reads))
+            reads, state * 1e6))
     print('  one sweep of an unchanged world: %.3f ms; detector memory '
           '(its own structures): %.1f MB' % (unchanged * 1e3, size / 1e6))
+    cost = guard_cost()
+    print('  a test scope that changed nothing: %.2f us with every guard, '
+          '%.2f us with mocks only: the %d state guards add %.2f us' % (
+              cost['all guards'], cost['mocks only'],
+              len(guards.names()) - 1,
+              cost['all guards'] - cost['mocks only']))
     if args.full_scan:
         full = min(run_once(lambda: build_suite(
             FullScanTestCase, 1, 'patch', tests=args.full_scan_tests),
@@ -281,6 +300,29 @@ def measure(label, args):
             full * 1e6, ', %.0fx bare testtools' % (full / bare)
             if bare else ''))
     return ratios
+
+
+def guard_cost(rounds=20000):
+    """Microseconds the state guards add to one test that changed nothing.
+
+    A test scope begun and ended directly on the detector, with every guard
+    and with only ``mocks``, interleaved; fastest of 7 batches each.
+    """
+    detector = detector_module.get_detector()
+    settings = {
+        'all guards': mocktools.LeakSettings(),
+        'mocks only': mocktools.LeakSettings(guards={
+            name: 'off' for name in guards.names() if name != 'mocks'}),
+    }
+    best = {name: float('inf') for name in settings}
+    for _ in range(7):
+        for name, knobs in settings.items():
+            start = time.perf_counter()
+            for _ in range(rounds):
+                detector.end_test(detector.begin_test('bench', knobs), knobs)
+            best[name] = min(best[name],
+                             (time.perf_counter() - start) / rounds)
+    return {name: value * 1e6 for name, value in best.items()}
 
 
 def _timed(func):

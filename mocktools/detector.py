@@ -268,7 +268,13 @@ class LeakDetector:
     def _check_state(self, scope, settings, report):
         """Compare, report and restore what the state guards watch."""
         clean = self._clean
+        journal = guard_base.journal
+        position = journal.position
         for guard, clean_token, before in scope.guard_state:
+            if before == position and guard.journaled:
+                # no hook recorded a write since the scope began
+                clean[guard] = position
+                continue
             restored = False
             mode = settings.guard_mode(guard.name)
             try:
@@ -289,19 +295,15 @@ class LeakDetector:
                             type(exc).__name__, exc)
                     restored = True
                     report().changes.append(change)
-            except Exception:
-                report().errors.append(traceback.format_exc())
-            try:
                 clean[guard] = guard.settle(restored)
             except Exception:
                 report().errors.append(traceback.format_exc())
         scope.guard_state = ()
-        owners = self._owners
-        position = guard_base.journal.position
-        guard_base.journal.trim(min(
-            [position] + [token for owner in owners
-                          for guard, token, _ in owner.guard_state
-                          if isinstance(guard, guard_base.JournalGuard)]))
+        if journal.offset != position:
+            journal.trim(min(
+                [journal.position] + [token for owner in self._owners
+                                      for guard, token, _ in owner.guard_state
+                                      if guard.journaled]))
 
     @staticmethod
     def _release(scope):

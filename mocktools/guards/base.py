@@ -146,6 +146,8 @@ class Guard:
     name = None
     #: What it watches, in a few words (docs and ``mocktools guards``).
     title = None
+    #: Whether its baseline is the shared :data:`journal`'s position.
+    journaled = False
 
     def install(self):
         """Put hooks in place, once (called when checking starts)."""
@@ -300,6 +302,8 @@ class JournalGuard(Guard):
     the comparison reads the current value of each key written since the
     scope began (:meth:`current`) and restores it with :meth:`put`.
     """
+
+    journaled = True
 
     def record(self, key, previous, subject=None, depth=3):
         """Note a write of ``key`` (whose value was ``previous``).

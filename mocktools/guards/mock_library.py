@@ -3,11 +3,13 @@
 ``MagicMock.foo = 1``, ``mock.DEFAULT = object()`` or any other write to
 ``unittest.mock`` (or the ``mock`` backport) and its classes changes every
 mock made afterwards, in every later test.  The dicts of those modules and
-of the classes they define are followed by their version tags (one 8-byte
-read each, see :func:`mocktools.dict_changes.fingerprint`); their contents
+of the classes they define are followed by their version tags (read in
+one call, see :func:`mocktools.dict_changes.fingerprint`); their contents
 are copied only when they change.  mocktools' own hooks on these classes
 (:mod:`mocktools.instrumentation`) go in before any baseline is taken and
-are not a change.
+are not a change.  Only the classes every mock or patcher goes through
+are followed (``MagicMock``, ``AsyncMock``, ``_patch`` and their bases in
+the library...).
 """
 
 import sys
@@ -18,9 +20,16 @@ from mocktools import instrumentation
 
 __all__ = ['MockLibraryGuard']
 
-# Module globals the library fills in itself on first use (``mock_open``'s
-# specs): set from None by the library, not by a test.
-_LAZY = frozenset(('file_spec', 'open_spec'))
+# The classes whose attributes every mock or patcher sees (and their bases
+# in the library): followed on every test, so kept to these.
+_CLASSES = ('MagicMock', 'NonCallableMagicMock', 'AsyncMock', 'PropertyMock',
+            'ThreadingMock', '_patch', '_patch_dict', '_Call', '_CallList',
+            '_SentinelObject')
+
+# Caches filled in on first use, not by a test: ``mock_open``'s specs
+# (module globals, from None) and ``copyreg``'s ``__slotnames__`` (set on a
+# class the first time an instance is copied or pickled).
+_LAZY = frozenset(('file_spec', 'open_spec', '__slotnames__'))
 
 
 class MockLibraryGuard(base.SnapshotGuard):
@@ -31,34 +40,45 @@ class MockLibraryGuard(base.SnapshotGuard):
              'their classes')
 
     def __init__(self):
-        self._modules = None
+        self._backport = None
         self._namespaces = ()     # (name, namespace) of every followed dict
         self._fingerprint = None
-        self._copies = {}         # fingerprint bytes -> {key: value}
+        self._read = None         # the fingerprint at the last read
+        self._generation = 0      # bumped whenever a followed dict changed
+        self._copies = {}         # generation -> {(owner, key): value}
 
     def _follow(self):
         modules = instrumentation.mock_modules()
-        if modules == self._modules:
-            return
-        self._modules = modules
+        self._backport = sys.modules.get('mock.mock')
         namespaces = []
         for module in modules:
             namespace = vars(module)
             module_name = namespace['__name__']
             namespaces.append((module_name, namespace))
-            for name, value in list(namespace.items()):
-                if isinstance(value, type) and vars(value).get(
-                        '__module__') == module_name:
-                    namespaces.append(('%s.%s' % (module_name, name),
-                                       vars(value)))
-        self._namespaces = namespaces
+            seen = set()
+            for name in _CLASSES:
+                for cls in getattr(namespace.get(name), '__mro__', ()):
+                    if cls not in seen and vars(cls).get(
+                            '__module__') == module_name:
+                        seen.add(cls)
+                        namespaces.append(('%s.%s' % (
+                            module_name, cls.__qualname__), vars(cls)))
         self._fingerprint = dict_changes.fingerprint(
             [namespace for _, namespace in namespaces])
+        self._read = self._fingerprint()
+        self._namespaces = namespaces
+        self._generation += 1
         self._copies = {}
 
     def snapshot(self):
-        self._follow()
-        return bytes(self._fingerprint())
+        if self._fingerprint is None or sys.modules.get('mock.mock') is not (
+                self._backport):
+            self._follow()
+        now = self._fingerprint()
+        if now != self._read:
+            self._read = now
+            self._generation += 1
+        return self._generation
 
     def items(self, snapshot):
         contents = self._copies.get(snapshot)
@@ -68,7 +88,10 @@ class MockLibraryGuard(base.SnapshotGuard):
         return contents
 
     def baseline(self):
-        token = self.snapshot()
+        # the state the last check left (read again only at the end: a
+        # write between two tests is taken for the next test's)
+        token = self._generation if self._fingerprint is not None else (
+            self.snapshot())
         if token not in self._copies:
             if len(self._copies) > 16:
                 self._copies.clear()
@@ -80,8 +103,11 @@ class MockLibraryGuard(base.SnapshotGuard):
                 for key, value in list(namespace.items())}
 
     def compare(self, clean, before):
+        if self.snapshot() == before:
+            return []
         return [change for change in super().compare(clean, before)
-                if not (change.key[1] in _LAZY and change.previous is None)]
+                if not (change.key[1] in _LAZY
+                        and change.previous in (None, base.MISSING))]
 
     def describe(self, key, old, new, subject=None):
         owner, name = key
