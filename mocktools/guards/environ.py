@@ -4,7 +4,7 @@ Every write goes through ``os.environ``'s ``__setitem__``/``__delitem__``
 (``patch.dict``, ``fixtures.EnvironmentVariable`` and ``clear()`` too), so
 those two are hooked: a test that writes no variable costs nothing.
 ``os.putenv`` bypasses ``os.environ`` and is not seen (Python does not see
-it either).
+it either).  ``PYTEST_CURRENT_TEST`` is the runner's and never reported.
 """
 
 import os
@@ -12,6 +12,10 @@ import os
 from mocktools.guards import base
 
 __all__ = ['EnvironGuard']
+
+# The runner's own bookkeeping: pytest rewrites it for every test phase, and
+# a ``patch.dict(os.environ)`` stopped in teardown puts back a stale value.
+_RUNNER_VARIABLES = frozenset(('PYTEST_CURRENT_TEST',))
 
 
 class EnvironGuard(base.JournalGuard):
@@ -26,14 +30,14 @@ class EnvironGuard(base.JournalGuard):
 
         def set_hook(original):
             def __setitem__(self, key, value):
-                if self is os.environ:
+                if self is os.environ and key not in _RUNNER_VARIABLES:
                     guard.record(key, _get(self, key))
                 return original(self, key, value)
             return __setitem__
 
         def del_hook(original):
             def __delitem__(self, key):
-                if self is os.environ:
+                if self is os.environ and key not in _RUNNER_VARIABLES:
                     guard.record(key, _get(self, key))
                 return original(self, key)
             return __delitem__
