@@ -59,11 +59,26 @@ TARGETS = {   # workload -> (natural, large population) ratio targets
     'escaping': (None, 1.25 if sys.version_info >= (3, 12) else 2.0),
 }
 
+MOCKS_ONLY = detector_module.LeakDetector(state_guards=False)
+
 
 class MocksOnlyTestCase(mocktools.TestCase):
-    """mocktools.TestCase with every state guard off."""
+    """mocktools.TestCase checked by a detector without state guards."""
 
-    leak_guards = {name: 'off' for name in guards.names() if name != 'mocks'}
+    def setUp(self):
+        detector_module._detector, self._full = MOCKS_ONLY, (
+            detector_module.get_detector())
+        try:
+            super().setUp()
+        finally:
+            detector_module._detector = self._full
+
+    def _mocktools_check_test(self, scope, settings):
+        detector_module._detector = MOCKS_ONLY
+        try:
+            super()._mocktools_check_test(scope, settings)
+        finally:
+            detector_module._detector = self._full
 
 
 target = types.ModuleType('leak_overhead_target')
@@ -306,20 +321,19 @@ def guard_cost(rounds=20000):
     """Microseconds the state guards add to one test that changed nothing.
 
     A test scope begun and ended directly on the detector, with every guard
-    and with only ``mocks``, interleaved; fastest of 7 batches each.
+    and on a detector without state guards, interleaved; fastest of 7
+    batches each.
     """
-    detector = detector_module.get_detector()
-    settings = {
-        'all guards': mocktools.LeakSettings(),
-        'mocks only': mocktools.LeakSettings(guards={
-            name: 'off' for name in guards.names() if name != 'mocks'}),
-    }
-    best = {name: float('inf') for name in settings}
+    settings = mocktools.LeakSettings()
+    detectors = {'all guards': detector_module.get_detector(),
+                 'mocks only': MOCKS_ONLY}
+    best = {name: float('inf') for name in detectors}
     for _ in range(7):
-        for name, knobs in settings.items():
+        for name, detector in detectors.items():
             start = time.perf_counter()
             for _ in range(rounds):
-                detector.end_test(detector.begin_test('bench', knobs), knobs)
+                detector.end_test(detector.begin_test('bench', settings),
+                                  settings)
             best[name] = min(best[name],
                              (time.perf_counter() - start) / rounds)
     return {name: value * 1e6 for name, value in best.items()}

@@ -132,14 +132,27 @@ class LeakReport:
 class LeakDetector:
     """Runs every guard over each scope; see the module docstring."""
 
-    def __init__(self):
+    def __init__(self, state_guards=True):
         self.mocks = MockGuard()
         self.mocks.install()
-        self.guards = guards_package.state_guards()
+        # state_guards=False: the mock check alone (the benchmark's
+        # reference for what the state guards cost)
+        self.guards = guards_package.state_guards() if state_guards else []
         for guard in self.guards:
             guard.install()
-        # each state guard's token of the world as the last check left it
-        self._clean = {guard: guard.baseline() for guard in self.guards}
+        # Snapshot guards are read at every scope's start and end, in one
+        # tuple; the hook guards share one journal position.  A scope that
+        # changed nothing costs those two reads and one comparison.
+        self._snapshot_guards = [guard for guard in self.guards
+                                 if not guard.journaled]
+        self._journal_guards = [guard for guard in self.guards
+                                if guard.journaled]
+        self._baseline_calls = [guard.baseline
+                                for guard in self._snapshot_guards]
+        self._snapshot_calls = [guard.snapshot
+                                for guard in self._snapshot_guards]
+        #: (snapshots, journal position) of the world the last check left
+        self._clean = self._state(self._snapshot_calls)
         self._class_scope = None
         self._owners = []     # open class, module and fixture scopes
 
@@ -158,16 +171,15 @@ class LeakDetector:
 
     # -- scopes --------------------------------------------------------------
 
+    def _state(self, calls=None):
+        """(snapshot of each snapshot guard, journal position) now."""
+        return (tuple([call() for call in calls or self._baseline_calls]),
+                guard_base.journal.offset + len(guard_base.journal.entries))
+
     def _baselines(self, scope, settings, clean_only=False):
-        """Every enabled state guard's (clean, before) tokens, on ``scope``."""
+        """The (clean, before) states of ``scope``, kept on it."""
         clean = self._clean
-        if settings is None:
-            enabled = self.guards
-        else:
-            enabled = settings.enabled_guards(self.guards)
-        scope.guard_state = [
-            (guard, clean[guard], clean[guard] if clean_only
-             else guard.baseline()) for guard in enabled]
+        scope.guard_state = (clean, clean if clean_only else self._state())
 
     def _begin_owner(self, scope, clean_only=False):
         # per owner, not per test: also hooks what was imported since (a
@@ -218,8 +230,7 @@ class LeakDetector:
         instrumentation.current_scope = scope
         return scope
 
-    @staticmethod
-    def suspend(scope):
+    def suspend(self, scope):
         """Stop attributing events to ``scope``; it stays open.
 
         A test whose set-up set the fixture up takes its baselines again:
@@ -229,8 +240,7 @@ class LeakDetector:
             instrumentation.current_scope = scope.previous
         test = scope.previous
         if test is not None and test.kind == 'test' and test.guard_state:
-            test.guard_state = [(guard, clean, guard.baseline())
-                                for guard, clean, _ in test.guard_state]
+            test.guard_state = (test.guard_state[0], self._state())
 
     def begin_test(self, name, settings=None, holder=None):
         """Start recording a test (call before its setUp body).
@@ -267,43 +277,56 @@ class LeakDetector:
 
     def _check_state(self, scope, settings, report):
         """Compare, report and restore what the state guards watch."""
-        clean = self._clean
-        journal = guard_base.journal
-        position = journal.position
-        for guard, clean_token, before in scope.guard_state:
-            if before == position and guard.journaled:
-                # no hook recorded a write since the scope began
-                clean[guard] = position
-                continue
-            restored = False
-            mode = settings.guard_mode(guard.name)
-            try:
-                if mode == 'off':
-                    clean[guard] = guard.settle(True)
-                    continue
-                if guard.name == 'threads':
-                    guard.grace = settings.thread_grace
-                for change in guard.compare(clean_token, before):
-                    if settings.allows(change.path):
-                        continue
-                    change.blamed = scope.name
-                    change.mode = mode
-                    try:
-                        change.restored = guard.restore(change)
-                    except Exception as exc:
-                        change.restored = 'restoring failed: %s: %s' % (
-                            type(exc).__name__, exc)
-                    restored = True
-                    report().changes.append(change)
-                clean[guard] = guard.settle(restored)
-            except Exception:
-                report().errors.append(traceback.format_exc())
+        if not scope.guard_state:
+            return
+        (clean, clean_position), (before, position) = scope.guard_state
         scope.guard_state = ()
-        if journal.offset != position:
-            journal.trim(min(
-                [journal.position] + [token for owner in self._owners
-                                      for guard, token, _ in owner.guard_state
-                                      if guard.journaled]))
+        now = self._state(self._snapshot_calls)
+        if now[0] != before or now[1] != position:
+            restored = False
+            pairs = [(guard, (clean[index], before[index]))
+                     for index, guard in enumerate(self._snapshot_guards)
+                     if now[0][index] != before[index]]
+            if now[1] != position:
+                pairs.extend((guard, (clean_position, position))
+                             for guard in self._journal_guards)
+            for guard, tokens in pairs:
+                restored |= self._check_guard(guard, tokens, scope, settings,
+                                              report)
+            if restored:
+                now = self._state(self._snapshot_calls)
+        self._clean = now
+        journal = guard_base.journal
+        if journal.offset != now[1]:
+            journal.trim(min([now[1]] + [owner.guard_state[0][1]
+                                         for owner in self._owners
+                                         if owner.guard_state]))
+
+    @staticmethod
+    def _check_guard(guard, tokens, scope, settings, report):
+        """Report and restore what ``guard`` finds; whether it restored."""
+        mode = settings.guard_mode(guard.name)
+        if mode == 'off':
+            return False
+        restored = False
+        try:
+            if guard.name == 'threads':
+                guard.grace = settings.thread_grace
+            for change in guard.compare(*tokens):
+                if settings.allows(change.path):
+                    continue
+                change.blamed = scope.name
+                change.mode = mode
+                try:
+                    change.restored = guard.restore(change)
+                except Exception as exc:
+                    change.restored = 'restoring failed: %s: %s' % (
+                        type(exc).__name__, exc)
+                restored = True
+                report().changes.append(change)
+        except Exception:
+            report().errors.append(traceback.format_exc())
+        return restored
 
     @staticmethod
     def _release(scope):
@@ -362,8 +385,7 @@ class LeakDetector:
         detector cannot tell those changes from leaks).
         """
         self.mocks.resync()
-        for guard in self.guards:
-            self._clean[guard] = guard.settle(True)
+        self._clean = self._state(self._snapshot_calls)
 
 
 #: The report of a scope in which nothing leaked (shared, never modified).

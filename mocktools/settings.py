@@ -243,7 +243,7 @@ class LeakSettings:
     """Resolved knobs for one test class (see the module docstring)."""
 
     __slots__ = ('mode', 'fail_fast', 'allow', 'scan', 'require_stop',
-                 'guards', 'thread_grace', '_enabled')
+                 'guards', 'thread_grace')
 
     def __init__(self, mode='fail', fail_fast=False, allow=(), scan='auto',
                  require_stop=False, guards=None, thread_grace=0.5,
@@ -258,20 +258,10 @@ class LeakSettings:
         #: ``{guard: mode}`` of the guards not following ``mode``
         self.guards = _guards(_names[4], guards)
         self.thread_grace = _seconds(_names[5], thread_grace)
-        self._enabled = None
 
     def guard_mode(self, name):
         """``fail``, ``warn`` or ``off`` for the guard called ``name``."""
         return self.guards.get(name, self.mode)
-
-    def enabled_guards(self, guards):
-        """Those of ``guards`` not switched off (cached per instance)."""
-        enabled = self._enabled
-        if enabled is None or enabled[0] is not guards:
-            enabled = self._enabled = (guards, [
-                guard for guard in guards
-                if self.guard_mode(guard.name) != 'off'])
-        return enabled[1]
 
     def allows(self, path):
         """True when ``path`` matches a pattern of the allow-list."""

@@ -172,10 +172,6 @@ class Guard:
         """Put ``change.previous`` back; return what was done, in words."""
         raise NotImplementedError
 
-    def settle(self, restored):
-        """The clean token once a check is over (``restored``: it healed)."""
-        raise NotImplementedError
-
     def _change(self, key, old, new, origin=None, subject=None):
         path, kind = self.describe(key, old, new, subject)
         return Change(self.name, key, path, kind, self.show(old),
@@ -235,13 +231,11 @@ class SnapshotGuard(Guard):
         """``{key: value}`` of ``snapshot``."""
         return snapshot
 
-    _last = None
-
     def baseline(self):
         return self.snapshot()
 
     def compare(self, clean, before):
-        now = self._last = self.snapshot()
+        now = self.snapshot()
         if now == before:
             return []
         return keyed_changes(self, self.items(clean), self.items(before),
@@ -253,10 +247,6 @@ class SnapshotGuard(Guard):
     def put(self, key, value):
         """Set ``key`` back to ``value`` (MISSING: remove it)."""
         raise NotImplementedError
-
-    def settle(self, restored):
-        last = self._last
-        return self.snapshot() if restored or last is None else last
 
 
 class Journal:
@@ -355,9 +345,6 @@ class JournalGuard(Guard):
     def restore(self, change):
         old, subject = change.previous
         return self.put(change.key, old, subject)
-
-    def settle(self, restored):
-        return journal.position
 
 
 def hook(owner, name, make_wrapper):

@@ -48,7 +48,7 @@ class ThreadsGuard(base.SnapshotGuard):
         return dict(threading._active)
 
     def compare(self, clean, before):
-        now = self._last = self.snapshot()
+        now = self.snapshot()
         if now == before:
             return []
         new = [thread for ident, thread in now.items()
@@ -65,8 +65,6 @@ class ThreadsGuard(base.SnapshotGuard):
                                       base.MISSING, thread,
                                       self._started_at.get(thread), thread)
                 changes.append(change)
-        if changes:
-            self._last = self.snapshot()
         return changes
 
     @staticmethod
@@ -86,6 +84,3 @@ class ThreadsGuard(base.SnapshotGuard):
     def put(self, key, value):
         return ('not undone: a thread cannot be stopped from outside; join '
                 'it in a cleanup')
-
-    def settle(self, restored):
-        return self._last if self._last is not None else self.snapshot()
