@@ -2,7 +2,8 @@
 
 Reads subunit v2 streams (stdin when no file is named), collects every leak
 report the detector attached to a test (the ``mocktools-leaks`` JSON
-attachment, or a report in a traceback, as class-level leaks carry), and
+attachment, or a report in a traceback, as class-level leaks carry) -- a
+dangling mock or a state guard's change (:mod:`mocktools.guards`) -- and
 prints them grouped by leaked target::
 
     stestr last --subunit | mocktools leaks
@@ -40,9 +41,12 @@ EXIT_CODES = {
     3: 'tests failed or errored without a leak report',
 }
 
-_HEADER = re.compile(r'mocktools: \d+ dangling mocks? after '
-                     r'(test|class|fixture) (?P<scope>\S+)')
-_FIELD = re.compile(r'^      (kind|mock|created|by|healed): +(.*)$')
+_HEADER = re.compile(r'mocktools: \d+ (dangling mocks? after|changes? to '
+                     r'global state left by) (test|class|module|fixture) '
+                     r'(?P<scope>\S+)')
+_FIELD = re.compile(r'^      (kind|mock|created|by|healed|change|changed|'
+                    r'restored): +(.*)$')
+_KEYS = {'created': 'created_at', 'changed': 'created_at', 'by': 'leaked_by'}
 
 
 def parse_report_text(text):
@@ -58,8 +62,7 @@ def parse_report_text(text):
             continue
         field = _FIELD.match(line)
         if field and current is not None:
-            key = {'created': 'created_at', 'by': 'leaked_by',
-                   'mock': 'mock'}.get(field.group(1), field.group(1))
+            key = _KEYS.get(field.group(1), field.group(1))
             current[key] = field.group(2)
         elif line.startswith('  ') and not line.startswith('   '):
             current = {'path': line.strip()}
@@ -120,7 +123,17 @@ class LeakCollector(testtools.StreamResult):
             self._from_json.add(test_id)
             for leak in report.get('leaks', ()):
                 self.leaks.append(dict(leak, test=test_id))
-        elif 'dangling mock' in text and test_id not in self._from_json:
+            for change in report.get('changes', ()):
+                # a state guard's finding: summarised like a leak
+                self.leaks.append({
+                    'path': change.get('path'), 'kind': change.get('kind'),
+                    'change': '%s -> %s' % (change.get('before'),
+                                            change.get('after')),
+                    'created_at': change.get('changed_at'),
+                    'leaked_by': change.get('changed_by'),
+                    'healed': change.get('restored'), 'test': test_id})
+        elif ('dangling mock' in text or 'to global state left by' in text) \
+                and test_id not in self._from_json:
             for leak in parse_report_text(text):
                 leak.setdefault('leaked_by', test_id)
                 self.leaks.append(dict(leak, test=test_id))
@@ -186,7 +199,10 @@ def format_text(groups):
         for leak in leaks:
             lines.append('    leaked by: %s' % (
                 leak.get('leaked_by') or leak.get('test')))
-            lines.append('      created: %s' % (
+            if leak.get('change'):
+                lines.append('      change:  %s' % leak['change'])
+            lines.append('      %s %s' % (
+                'changed:' if leak.get('change') else 'created:',
                 leak.get('created_at') or 'unknown'))
             if leak.get('test') and leak.get('test') != leak.get(
                     'leaked_by'):

@@ -189,6 +189,26 @@ class TestLeaksCommand(testtools.TestCase):
         self.assertThat(err, matchers.Contains(
             'cannot read /no/such/file.subunit'))
 
+    def test_state_changes_count_as_leaks(self):
+        class Changes(mocktools.TestCase):
+            def test_env(self):
+                os.environ['MT_CLI_GUARD'] = '1'
+
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                os.environ['MT_CLI_CLASS'] = 'c'
+        code, out, _ = run_cli('leaks', stdin=subunit_bytes(Changes))
+        self.assertEqual(1, code, out)
+        self.assertThat(out, matchers.Contains(
+            "os.environ['MT_CLI_GUARD']\n"
+            "    kind:      environment variable added\n"))
+        self.assertThat(out, matchers.Contains("change:  <unset> -> '1'"))
+        # the class-level report travels in a traceback: parsed from text
+        self.assertThat(out, matchers.Contains("os.environ['MT_CLI_CLASS']"))
+        self.assertNotIn('MT_CLI_GUARD', os.environ)
+        self.assertNotIn('MT_CLI_CLASS', os.environ)
+
     def test_parse_report_text(self):
         report = mocktools.LeakReport('pkg.T.test_x', 'test')
         from mocktools.detector import Leak

@@ -37,6 +37,8 @@ class TestExampleProject(testtools.TestCase):
             'test_fake_module_in_sys_modules': "sys.modules['boto3']",
             'test_singleton_attribute':
                 'backup_service.client.DEFAULT_CLIENT.url',
+            'test_environment_variable_left_set':
+                "os.environ['BACKUP_STORAGE_REGION']",
         }
         for test_id, status in outcome.status.items():
             name = test_id.rsplit('.', 1)[-1]
@@ -45,4 +47,4 @@ class TestExampleProject(testtools.TestCase):
                 self.assertIn(expected_leaks[name], outcome.text(test_id))
             else:
                 self.assertEqual('success', status, outcome.text(test_id))
-        self.assertEqual(14, len(outcome.status))
+        self.assertEqual(15, len(outcome.status))

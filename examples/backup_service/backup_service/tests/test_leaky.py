@@ -1,9 +1,11 @@
-"""Leaks, on purpose: each test leaves a mock behind in a different way.
+"""Leaks, on purpose: each test leaves a mock or some state behind.
 
-Each one fails under mocktools with a report; see README.rst for how each
-would be fixed.
+Five leave a mock behind, each in a different way; the last leaves an
+environment variable set.  Each one fails under mocktools with a report;
+see README.rst for how each would be fixed.
 """
 
+import os
 import sys
 from unittest import mock
 
@@ -34,6 +36,11 @@ class TestLeaky(base.TestCase):
         # Fix: self.mock_patch_object(client.DEFAULT_CLIENT, 'url', ...)
         client.DEFAULT_CLIENT.url = mock.Mock()
 
+    def test_environment_variable_left_set(self):
+        # Fix: self.useFixture(fixtures.EnvironmentVariable(
+        #          'BACKUP_STORAGE_REGION', 'test-region'))
+        os.environ['BACKUP_STORAGE_REGION'] = 'test-region'
+
 
 class TestAfterTheLeaks(base.TestCase):
     """Runs after the leaky tests: sees the real objects again (healing)."""
@@ -44,3 +51,4 @@ class TestAfterTheLeaks(base.TestCase):
         self.assertNotIsInstance(client.StorageClient.upload, mock.Mock)
         self.assertNotIn('boto3', sys.modules)
         self.assertNotIsInstance(client.DEFAULT_CLIENT.url, mock.Mock)
+        self.assertNotIn('BACKUP_STORAGE_REGION', os.environ)
