@@ -106,7 +106,7 @@ class LeakCheckPlugin:
         self._scopes = {}
         self._reports = {}
         self._fixture_scopes = {}    # id(fixturedef) -> open Scope
-        self._fixture_reports = []   # reports of fixtures finalized
+        self._finalized = []         # fixture scopes whose finalizer ran
 
     def _wanted(self, item):
         instance = getattr(item, 'instance', None)
@@ -139,22 +139,28 @@ class LeakCheckPlugin:
             self._detector.suspend(scope)
 
     def pytest_fixture_post_finalizer(self, fixturedef, request):
-        """Check a fixture of wider scope once its finalizer has run."""
+        """A fixture of wider scope is checked once the test is.
+
+        Its finalizer runs in the teardown of the test it ends with; that
+        test's own changes are that test's, so it is checked first.
+        """
         scope = self._fixture_scopes.pop(id(fixturedef), None)
         if scope is not None:
-            report = self._detector.end_fixture(scope, self._settings)
-            if report.reportable:
-                self._fixture_reports.append(report)
+            self._finalized.append(scope)
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_teardown(self, item, nextitem):
         """After every finalizer: check, heal, keep the report."""
         yield
         scope = self._scopes.pop(item.nodeid, None)
-        reports = self._fixture_reports
-        self._fixture_reports = []
+        reports = []
         if scope is not None:
-            reports.insert(0, self._detector.end_test(scope, self._settings))
+            reports.append(self._detector.end_test(scope, self._settings))
+        finalized, self._finalized = self._finalized, []
+        for fixture in finalized:
+            report = self._detector.end_fixture(fixture, self._settings)
+            if report.reportable:
+                reports.append(report)
         if reports:
             self._reports[item.nodeid] = reports
 

@@ -1,11 +1,15 @@
 """Run peer projects' own test suites with mocktools' checks on and off.
 
 Dog-food for the leak detector: the suites of oslo.config, fixtures,
-testtools and oslotest are clean, so every path that checks them must give
-the same pass/fail sets as running them unchecked, report no leak and hit
-no internal error.  ``tox -e peers`` runs this script; the versions are the
-ones pinned in ``tools/peers-requirements.txt`` (installed by tox), and the
-matching sdists are downloaded from the package index into ``--workdir``.
+testtools and oslotest leave no mock behind, so every path that checks them
+must give the same pass/fail sets as running them unchecked and hit no
+internal error.  The state guards do find a few true leftovers in them
+(:data:`KNOWN_FINDINGS`, each checked by hand in their code): those are
+expected, and so is the outcome of the tests that leave them; any other
+report is a false alarm to fix.  ``tox -e peers`` runs this script; the
+versions are the ones pinned in ``tools/peers-requirements.txt`` (installed
+by tox), and the matching sdists are downloaded from the package index into
+``--workdir``.
 
 Per suite and path it prints: tests, passed, failed (errors included),
 skipped, leaks reported, detector internal errors, whether the pass/fail
@@ -16,6 +20,7 @@ prints the table as reStructuredText for doc/source/user/tested_on.rst.
 
 import argparse
 import datetime
+import fnmatch
 import io
 import os
 import platform
@@ -42,6 +47,53 @@ PEERS = {
     'oslotest': (['discover', '-t', '.', 'oslotest/tests'],
                  'oslotest/tests'),
 }
+
+# What the guards find in the pinned suites, each one read in their code:
+# (suite, test id pattern, reported path pattern, why).  Test ids are
+# dotted (pytest's "::" becomes ".").
+KNOWN_FINDINGS = [
+    ('fixtures', '*test_environ.TestEnvironmentVariable.test_*',
+     "os.environ['FIXTURES_TEST_VAR']",
+     'tests/_fixtures/test_environ.py:38-72 set the variable directly '
+     'around the fixture and never unset it'),
+    ('fixtures', '*test_temphomedir.TestTempDir.test_under_dir',
+     "os.environ['HOME']",
+     'tests/_fixtures/test_temphomedir.py:45-47 sets TempHomeDir up twice '
+     '(setUp(), then "with"), so its cleanup restores the first temporary '
+     'HOME, not the real one'),
+    ('fixtures', '*test_logger.*.test_*', 'logging.root.level',
+     'tests/_fixtures/test_logger.py:58-80 call setLevel on the root logger '
+     'and never restore it'),
+    ('oslotest', '*test_base.TestBaseTestCase.test_*', "os.environ['HOME']",
+     'oslotest/tests/unit/test_base.py:50-65 call setUp() of an inner test '
+     'case and never its cleanups: its TempHomeDir stays in place'),
+    ('oslotest', '*test_*', 'logging.root.*',
+     'oslotest/tests/unit/test_base.py:117 and test_log.py: setUp() of an '
+     'inner test case or fixture, never cleaned up: its FakeLogger stays '
+     'installed on the root logger'),
+    ('testtools', '*test_run.TestRun.test_*', 'sys.path',
+     'tests/test_run.py runs discovery, which inserts the top-level '
+     'directory into sys.path and never removes it (unittest.loader)'),
+]
+# Tests that only pass after another test's leftover state: restored, they
+# fail (they fail alone, unchecked, too).
+ORDER_DEPENDENT = [
+    ('fixtures', '*test_logger.LogHandlerTest.test_captures_logging',
+     'logs at INFO and expects it captured: only after a test left the '
+     'root logger at INFO'),
+]
+
+
+def _known(suite, test_id, path):
+    return any(name == suite and fnmatch.fnmatchcase(test_id, tests)
+               and fnmatch.fnmatchcase(path, paths)
+               for name, tests, paths, _ in KNOWN_FINDINGS)
+
+
+def _order_dependent(suite, test_id):
+    return any(name == suite and fnmatch.fnmatchcase(test_id, tests)
+               for name, tests, _ in ORDER_DEPENDENT)
+
 
 # The LeakCheck path: the line a project adds to its base class's setUp,
 # added from outside to every test the runner loads (not to the classes, so
@@ -149,8 +201,10 @@ def run_subunit(args, cwd, check=False):
     cli.read_stream(io.BytesIO(process.stdout), collector)
     internal = collector.internal_errors + process.stderr.count(
         b'leak detector failed')
-    return _summary(collector.outcomes, len(cli._dedupe(collector.leaks)),
-                    internal, elapsed, process)
+    leaks = cli._dedupe(collector.leaks)
+    return _summary(collector.outcomes, len(leaks), internal, elapsed,
+                    process, [(leak.get('test'), leak.get('path'))
+                              for leak in leaks])
 
 
 def run_pytest(path, cwd, check=False):
@@ -162,7 +216,7 @@ def run_pytest(path, cwd, check=False):
         if check:
             args.append('--mocktools-leaks')
         process, elapsed = _timed(args, cwd, _environment(False))
-        outcomes, leaks = {}, 0
+        outcomes, findings = {}, set()
         if os.path.exists(junit):
             for case in ElementTree.parse(junit).iter('testcase'):
                 test_id = '%s::%s' % (case.get('classname'),
@@ -176,19 +230,21 @@ def run_pytest(path, cwd, check=False):
                     elif child.tag == 'skipped' and outcome == 'passed':
                         outcome = 'skipped'
                 outcomes[test_id] = outcome
-                leaks += len(cli.parse_report_text(text))
+                findings.update((test_id, leak.get('path'))
+                                for leak in cli.parse_report_text(text))
     internal = process.stdout.count(b'DetectorErrorWarning')
-    return _summary(outcomes, leaks, internal, elapsed, process)
+    return _summary(outcomes, len(findings), internal, elapsed, process,
+                    sorted(findings))
 
 
-def _summary(outcomes, leaks, internal, elapsed, process):
+def _summary(outcomes, leaks, internal, elapsed, process, findings=()):
     counts = dict.fromkeys(('passed', 'failed', 'skipped'), 0)
     for outcome in outcomes.values():
         counts[outcome] += 1
     if not outcomes:
         sys.stderr.write(process.stderr.decode('utf8', 'replace')[-2000:])
     return dict(counts, tests=len(outcomes), leaks=leaks, internal=internal,
-                seconds=elapsed, outcomes=outcomes)
+                seconds=elapsed, outcomes=outcomes, findings=list(findings))
 
 
 def check_peer(name, source):
@@ -267,25 +323,39 @@ def format_rst(rows):
 
 
 def verdict(results):
-    """Problems found: differing pass/fail sets, leaks, internal errors."""
+    """Problems: unexpected reports or outcomes, internal errors."""
     problems = []
     for suite, checks in results:
+        name = suite.split()[0]
         for path, summary, baseline in checks:
             if baseline is None:
                 if not summary['tests']:
                     problems.append('%s: %s ran no test' % (suite, path))
                 continue
-            if summary['outcomes'] != baseline['outcomes']:
-                changed = sorted(
-                    test for test in set(summary['outcomes']) | set(
-                        baseline['outcomes'])
-                    if summary['outcomes'].get(test)
-                    != baseline['outcomes'].get(test))
+            explained = set()
+            unknown = []
+            for test_id, leaked in summary.get('findings', ()):
+                dotted = (test_id or '').replace('::', '.')
+                if _known(name, dotted, leaked or ''):
+                    explained.add(test_id)
+                else:
+                    unknown.append('%s in %s' % (leaked, dotted))
+            if unknown:
+                problems.append('%s: %s: %d unexpected reports, e.g. %s' % (
+                    suite, path, len(unknown), '; '.join(unknown[:3])))
+            changed = sorted(
+                test for test in set(summary['outcomes']) | set(
+                    baseline['outcomes'])
+                if summary['outcomes'].get(test)
+                != baseline['outcomes'].get(test)
+                and test not in explained
+                and not _order_dependent(name, test.replace('::', '.')))
+            if changed:
                 problems.append('%s: %s: %d tests differ, e.g. %s' % (
                     suite, path, len(changed), ', '.join(changed[:3])))
-            if summary['leaks'] or summary['internal']:
-                problems.append('%s: %s: %d leaks, %d internal errors' % (
-                    suite, path, summary['leaks'], summary['internal']))
+            if summary['internal']:
+                problems.append('%s: %s: %d internal errors' % (
+                    suite, path, summary['internal']))
     return problems
 
 

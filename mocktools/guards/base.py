@@ -20,9 +20,14 @@ whose cleanup runs before the check (``fixtures.EnvironmentVariable`` in an
 oslotest ``setUp``, ``fixtures.FakeLogger``) -- and is not.
 """
 
+import _collections_abc
+import logging
 import os
+import signal
+import socket
 import sys
 import threading
+import warnings
 
 from mocktools import instrumentation
 
@@ -33,27 +38,41 @@ __all__ = ['Change', 'Guard', 'JournalGuard', 'MISSING', 'SnapshotGuard',
 MISSING = instrumentation.MISSING
 
 # Frames in these files write state on someone's behalf: the origin of a
-# change is the first frame outside them.
-_WRITERS = (
-    os.sep + 'os.py', '_collections_abc', '<frozen os>',
-    os.sep + 'logging' + os.sep, os.sep + 'threading.py',
-    os.sep + 'warnings.py', os.sep + 'signal.py',
-    os.sep + 'oslo_config' + os.sep, os.sep + 'oslo_log' + os.sep,
-    os.sep + 'mocktools' + os.sep + 'guards' + os.sep,
-    os.sep + 'mocktools' + os.sep + 'isolation.py',
-    os.sep + 'mocktools' + os.sep + 'config.py',
-)
+# change is the first frame outside them.  Exact files, so that a library's
+# own tests (oslo_config/tests/...) are not taken for the library.
+_WRITER_FILES = frozenset(
+    [module.__file__ for module in (os, threading, warnings, signal, socket,
+                                    _collections_abc)]
+    + ['<frozen os>', '<frozen _collections_abc>'])
+_WRITER_DIRS = (os.path.dirname(logging.__file__) + os.sep,)
+_WRITER_SUFFIXES = tuple(os.sep + os.path.join(*parts) for parts in (
+    ('oslo_config', 'cfg.py'), ('oslo_config', 'fixture.py'),
+    ('oslo_log', 'log.py'), ('mocktools', 'isolation.py'),
+    ('mocktools', 'config.py')))
+_WRITER_PARTS = (os.sep + 'mocktools' + os.sep + 'guards' + os.sep,)
+# A write whose callers are all machinery up to these files was made by a
+# cleanup the runner ran: it has no line of the user's to show.
+_RUNNER_FILES = tuple(os.sep + os.path.join(*parts) for parts in (
+    ('unittest', 'case.py'), ('unittest', 'suite.py'),
+    ('mocktools', 'run.py'), ('mocktools', 'autocheck.py'),
+    ('mocktools', 'leak_fixture.py')))
+# Writes pytest makes for itself in every test phase (its log capture
+# handlers, PYTEST_CURRENT_TEST): not the test's doing, not recorded.
+_PYTEST = (os.sep + '_pytest' + os.sep, os.sep + 'pluggy' + os.sep)
+#: What :func:`state_origin` returns for a write pytest made for itself.
+RUNNER_WRITE = object()
 _writer_file = {}
-# Writes made by a test runner itself, per test phase (pytest's log capture
-# handlers, its PYTEST_CURRENT_TEST variable): not the test's doing.
-_RUNNERS = (os.sep + '_pytest' + os.sep, os.sep + 'pluggy' + os.sep)
 
 
 def _is_writer(filename):
     known = _writer_file.get(filename)
     if known is None:
-        known = _writer_file[filename] = instrumentation._is_machinery(
-            filename) or any(part in filename for part in _WRITERS)
+        known = _writer_file[filename] = (
+            instrumentation._is_machinery(filename)
+            or filename in _WRITER_FILES
+            or filename.startswith(_WRITER_DIRS)
+            or filename.endswith(_WRITER_SUFFIXES)
+            or any(part in filename for part in _WRITER_PARTS))
     return known
 
 
@@ -61,7 +80,9 @@ def state_origin(depth=2):
     """The :class:`~mocktools.instrumentation.Origin` of a state write.
 
     The first frame outside the libraries that write state on a caller's
-    behalf (``os``, ``logging``, ``fixtures``, ``unittest.mock``...).
+    behalf (``os``, ``logging``, ``fixtures``, ``unittest.mock``...).  None
+    when that frame is the runner's (a cleanup it ran), and
+    :data:`RUNNER_WRITE` for a write of pytest's own.
     """
     frame = sys._getframe(depth)
     last = frame
@@ -70,9 +91,14 @@ def state_origin(depth=2):
         frame = frame.f_back
     if frame is None:
         frame = last
+    filename = frame.f_code.co_filename
+    if any(part in filename for part in _PYTEST):
+        return RUNNER_WRITE
+    if filename.endswith(_RUNNER_FILES):
+        return None
     scope = instrumentation.current_scope
     return instrumentation.Origin(
-        scope, frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name,
+        scope, filename, frame.f_lineno, frame.f_code.co_name,
         None if scope is not None else instrumentation._running_test(frame))
 
 
@@ -301,8 +327,7 @@ class JournalGuard(Guard):
         Writes that a test runner makes on its own behalf are not noted.
         """
         origin = state_origin(depth)
-        filename = origin.filename
-        if any(part in filename for part in _RUNNERS):
+        if origin is RUNNER_WRITE:
             return
         entry = (self, key, previous, origin, subject)
         with journal.lock:
@@ -330,6 +355,8 @@ class JournalGuard(Guard):
             first_clean.setdefault(key, previous)
             if position >= before:
                 first_before.setdefault(key, previous)
+                if origin is None and key in last:
+                    origin = last[key][0]   # the last write a line shows
                 last[key] = (origin, subject)
         changes = []
         for key, old in first_before.items():

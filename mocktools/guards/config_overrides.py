@@ -6,10 +6,13 @@ once ``oslo_config`` is imported; what the test left set, against what was
 set before, is compared on the option's own record.  The oslo.config
 fixture (``oslo_config.fixture.Config``) undoes its overrides with
 ``reset()`` at cleanup, which the comparison sees as restored.  Options
-registered or unregistered during a test are not a change.
+registered or unregistered during a test are not a change, and neither is
+an override on a ``ConfigOpts`` made since the last check (a test's own
+``self.conf = cfg.ConfigOpts()``, which no later test sees).
 """
 
 import sys
+import weakref
 
 from mocktools.guards import base
 
@@ -27,18 +30,53 @@ class ConfigOverridesGuard(base.JournalGuard):
     name = 'config'
     title = 'oslo.config overrides and defaults (set_override, set_default)'
 
+    def __init__(self):
+        # id(ConfigOpts) -> (weak reference, journal position at its birth)
+        self._born = {}
+
     def install(self):
         module = sys.modules.get('oslo_config.cfg')
         if module is None:
-            return   # checked again at the next class (see guards.install)
+            return   # tried again when the next class or fixture begins
         guard = self
         for method, field in _METHODS.items():
             base.hook(module.ConfigOpts, method,
                       lambda original, field=field: _hooked(
                           guard, original, field))
+        born = self._born
+
+        def init_hook(original):
+            def __init__(self, *args, **kwargs):
+                key = id(self)
+                try:
+                    ref = weakref.ref(
+                        self, lambda _, key=key: born.pop(key, None))
+                except TypeError:
+                    ref = None
+                if ref is not None:
+                    # a journal entry of its own, so that its position says
+                    # whether it was made before or after a check
+                    with base.journal.lock:
+                        born[key] = (ref, base.journal.position)
+                        base.journal.entries.append(
+                            (None, None, None, None, None))
+                return original(self, *args, **kwargs)
+            __init__.__doc__ = original.__doc__
+            return __init__
+        base.hook(module.ConfigOpts, '__init__', init_hook)
+
+    def compare(self, clean, before):
+        born = self._born
+        return [change for change in super().compare(clean, before)
+                if not _made_since(born, change.previous[1][0], clean)]
 
     def current(self, key, subject):
-        return subject[1].get(key[1], base.MISSING)
+        conf, info, group, option = subject
+        if _option_record(conf, group, option) is not info:
+            # unregistered, or the whole state replaced (a test restoring
+            # CONF with __setstate__): the value written is gone with it
+            return base.MISSING
+        return info.get(key[1], base.MISSING)
 
     def describe(self, key, old, new, subject=None):
         conf, _, group, option = subject
@@ -81,6 +119,28 @@ def _hooked(guard, original, field):
     hooked.__name__ = original.__name__
     hooked.__doc__ = original.__doc__
     return hooked
+
+
+def _option_record(conf, group, option):
+    """The dict oslo.config keeps for ``option`` now, read without lookups.
+
+    None if the option (or its group) is not registered.
+    """
+    state = vars(conf)
+    if group is None:
+        opts = state.get('_opts')
+    else:
+        groups = state.get('_groups')
+        found = groups.get(group) if isinstance(groups, dict) else None
+        opts = vars(found).get('_opts') if found is not None else None
+    return opts.get(option) if isinstance(opts, dict) else None
+
+
+def _made_since(born, conf, position):
+    """Whether ``conf`` was made at or after journal ``position``."""
+    record = born.get(id(conf))
+    return record is not None and record[0]() is conf and (
+        record[1] >= position)
 
 
 def _conf_name(conf):

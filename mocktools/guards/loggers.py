@@ -8,6 +8,10 @@ mocktools' log capture undo what they did through the same calls, so they
 are seen as restoring it.  Handler lists changed in place
 (``logger.handlers.append(h)``) are not seen.
 
+pytest's own handlers (log capture, live logging), which it adds and
+removes around every test phase, are left out of every comparison and
+kept when handlers are restored.
+
 ``logging.basicConfig`` is not a change: it configures the process once
 (it does nothing while the root logger has a handler), and oslotest calls
 it in every test's ``setUp`` when ``OS_LOG_CAPTURE`` is off.
@@ -53,7 +57,7 @@ class LoggersGuard(base.JournalGuard):
                 state = self.__dict__
                 if name in _ATTRIBUTES and name in state:
                     old = state[name]
-                    guard.record((id(self), name), tuple(old) if (
+                    guard.record((id(self), name), _handlers(old) if (
                         name == 'handlers') else old, self)
                 return original(self, name, value)
             return __setattr__
@@ -62,7 +66,7 @@ class LoggersGuard(base.JournalGuard):
             def change_handlers(self, handler):
                 handlers = self.__dict__.get('handlers')
                 if isinstance(handlers, list):
-                    guard.record((id(self), 'handlers'), tuple(handlers),
+                    guard.record((id(self), 'handlers'), _handlers(handlers),
                                  self)
                 return original(self, handler)
             change_handlers.__name__ = original.__name__
@@ -124,10 +128,13 @@ class LoggersGuard(base.JournalGuard):
             return 'logging.disable(%s)' % self.show(value)
         if attribute == 'handlers':
             handlers = subject.__dict__.get('handlers')
+            runners = [handler for handler in handlers or ()
+                       if _runners(handler)]
             if isinstance(handlers, list):
-                handlers[:] = value
+                handlers[:] = list(value) + runners
             else:
-                object.__setattr__(subject, 'handlers', list(value))
+                object.__setattr__(subject, 'handlers',
+                                   list(value) + runners)
         else:
             object.__setattr__(subject, attribute, value)
         manager = vars(logging.Logger).get('manager')
@@ -137,10 +144,21 @@ class LoggersGuard(base.JournalGuard):
         return 'set back to %s' % self.show(value)
 
 
+def _runners(handler):
+    """Whether ``handler`` is pytest's own."""
+    module = vars(type(handler)).get('__module__')
+    return isinstance(module, str) and module.startswith('_pytest')
+
+
+def _handlers(handlers):
+    """The handlers of a list, pytest's own left out."""
+    return tuple(handler for handler in handlers if not _runners(handler))
+
+
 def _read(subject, attribute):
     if attribute == 'disable':
         # Manager.disable is a property over _disable (3.7+)
         state = vars(subject)
         return state.get('_disable', state.get('disable', 0))
     value = vars(subject).get(attribute, base.MISSING)
-    return tuple(value) if type(value) is list else value
+    return _handlers(value) if type(value) is list else value

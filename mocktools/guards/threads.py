@@ -35,10 +35,12 @@ class ThreadsGuard(base.SnapshotGuard):
 
         def start_hook(original):
             def start(self):
-                try:
-                    started_at[self] = base.state_origin()
-                except TypeError:   # not weakly referenceable
-                    pass
+                origin = base.state_origin()
+                if isinstance(origin, base.instrumentation.Origin):
+                    try:
+                        started_at[self] = origin
+                    except TypeError:   # not weakly referenceable
+                        pass
                 return original(self)
             start.__doc__ = original.__doc__
             return start

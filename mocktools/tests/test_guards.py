@@ -135,12 +135,14 @@ class TestEnviron(GuardTestCase):
 class TestConfig(GuardTestCase):
 
     def setUp(self):
-        super().setUp()
+        # made before the checks' clean world is taken: like a project's
+        # module-level ConfigOpts, every later test sees it
         self.conf = cfg.ConfigOpts()
         self.conf.register_opts([cfg.StrOpt('color', default='red')])
         self.conf.register_opts([cfg.IntOpt('size', default=1)],
                                 group='shape')
         self.conf([])
+        super().setUp()
 
     def test_override_and_default_left_set(self):
         conf = self.conf
@@ -184,6 +186,13 @@ class TestConfig(GuardTestCase):
             fixture.config(size=3, group='shape')
             conf.register_opt(cfg.BoolOpt('new_flag', default=False))
             test.patch_conf_property('mt_guard_prop', 'p')
+        self.assertClean(support.run_case(polluting(body)))
+
+    def test_a_config_the_test_made_is_its_own(self):
+        def body(test):
+            conf = cfg.ConfigOpts()
+            conf.register_opt(cfg.StrOpt('local', default='a'))
+            conf.set_override('local', 'b')
         self.assertClean(support.run_case(polluting(body)))
 
     def test_override_cleared_by_the_test_itself(self):
