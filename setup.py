@@ -7,7 +7,8 @@ from setuptools.command.build_py import build_py
 
 # Python runs the one line of this file at every start-up; it turns the
 # leak checks on for the whole process when MOCKTOOLS_CHECK is set (see
-# mocktools/autocheck.py).  It has to sit at the top of site-packages.
+# mocktools/integrations/autocheck.py).  It has to sit at the top of
+# site-packages.
 STARTUP_HOOK = 'mocktools-autocheck.pth'
 
 

@@ -47,10 +47,10 @@ from unittest import mock
 import testtools
 
 import mocktools
-from mocktools import detector as detector_module
+from mocktools.engine import detector as detector_module
+from mocktools.engine import instrumentation
+from mocktools.engine import sweep as sweep_module
 from mocktools import guards
-from mocktools import instrumentation
-from mocktools import sweep as sweep_module
 
 TESTS_PER_CLASS = 30
 WORKLOADS = ('patch', 'mocks', 'escaping', 'opaque')

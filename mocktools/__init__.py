@@ -7,21 +7,29 @@ The names most projects need::
     class TestCase(mocktools.TestCase):
         ...
 
-* :class:`mocktools.TestCase` -- patch helpers, ``patch_conf_property`` and a
-  leak check after every test and class (:mod:`mocktools.testcase`).
-* :mod:`mocktools.detector` -- the dangling-mock detector.
-* :mod:`mocktools.patching` -- patcher fixtures (``MockPatchDict`` ...).
-* :mod:`mocktools.config` -- oslo.config overrides with clear errors.
-* :mod:`mocktools.settings` -- the detector's knobs.
-* :mod:`mocktools.declarative` -- class attributes that subclasses extend.
-* :mod:`mocktools.isolation` -- timeout, output/log capture, temp HOME,
-  warning filters.
-* :mod:`mocktools.leak_fixture` -- the detector as a fixture.
-* :mod:`mocktools.autocheck` -- ``MOCKTOOLS_CHECK=1``: every unittest test
-  of the process checked, no code edited.
-* :mod:`mocktools.async_support`, :mod:`mocktools.spy`,
-  :mod:`mocktools.matchers`, :mod:`mocktools.side_effects` -- async tests,
-  spies, testtools matchers in call assertions, side-effect helpers.
+The package, by folder:
+
+* ``mocktools/guards/`` -- what is checked after every test, one module
+  per kind of state: dangling mocks (:mod:`mocktools.guards.mocks`),
+  oslo.config overrides, ``os.environ``, loggers, ``sys.path``, the working
+  directory, threads, the mock library, warnings filters, signal handlers,
+  the socket timeout (:mod:`mocktools.guards`).
+* ``mocktools/engine/`` -- the detector that drives the guards through
+  every scope, its settings, and the machinery of the mock check
+  (:mod:`mocktools.engine`).
+* ``mocktools/integrations/`` -- how a run gets checked: the ``LeakCheck``
+  fixture, ``python -m mocktools.run``, ``MOCKTOOLS_CHECK=1``, the pytest
+  plugin, ``mocktools leaks`` (:mod:`mocktools.integrations`).
+* the rest -- what tests use: :class:`mocktools.TestCase`
+  (:mod:`mocktools.testcase`), patcher fixtures (:mod:`mocktools.patching`),
+  oslo.config overrides (:mod:`mocktools.config`), class declarations
+  (:mod:`mocktools.declarative`), isolation fixtures
+  (:mod:`mocktools.isolation`), async tests, spies, matchers, side effects,
+  and the flake8 plugin (:mod:`mocktools.lint`).
+
+The modules that lived at the top before (``mocktools.detector``,
+``mocktools.settings``, ``mocktools.run``...) are importable under those
+names too.
 """
 
 import importlib
@@ -37,10 +45,10 @@ _EXPORTS = {
     'ConfigOverrideError': 'config',
     'DetectorErrorWarning': 'testcase',
     'ExhaustedSideEffect': 'side_effects',
-    'get_detector': 'detector',
-    'LeakCheck': 'leak_fixture',
-    'LeakReport': 'detector',
-    'LeakSettings': 'settings',
+    'get_detector': 'engine.detector',
+    'LeakCheck': 'integrations.leak_fixture',
+    'LeakReport': 'engine.detector',
+    'LeakSettings': 'engine.settings',
     'LeakWarning': 'testcase',
     'Matches': 'matchers',
     'MockPatch': 'patching',
@@ -50,7 +58,7 @@ _EXPORTS = {
     'Patch': 'declarative',
     'REMOVE': 'declarative',
     'Sequence': 'side_effects',
-    'SettingsError': 'settings',
+    'SettingsError': 'engine.settings',
     'TempHome': 'isolation',
     'TestCase': 'testcase',
     'Timeout': 'isolation',

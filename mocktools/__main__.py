@@ -2,7 +2,7 @@
 
 import sys
 
-from mocktools.cli import main
+from mocktools.integrations.cli import main
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -28,7 +28,7 @@ import warnings
 
 import fixtures
 
-from mocktools.settings import getenv
+from mocktools.engine.settings import getenv
 
 __all__ = ['CaptureLogs', 'CaptureOutput', 'TempHome', 'Timeout',
            'WarningFilters', 'env_flag']

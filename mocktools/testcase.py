@@ -2,8 +2,8 @@
 
 It only composes the other modules: :mod:`mocktools.patching` (the
 ``mock_patch*`` helpers), :mod:`mocktools.config` (``patch_conf_property``)
-and :mod:`mocktools.detector` (the dangling-mock check after every test and
-every class).  See :class:`TestCase` for usage.
+and :mod:`mocktools.engine.detector` (the checks after every test and every
+class).  See :class:`TestCase` for usage.
 """
 
 import functools
@@ -22,11 +22,11 @@ from testtools import content
 from mocktools import async_support
 from mocktools import config
 from mocktools import declarative
-from mocktools import detector as detector_module
+from mocktools.engine import detector as detector_module
+from mocktools.engine.settings import environment_reader
+from mocktools.engine.settings import LeakSettings
 from mocktools import isolation
 from mocktools import patching
-from mocktools.settings import environment_reader
-from mocktools.settings import LeakSettings
 from mocktools import spy as spy_module
 
 __all__ = ['LeakWarning', 'TestCase', 'DetectorErrorWarning']
@@ -87,7 +87,7 @@ def leaks_content(report):
 
 def handle_report(report, settings, add_detail=None, fail=None,
                   mark_leaked=None):
-    """Act on a :class:`~mocktools.detector.LeakReport` per ``settings``.
+    """Act on a :class:`~mocktools.engine.detector.LeakReport` as set.
 
     Attaches the report with ``add_detail(name, content)`` -- as JSON under
     ``mocktools-leaks``, so it travels in subunit streams, and any internal
@@ -206,7 +206,7 @@ class TestCase(testtools.TestCase):
     still running and mocks left in global state, fails the test (or class)
     with a report, and heals what it found.  Knobs: ``leak_mode``,
     ``leak_fail_fast``, ``leak_allow``, ``leak_scan`` (see
-    :mod:`mocktools.settings`).  Call ``super().setUp()`` first in your
+    :mod:`mocktools.engine.settings`).  Call ``super().setUp()`` first in your
     ``setUp``.
     """
 
@@ -264,7 +264,7 @@ class TestCase(testtools.TestCase):
 
     @classmethod
     def leak_settings(cls):
-        """The resolved :class:`~mocktools.settings.LeakSettings`."""
+        """The resolved :class:`~mocktools.engine.settings.LeakSettings`."""
         return LeakSettings.for_class(cls)
 
     @classmethod

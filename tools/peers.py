@@ -32,7 +32,7 @@ import tempfile
 import time
 from xml.etree import ElementTree
 
-from mocktools import cli
+from mocktools.integrations import cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REQUIREMENTS = os.path.join(HERE, 'peers-requirements.txt')

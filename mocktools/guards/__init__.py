@@ -29,12 +29,12 @@ guard                  what a test must not leave changed
 
 Every guard implements the interface of :class:`~mocktools.guards.base.Guard`
 (baseline, compare, describe, restore).  The detector
-(:mod:`mocktools.detector`) drives them all through the same scopes, and
+(:mod:`mocktools.engine.detector`) drives them all through the same scopes, and
 every integration -- :class:`mocktools.TestCase`, the ``LeakCheck`` fixture,
 ``mocktools.run``, ``MOCKTOOLS_CHECK=1``, the pytest plugin -- reports what
 they find the same way.  Each guard is switched by name (``leak_guards``,
 ``MOCKTOOLS_GUARDS``, the ``mocktools_guards`` ini option; see
-:mod:`mocktools.settings`).
+:mod:`mocktools.engine.settings`).
 """
 
 import importlib

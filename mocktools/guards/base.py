@@ -29,7 +29,7 @@ import sys
 import threading
 import warnings
 
-from mocktools import instrumentation
+from mocktools.engine import instrumentation
 
 __all__ = ['Change', 'Guard', 'JournalGuard', 'MISSING', 'SnapshotGuard',
            'journal', 'safe_repr', 'state_origin']
@@ -54,8 +54,9 @@ _WRITER_PARTS = (os.sep + 'mocktools' + os.sep + 'guards' + os.sep,)
 # cleanup the runner ran: it has no line of the user's to show.
 _RUNNER_FILES = tuple(os.sep + os.path.join(*parts) for parts in (
     ('unittest', 'case.py'), ('unittest', 'suite.py'),
-    ('mocktools', 'run.py'), ('mocktools', 'autocheck.py'),
-    ('mocktools', 'leak_fixture.py')))
+    ('mocktools', 'integrations', 'run.py'),
+    ('mocktools', 'integrations', 'autocheck.py'),
+    ('mocktools', 'integrations', 'leak_fixture.py')))
 # Writes pytest makes for itself in every test phase (its log capture
 # handlers, PYTEST_CURRENT_TEST): not the test's doing, not recorded.
 _PYTEST = (os.sep + '_pytest' + os.sep, os.sep + 'pluggy' + os.sep)
@@ -77,7 +78,7 @@ def _is_writer(filename):
 
 
 def state_origin(depth=2):
-    """The :class:`~mocktools.instrumentation.Origin` of a state write.
+    """The :class:`~mocktools.engine.instrumentation.Origin` of a state write.
 
     The first frame outside the libraries that write state on a caller's
     behalf (``os``, ``logging``, ``fixtures``, ``unittest.mock``...).  None

@@ -4,19 +4,19 @@
 ``unittest.mock`` (or the ``mock`` backport) and its classes changes every
 mock made afterwards, in every later test.  The dicts of those modules and
 of the classes they define are followed by their version tags (read in
-one call, see :func:`mocktools.dict_changes.fingerprint`); their contents
-are copied only when they change.  mocktools' own hooks on these classes
-(:mod:`mocktools.instrumentation`) go in before any baseline is taken and
-are not a change.  Only the classes every mock or patcher goes through
-are followed (``MagicMock``, ``AsyncMock``, ``_patch`` and their bases in
-the library...).
+one call, see :func:`mocktools.engine.dict_changes.fingerprint`); their
+contents are copied only when they change.  mocktools' own hooks on these
+classes (:mod:`mocktools.engine.instrumentation`) go in before any baseline
+is taken and are not a change.  Only the classes every mock or patcher goes
+through are followed (``MagicMock``, ``AsyncMock``, ``_patch`` and their
+bases in the library...).
 """
 
 import sys
 
-from mocktools import dict_changes
+from mocktools.engine import dict_changes
+from mocktools.engine import instrumentation
 from mocktools.guards import base
-from mocktools import instrumentation
 
 __all__ = ['MockLibraryGuard']
 

@@ -17,12 +17,13 @@ A leak is:
   class attribute (nested classes too), an attribute of a module-level
   object, an entry of a container they hold, or a ``sys.modules`` entry.
 
-Patchers are tracked as they start and stop (:mod:`mocktools.instrumentation`),
-so that check costs nothing that depends on how much is loaded.  Global state
-is swept (:mod:`mocktools.sweep`) after a scope that imported modules, or
+Patchers are tracked as they start and stop
+(:mod:`mocktools.engine.instrumentation`), so that check costs nothing that
+depends on how much is loaded.  Global state is swept
+(:mod:`mocktools.engine.sweep`) after a scope that imported modules, or
 created a mock outside a patcher that may have escaped
-(:mod:`mocktools.escape`), or whenever ``scan`` is ``always``.  Every leak is
-healed as it is found: patchers are stopped (newest first, a
+(:mod:`mocktools.engine.escape`), or whenever ``scan`` is ``always``.  Every
+leak is healed as it is found: patchers are stopped (newest first, a
 ``patch.multiple`` before the patchers it entered), attributes restored.  So
 this guard's *baseline* is the scope's own record of patchers and mocks, and
 its comparison restores as it goes; the other guards
@@ -34,9 +35,9 @@ import os
 import sys
 import types
 
-from mocktools import escape
-from mocktools import instrumentation
-from mocktools import sweep as sweep_module
+from mocktools.engine import escape
+from mocktools.engine import instrumentation
+from mocktools.engine import sweep as sweep_module
 
 __all__ = ['Leak', 'MockGuard']
 
@@ -164,8 +165,8 @@ class MockGuard:
 
     Unlike the state guards it keeps no snapshot: the scope records the
     patchers it started and the mocks it made (see
-    :mod:`mocktools.instrumentation`), and global state is swept only when
-    a mock may have escaped.
+    :mod:`mocktools.engine.instrumentation`), and global state is swept only
+    when a mock may have escaped.
     """
 
     name = 'mocks'
@@ -183,7 +184,7 @@ class MockGuard:
         instrumentation.install()
 
     def global_sweep(self):
-        """The :class:`~mocktools.sweep.GlobalStateSweep` (made once)."""
+        """The global-state sweep (made once, on first use)."""
         if self._sweep is None:
             self._sweep = sweep_module.GlobalStateSweep()
         return self._sweep
@@ -329,8 +330,8 @@ class MockGuard:
         ``always``: yes.  Otherwise when modules were imported, or when a
         mock created outside a patcher may have escaped into global state:
         a reference to it that the test's own objects do not account for
-        (see :mod:`mocktools.escape`) -- a mock of the scope, or one made
-        outside any check since the last check.  With ``class``, a test's
+        (see :mod:`mocktools.engine.escape`) -- a mock of the scope, or one
+        made outside any check since the last check.  With ``class``, a test's
         sweep is deferred to the end of its class.
         """
         scan = settings.scan

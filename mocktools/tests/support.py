@@ -7,7 +7,7 @@ import fixtures
 import testtools
 from testtools.testresult.doubles import ExtendedTestResult
 
-from mocktools import settings
+from mocktools.engine import settings
 
 
 def _as_text(value):

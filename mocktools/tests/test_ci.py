@@ -17,7 +17,7 @@ import testtools
 from testtools import matchers
 
 import mocktools
-from mocktools import cli
+from mocktools.integrations import cli
 from mocktools.tests import targets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -211,7 +211,7 @@ class TestLeaksCommand(testtools.TestCase):
 
     def test_parse_report_text(self):
         report = mocktools.LeakReport('pkg.T.test_x', 'test')
-        from mocktools.detector import Leak
+        from mocktools.engine.detector import Leak
         report.leaks.append(Leak('a.b', 'k', '<Mock>', None, 'pkg.T.test_x',
                                  'patcher stopped'))
         leaks = cli.parse_report_text('Traceback...\n' + report.format())
@@ -319,7 +319,7 @@ class TestPytestPlugin(_Subprocess):
         names = {entry.name for entry in
                  importlib.metadata.entry_points(group='pytest11')}
         if 'mocktools' not in names:
-            args += ['-p', 'mocktools.pytest_plugin']
+            args += ['-p', 'mocktools.integrations.pytest_plugin']
         return self.run_cmd(args + list(options), tmp)
 
     def test_off_by_default(self):

@@ -24,9 +24,9 @@ import testtools
 from testtools import matchers
 
 import mocktools
-from mocktools import detector as detector_module
-from mocktools import instrumentation
-from mocktools import settings as settings_module
+from mocktools.engine import detector as detector_module
+from mocktools.engine import instrumentation
+from mocktools.engine import settings as settings_module
 from mocktools.tests import support
 from mocktools.tests import targets
 

@@ -11,8 +11,8 @@ from unittest import mock
 
 import testtools
 
-from mocktools import dict_changes
-from mocktools import sweep as sweep_module
+from mocktools.engine import dict_changes
+from mocktools.engine import sweep as sweep_module
 from mocktools.tests import targets
 
 METHODS = [kind.method for kind in (

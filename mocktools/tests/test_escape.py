@@ -7,7 +7,7 @@ import weakref
 
 import testtools
 
-from mocktools import escape
+from mocktools.engine import escape
 
 
 class Holder:

@@ -23,9 +23,9 @@ import testtools
 from testtools import matchers
 
 import mocktools
-from mocktools import detector as detector_module
+from mocktools.engine import detector as detector_module
+from mocktools.engine import settings as settings_module
 from mocktools import guards
-from mocktools import settings as settings_module
 from mocktools.tests import support
 
 HERE = os.path.basename(__file__).replace('.pyc', '.py')
@@ -533,7 +533,7 @@ class TestEveryPath(GuardTestCase):
         self.assertNotIn('MT_GUARD_PATH', os.environ)
 
     def test_runner(self):
-        from mocktools import run
+        from mocktools.integrations import run
 
         class Case(unittest.TestCase):
             def test_pollute(self):
@@ -550,3 +550,39 @@ class TestEveryPath(GuardTestCase):
         self.assertReported(outcome, "os.environ['MT_GUARD_PATH']",
                             "change:   <unset> -> 'runner'")
         self.assertNotIn('MT_GUARD_PATH', os.environ)
+
+
+class TestOldImportPaths(testtools.TestCase):
+    """Every module path that existed before the guards still works."""
+
+    MOVED = {
+        'detector': 'engine', 'settings': 'engine',
+        'instrumentation': 'engine', 'sweep': 'engine', 'escape': 'engine',
+        'dict_changes': 'engine', 'leak_fixture': 'integrations',
+        'run': 'integrations', 'pytest_plugin': 'integrations',
+        'autocheck': 'integrations', 'cli': 'integrations',
+    }
+
+    def test_same_module_objects(self):
+        import importlib
+        for name, package in self.MOVED.items():
+            old = importlib.import_module('mocktools.' + name)
+            new = importlib.import_module('mocktools.%s.%s' % (package, name))
+            self.assertIs(new, old, name)
+
+    def test_from_imports_and_patching_by_old_name(self):
+        from mocktools.detector import get_detector
+        from mocktools.settings import LeakSettings
+        self.assertIs(mocktools.get_detector, get_detector)
+        self.assertIs(mocktools.LeakSettings, LeakSettings)
+        with mock.patch('mocktools.sweep.mock_types') as patched:
+            from mocktools.engine import sweep
+            self.assertIs(patched, sweep.mock_types)
+
+    def test_python_m_run_by_old_name(self):
+        import subprocess
+        process = subprocess.run(
+            [sys.executable, '-m', 'mocktools.run', '--help'],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.assertEqual(0, process.returncode, process.stdout)
+        self.assertIn(b'discover', process.stdout)

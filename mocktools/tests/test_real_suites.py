@@ -32,7 +32,7 @@ import subunit  # noqa: F401  (the subprocesses need it: fail early here)
 import testtools
 from testtools import matchers
 
-from mocktools import cli
+from mocktools.integrations import cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -381,13 +381,13 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
             'import sys, unittest; '
             'print(getattr(unittest.TestCase.__call__, '
             '"__mocktools_hook__", None) is None, '
-            '"mocktools.autocheck" in sys.modules)')])
+            '"mocktools.integrations.autocheck" in sys.modules)')])
         self.assertEqual(b'True False\n', out, err)
         code, out, err = self.run_command([sys.executable, '-c', (
             'import sys, unittest; '
             'print(getattr(unittest.TestCase.__call__, '
             '"__mocktools_hook__", None) is None, '
-            '"mocktools.autocheck" in sys.modules, '
+            '"mocktools.integrations.autocheck" in sys.modules, '
             '"oslo_config" in sys.modules)')], check_env=True)
         self.assertEqual(b'False True False\n', out, err)
 

@@ -1,0 +1,452 @@
+"""Did a mock created in this test escape into global state?  Count references.
+
+A mock that a test created (or one of its children: a return value, an
+attribute) can only be in a module, class, ``sys.modules`` or module-level
+object -- what the sweep inspects -- if something other than the test's
+own objects refers to it.  After the test, these references are the test's
+own:
+
+* a slot of the test instance's or test class's ``__dict__``
+  (``self.mock = Mock()``, ``cls.client = Mock()`` in ``setUpClass``);
+* a slot of another mock of the test (created in it, or made by one of its
+  patchers), of their child mocks (``_mock_parent``, ``_mock_children``),
+  of the magic-method proxies ``MagicMock`` installs on its own class, or
+  the arguments of the calls they recorded (``mock_calls``);
+* a patcher the test started (its ``kwargs``: ``return_value=Mock()``);
+* lists and tuples reached from those (never inspected by the sweep), and
+  the objects the test instance leads to -- plain instances, dicts -- as
+  long as every reference to each of them is itself the test's own (a
+  module-level singleton that the test also keeps is not);
+* not the test's, but not global state either: the entries of
+  ``functools.lru_cache`` / ``functools.cache`` caches in global state (a
+  mock passed to a cached function is kept by its cache, which the sweep
+  does not inspect and no later test reads back as an attribute).
+
+:func:`unaccounted` counts those references by identity (a value found in
+a slot of a distinct object is one reference, so the count can never
+exceed the truth) and compares with ``sys.getrefcount``.  When every
+reference is accounted for, none of these mocks is reachable from what the
+sweep inspects and the test needs no sweep; otherwise the detector sweeps.
+This makes the check for a mock-creating test cost microseconds instead of
+a sweep of everything loaded.  Only exact built-in containers and standard
+``__dict__`` slots are read, so no code of the inspected objects runs.
+"""
+
+import collections
+import gc
+import itertools
+import operator
+import sys
+import types
+
+from mocktools.engine import sweep
+
+__all__ = ['unaccounted']
+
+# Without exact reference counts (other implementations, free-threaded
+# builds) this proves nothing: the detector then always sweeps.
+_gil_enabled = getattr(sys, '_is_gil_enabled', None)
+_USABLE = hasattr(sys, 'getrefcount') and (
+    _gil_enabled is None or _gil_enabled())
+
+# Where a mock keeps the calls made to it.
+_CALL_RECORDS = ('_mock_call_args_list', '_mock_mock_calls', 'method_calls')
+
+# How deep the children of the test's mocks are followed.
+_CHILD_DEPTH = 4
+
+# How far and how wide the test's own objects are followed.
+_OWNED_DEPTH = 4
+_OWNED_LIMIT = 2000
+
+
+def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
+                caches=(), collect=False):
+    """True when some mock of ``born`` has a reference not accounted for.
+
+    ``born`` are weak references to the mocks created in the test;
+    ``holders`` are the test instance and its class, ``patchers`` those the
+    test started (references from their ``__dict__`` -- and from a
+    patcher's ``kwargs`` -- are the test's own); ``companions`` are weak
+    references to other mocks of the test (those its patchers made), whose
+    references, and their children's, are the test's own too.  Objects the
+    ``owner``'s ``__dict__`` (the test instance's) leads to -- plain
+    instances, exact lists, tuples and dicts, a few levels deep -- are the
+    test's own as long as every reference to them is: see
+    :func:`_private_objects`.  ``caches``, called only if the test's own
+    objects leave references unexplained, returns what the entries that
+    ``functools`` caches in global state gained since the last check
+    refer to; those references are counted too.
+
+    With ``collect``, when references are left unexplained and the garbage
+    collector is enabled, the young generations are collected and the
+    references counted again: a test that caught an exception often leaves
+    a reference cycle (the traceback and the frames it keeps, whose locals
+    hold its mocks) that only the collector frees.
+    """
+    if not _USABLE:
+        return True
+    args = (born, holders, companions, owner, patchers, caches)
+    if not _unexplained(*args):
+        return False
+    if not (collect and gc.isenabled()):
+        return True
+    gc.collect(1)
+    return _unexplained(*args)
+
+
+def _unexplained(born, holders, companions, owner, patchers, caches):
+    """The check of :func:`unaccounted`, once."""
+    mocks = _family(mock for mock in (ref() for ref in born)
+                    if mock is not None)
+    if not mocks:
+        return False
+    if _all_accounted(mocks, _direct_references(mocks, holders, caches)):
+        return False
+    companions = [mock for mock in (ref() for ref in companions)
+                  if mock is not None]
+    counts = _known_references(mocks, holders, companions, owner, patchers,
+                               caches)
+    if counts is None:
+        return True
+    del companions
+    return not _all_accounted(mocks, counts)
+
+
+def _direct_references(mocks, holders, caches):
+    """id(mock) -> references counted without walking the mocks.
+
+    Those from the holders' ``__dict__``, the mock's own magic-method
+    proxies and new ``functools`` cache entries.  The common cases -- a
+    mock kept on the test, a ``MagicMock``, a mock handed to a cached
+    function -- are counted in C-level calls, before the
+    full walk of :func:`_known_references` (which also follows children,
+    recorded calls, patchers and the test's own objects).
+    """
+    seen = collections.Counter()
+    for holder in holders:
+        namespace = sweep.namespace_of(holder)
+        if namespace is not None:
+            seen.update(map(id, namespace.values()))
+    counts = {id(mock): seen.get(id(mock), 0) for mock in mocks}
+    for mock in mocks:
+        counts[id(mock)] += _proxies_of(mock, children=True)
+    del mock   # a reference _all_accounted must not see
+    if not _all_accounted(mocks, counts):
+        entries = caches() if callable(caches) else caches
+        if entries:
+            _count_from_caches(counts, entries)
+    return counts
+
+
+def _family(mocks):
+    """``mocks`` and their child mocks (attributes, return values).
+
+    A child stored in global state (``module.f = Mock().return_value``) is
+    as much a leak as its parent: every one of them is checked.
+    """
+    family = list(mocks)
+    seen = set(map(id, family))
+    mock_bases = sweep.mock_types()
+    generation = family
+    for _ in range(_CHILD_DEPTH):
+        following = []
+        for mock in generation:
+            namespace = sweep.namespace_of(mock)
+            if namespace is None:
+                continue
+            # its return value and attribute children; magic-method
+            # children are referenced from its class, through closures
+            values = [namespace.get('_mock_return_value')]
+            nested = namespace.get('_mock_children')
+            if type(nested) is dict:
+                values.extend(value for name, value in nested.items()
+                              if not (type(name) is str
+                                      and name.startswith('__')))
+            for value in values:
+                if (issubclass(type(value), mock_bases)
+                        and id(value) not in seen
+                        and value is not mock):
+                    seen.add(id(value))
+                    following.append(value)
+        family.extend(following)
+        generation = following
+    return family
+
+
+def _owned_candidates(owner, skip):
+    """Objects ``owner``'s namespace leads to that may be the test's own.
+
+    Plain instances (read through their standard ``__dict__`` slot) and
+    exact lists, tuples and dicts; no mock (counted on their own), module or
+    class (global state), and nothing whose reading could run code.
+    """
+    mock_bases = sweep.mock_types()
+    found = []
+    seen = set(skip)
+    namespace = sweep.namespace_of(owner)
+    if namespace is None:
+        return found
+    frontier = [namespace.values()]
+    for _ in range(_OWNED_DEPTH):
+        following = []
+        for values in frontier:
+            for value in values:
+                key = id(value)
+                if key in seen:
+                    continue
+                seen.add(key)
+                kind = type(value)
+                if (issubclass(kind, (type, types.ModuleType))
+                        or issubclass(kind, mock_bases)):
+                    continue
+                contents = _contents(value)
+                if contents is None:
+                    continue
+                found.append(value)
+                following.append(contents)
+                if len(found) >= _OWNED_LIMIT:
+                    return found
+        frontier = following
+    return found
+
+
+def _private_objects(candidates, base):
+    """Narrow ``candidates`` (in place) to the objects that are the test's own.
+
+    ``base`` counts the references to them from the test's mocks, patchers
+    and holders.  A fixed point: a candidate is private while its reference
+    count is matched by those plus the references from the candidates still
+    private; one that is not (a module-level singleton the test also keeps)
+    is dropped, with what only it accounted for, until nothing changes.
+    The list must hold the only reference the caller's frames have to each
+    candidate.
+    """
+    while candidates:
+        counts = dict(base)
+        _count_from_objects(counts, candidates)
+        keep = []
+        for index in range(len(candidates)):
+            obj = candidates[index]
+            # getrefcount's argument, the list and ``obj``
+            if sys.getrefcount(obj) - 3 <= counts[id(obj)]:
+                keep.append(index)
+        obj = None
+        if len(keep) == len(candidates):
+            break
+        candidates[:] = [candidates[index] for index in keep]
+    return candidates
+
+
+def _all_accounted(mocks, counts):
+    """Whether every mock's references are all counted."""
+    # getrefcount's argument, the list ``mocks`` and the loop variable
+    for mock in mocks:
+        if sys.getrefcount(mock) - 3 > counts[id(mock)]:
+            return False
+    return True
+
+
+def _known_references(mocks, holders, companions=(), owner=None,
+                      patchers=(), caches=()):
+    """id(mock) -> references found in the test's own objects (or None).
+
+    A separate function so that none of its locals still refers to a mock
+    when the caller reads the reference counts.  It looks only as far as it
+    must: the holders and the mocks first (most tests stop there), then
+    the patchers and the mocks they made, then the objects the ``owner``
+    leads to.  References from ``functools`` caches are added to each.
+    """
+    counts = _count_from_test(mocks, holders, mocks, ())
+    if counts is None or _all_accounted(mocks, counts):
+        return counts
+    cached = dict.fromkeys(counts, 0)
+    entries = caches() if callable(caches) else caches
+    if entries:
+        _count_from_caches(cached, entries)
+        del entries
+        _add_counts(counts, cached)
+        if _all_accounted(mocks, counts):
+            return counts
+    if patchers or companions:
+        holders = list(holders) + list(patchers)
+        counts = _count_from_test(mocks, holders, mocks, companions)
+        if counts is None:
+            return counts
+        _add_counts(counts, cached)
+        if _all_accounted(mocks, counts):
+            return counts
+    if owner is None:
+        return counts
+    skip = {id(obj) for obj in holders}
+    skip.update(map(id, mocks))
+    skip.update(map(id, companions))
+    candidates = _owned_candidates(owner, skip)
+    base = _count_from_test(candidates, holders, mocks, companions)
+    if base is None:
+        return counts
+    private = _private_objects(candidates, base)
+    _count_from_objects(counts, private)
+    return counts
+
+
+def _proxies_of(mock, children=False):
+    """References to ``mock`` from what ``MagicMock`` puts on its class.
+
+    ``MagicMock`` gives each mock a class of its own, holding one
+    MagicProxy per magic method (``parent`` is the mock), counted in
+    C-level calls.  With ``children``, also the child mocks that replaced
+    a proxy once it was used (``hash(m)``, ``len(m)``), by their
+    ``_mock_parent`` / ``_mock_new_parent`` (the full walk counts those
+    as children instead).  Read through the standard ``__dict__`` slot.
+    """
+    values = list(sweep._type_dict(type(mock)).values())
+    proxies = [value for value in values
+               if type(value).__name__ == 'MagicProxy']
+    found = 0
+    if proxies:
+        getter = sweep.dict_getter(type(proxies[0]))
+        if getter is not None:
+            states = map(getter, proxies)
+            parents = map(dict.get, states, itertools.repeat('parent'))
+            found = sum(map(operator.is_, parents, itertools.repeat(mock)))
+    if children:
+        mock_bases = sweep.mock_types()
+        for value in values:
+            if issubclass(type(value), mock_bases):
+                state = sweep.instance_namespace(value)
+                if state is not None:
+                    found += (state.get('_mock_parent') is mock) + (
+                        state.get('_mock_new_parent') is mock)
+    return found
+
+
+def _add_counts(counts, more):
+    for key, value in more.items():
+        counts[key] += value
+
+
+def _count_from_caches(counts, entries):
+    """Add the references that new ``functools`` cache entries hold.
+
+    ``entries`` counts the ids of what they refer to, one per reference
+    (see :meth:`mocktools.engine.sweep.GlobalStateSweep.new_cache_entries`).
+    """
+    for key in counts:
+        counts[key] += entries.get(key, 0)
+
+
+def _contents(obj):
+    """What ``obj`` refers to, read without running its code (or None).
+
+    An exact list's or tuple's items, an exact dict's values, a plain
+    instance's ``__dict__`` values.
+    """
+    kind = type(obj)
+    if kind is list or kind is tuple:
+        return obj
+    if kind is dict:
+        return obj.values()
+    namespace = sweep.instance_namespace(obj)
+    return None if namespace is None else namespace.values()
+
+
+def _count_from_objects(counts, objects):
+    """Add the references from ``objects`` (the test's own) to ``counts``."""
+    for obj in objects:
+        for value in _contents(obj) or ():
+            key = id(value)
+            if key in counts:
+                counts[key] += 1
+
+
+def _count_from_test(targets, holders, mocks, companions):
+    """id(target) -> references to it from the test's holders and mocks.
+
+    None when a mock's namespace cannot be read.
+    """
+    counts = dict.fromkeys(map(id, targets), 0)
+    seen = set()
+    mock_bases = sweep.mock_types()
+
+    def count(values, sequences=False):
+        if id(values) in seen:
+            return
+        seen.add(id(values))
+        # a namespace or dict, or an exact list or tuple
+        for value in (values if type(values) in (list, tuple)
+                      else values.values()):
+            key = id(value)
+            if key in counts:
+                counts[key] += 1
+            elif sequences and type(value) in (list, tuple):
+                # side_effect=[Mock(), ...], m(items=[Mock()]): lists and
+                # tuples are never global state; a dict may be a namespace
+                count(value, sequences=True)
+
+    def visit(obj):
+        namespace = sweep.namespace_of(obj)
+        if namespace is not None:
+            count(namespace)
+        return namespace
+
+    def count_calls(namespace):
+        # the arguments a mock recorded (call_args, mock_calls ...): each
+        # call's args tuple and kwargs dict are made by the call itself, so
+        # never global state; one args tuple is shared by several records
+        for name in _CALL_RECORDS:
+            calls = namespace.get(name)
+            if not issubclass(type(calls), list):
+                continue
+            for call in list.__iter__(calls):
+                if not issubclass(type(call), tuple):
+                    continue
+                for part in tuple.__iter__(call):
+                    if type(part) in (tuple, dict):
+                        count(part, sequences=True)
+
+    for holder in holders:
+        namespace = visit(holder)
+        if namespace is None:
+            continue
+        # a patcher's keyword arguments (return_value=Mock(), ...) and a
+        # patch.dict's values: only exact dicts are read, no user code runs
+        for name in ('kwargs', 'values'):
+            mapping = namespace.get(name)
+            if type(mapping) is dict:
+                count(mapping, sequences=True)
+
+    def visit_mock(mock, depth):
+        namespace = visit(mock)
+        if namespace is None:
+            return None
+        count_calls(namespace)
+        # its children (attributes, return value) point back with their
+        # _mock_parent / _mock_new_parent, and its _mock_children dict is
+        # its own (a mock assigned as an attribute of another is there)
+        children = [value for value in namespace.values()
+                    if issubclass(type(value), mock_bases)]
+        nested = namespace.get('_mock_children')
+        if type(nested) is dict:
+            count(nested)
+            children.extend(value for value in nested.values()
+                            if issubclass(type(value), mock_bases))
+        if id(mock) in counts:
+            # MagicMock's magic-method proxies, on its own class, refer to
+            # it (as ``parent``) and to nothing else that could be a mock
+            counts[id(mock)] += _proxies_of(mock)
+        if depth < _CHILD_DEPTH:
+            for child in children:
+                if id(child) not in visited:
+                    visited.add(id(child))
+                    visit_mock(child, depth + 1)
+        return namespace
+
+    mock_ids = set(map(id, mocks))
+    visited = set(mock_ids)
+    visited.update(map(id, companions))
+    for mock in list(mocks) + [mock for mock in companions
+                               if id(mock) not in mock_ids]:
+        if visit_mock(mock, 0) is None and id(mock) in mock_ids:
+            return None
+    return counts

@@ -1,0 +1,558 @@
+"""Hooks into ``unittest.mock`` and the ``mock`` backport for the detector.
+
+The detector needs three facts that ``unittest.mock`` does not keep: which
+patchers are active right now (including ones entered as context managers and
+never exited), where each was started, and where and during which test each
+top-level mock was created.  Recording them as they happen is what keeps the
+per-test check proportional to what the test did instead of to how much code
+is loaded.
+
+The hooks wrap ``_patch.__enter__``/``__exit__``, ``_patch_dict._patch_dict``/
+``_unpatch_dict`` and ``NonCallableMock.__init__``; they are installed once,
+the first time a detector starts, and cost a frame walk per patcher start or
+top-level mock creation -- outside checks too, so that what unchecked code
+or an import leaves behind is reported with its origin.  Child mocks
+(attributes, return values) are not recorded.  Where a mock was made is
+kept in a side table of weak references (:func:`origin_of`), never on the
+mock itself.
+
+Test packages rearrange the mock library (oslotest's
+``mock_fixture.patch_mock_module()`` puts a ``_patch`` subclass without an
+``__exit__`` of its own in place of ``unittest.mock._patch``; its
+``MockAutospecFixture`` swaps in ``Mock`` subclasses), before or after the
+hooks go in.  So each hook goes on the class of the method resolution order
+that really defines the method -- the library's own base class, which every
+replacement still calls through ``super()`` -- and frames that belong to the
+patcher or mock being made (a subclass's ``__enter__`` or ``__init__``) are
+not taken for the user's code.
+"""
+
+import functools
+import os
+import sys
+import threading
+import types
+import weakref
+
+__all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules',
+           'origin_of', 'uninstall']
+
+_lock = threading.RLock()
+_installed = set()          # ids of mock modules already hooked
+_state = threading.local()  # .entering: patchers whose __enter__ is running
+
+# Frames in these files are mock machinery, not the user's code; the reported
+# location is the first frame outside them.
+_SKIP_PARTS = (
+    os.sep + 'unittest' + os.sep + 'mock.py',
+    os.sep + 'mock' + os.sep + 'mock.py',
+    os.sep + 'contextlib.py',
+    os.sep + 'fixtures' + os.sep,
+    os.sep + 'testtools' + os.sep,
+    os.sep + 'mocktools' + os.sep + 'patching.py',
+    os.sep + 'mocktools' + os.sep + 'testcase.py',
+    os.sep + os.path.join('mocktools', 'engine', 'instrumentation.py'),
+    os.sep + 'mocktools' + os.sep + 'ergonomics.py',
+)
+
+
+class Scope:
+    """A test, a class or a fixture (set-up to tear-down) being recorded.
+
+    A class or a (pytest) fixture of wider scope owns what it patched or
+    mocked until it ends: the tests it serves meanwhile neither report nor
+    heal any of it.
+    """
+
+    __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
+                 'born', 'made', 'holder', 'sweep_due', 'previous',
+                 'previous_class', 'sweeps_before', 'open', 'deferred',
+                 'guard_state', '__weakref__')
+
+    def __init__(self, name, kind, parent=None):
+        # a string, or a callable returning it (``test.id``): most scopes
+        # never need their name, and formatting it costs per test
+        self._name = name
+        self.kind = kind          # 'test', 'class', 'module' or 'fixture'
+        self.open = True          # False once the scope was checked
+        # sweep findings of mocks this scope made, seen while it was still
+        # open (by a test's sweep): checked again when the scope ends
+        self.deferred = None
+        self.parent = parent      # the class scope of a test scope
+        self.free_mocks = 0       # mocks created outside any patcher
+        self.born = []            # weak references to those mocks
+        # weak references to the mocks its patchers made: what they refer
+        # to is the scope's own (a free mock given as return_value=...)
+        self.made = []
+        self.holder = None        # the test (or class) owning the scope
+        self.sweep_due = False    # a test deferred its sweep to the class
+        self.patchers = []        # PatcherRecords started in this scope
+        # What was current when this scope began, restored when it ends, so
+        # a suite run inside a test (mocktools' own tests do) nests cleanly.
+        self.previous = None
+        self.previous_class = None
+        self.sweeps_before = 0    # the detector's sweep count at the start
+        # (guard, clean token, before token) of each state guard
+        self.guard_state = ()
+
+    @property
+    def name(self):
+        """The test id or class name of the scope."""
+        name = self._name
+        if not isinstance(name, str):
+            name = self._name = name()
+        return name
+
+    def __repr__(self):
+        return '<Scope %s %s>' % (self.kind, self.name)
+
+
+class Origin:
+    """Where (file:line, function) and in which scope something was created.
+
+    ``scope`` is None for what was made outside any checked scope; then
+    ``context`` names what was running, where known (an unchecked test).
+    """
+
+    __slots__ = ('scope', 'filename', 'lineno', 'function', 'context')
+
+    def __init__(self, scope, filename, lineno, function, context=None):
+        self.scope = scope          # the Scope it was created in, or None
+        self.filename = filename
+        self.lineno = lineno
+        self.function = function
+        self.context = context
+
+    @property
+    def scope_name(self):
+        """Name of the test or class it was created in (None: outside)."""
+        return self.scope.name if self.scope is not None else None
+
+    def location(self):
+        """``file:line in function``, with the file relative to the cwd."""
+        filename = self.filename
+        try:
+            rel = os.path.relpath(filename)
+            if not rel.startswith('..'):
+                filename = rel
+        except ValueError:
+            pass
+        return '%s:%d in %s' % (filename, self.lineno, self.function)
+
+    def __repr__(self):
+        return '<Origin %s by %s>' % (self.location(), self.scope_name)
+
+
+class PatcherRecord:
+    """A patcher seen by the hooks (active, or stopped since)."""
+
+    __slots__ = ('patcher', 'origin', 'parent', 'target_name', 'by_stopall',
+                 'stopped_target')
+
+    def __init__(self, patcher, origin, parent, target_name):
+        self.patcher = patcher
+        self.origin = origin
+        self.parent = parent            # the patch.multiple that entered it
+        self.target_name = target_name  # patch.dict given a dotted string
+        self.by_stopall = False         # stopped by mock.patch.stopall()
+        self.stopped_target = None      # its target, kept when it stopped
+
+
+# The scope events are attributed to; set by the detector.
+current_scope = None
+# id(patcher) -> PatcherRecord for every patcher entered and not yet exited.
+active = {}
+# (id(owner), name) -> (owner, value) that a patcher put back when it
+# stopped since the last sweep: the truth for healing, where the sweep's own
+# snapshot may predate that stop.  The detector clears it after each sweep.
+restored = {}
+MISSING = object()
+
+
+_skip_file = {}   # filename -> True when frames there are machinery
+
+
+def _is_machinery(filename):
+    skip = _skip_file.get(filename)
+    if skip is None:
+        skip = _skip_file[filename] = any(
+            part in filename for part in _SKIP_PARTS)
+    return skip
+
+
+def _runs_on(frame, owner):
+    """Whether ``frame`` is a method call on ``owner`` (its ``self``)."""
+    code = frame.f_code
+    if not code.co_argcount or code.co_varnames[0] != 'self':
+        return False
+    return frame.f_locals.get('self') is owner
+
+
+def caller_origin(scope, depth=2, owner=None):
+    """Return the :class:`Origin` of the first frame outside mock machinery.
+
+    Frames of methods running on ``owner`` (the patcher or mock being made,
+    whatever library subclassed it) are machinery too.  Outside any scope,
+    the origin also names the unittest test running, if any.
+    """
+    frame = sys._getframe(depth)
+    last = frame
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == 'patched' and _is_machinery(code.co_filename):
+            # a @patch decorator starting its patchers: the origin is the
+            # decorated function, which has no frame yet
+            decorated = _decorated_function(frame)
+            if decorated is not None:
+                return Origin(scope, decorated.co_filename,
+                              decorated.co_firstlineno, decorated.co_name,
+                              None if scope is not None
+                              else _running_test(frame))
+        if not (_is_machinery(code.co_filename)
+                or owner is not None and _runs_on(frame, owner)):
+            break
+        last = frame
+        frame = frame.f_back
+    if frame is None:
+        frame = last
+    return Origin(scope, frame.f_code.co_filename, frame.f_lineno,
+                  frame.f_code.co_name,
+                  None if scope is not None else _running_test(frame))
+
+
+def _decorated_function(frame):
+    """The code of the function a mock ``patched`` wrapper frame decorates.
+
+    ``func`` is a free variable of ``patched`` in ``unittest.mock`` and the
+    backport; only a plain function's code is taken.
+    """
+    func = frame.f_locals.get('func')
+    while type(func) is types.FunctionType:
+        code = func.__code__
+        if not _is_machinery(code.co_filename):
+            return code
+        # stacked decorators: the next wrapper down
+        cells = func.__closure__ or ()
+        func = next((cell.cell_contents for cell in cells
+                     if type(cell.cell_contents) is types.FunctionType),
+                    None)
+    return None
+
+
+def _running_test(frame):
+    """``unchecked test <id>`` of the unittest test on the stack, or None.
+
+    Read from the frames' ``self`` and the test's ``__dict__``, never by
+    calling the test's code.
+    """
+    import unittest
+    base = unittest.TestCase
+    while frame is not None:
+        code = frame.f_code
+        if code.co_argcount and code.co_varnames[0] == 'self':
+            test = frame.f_locals.get('self')
+            kind = type(test)
+            if issubclass(kind, base):
+                method = vars(test).get('_testMethodName')
+                return 'unchecked test %s.%s.%s' % (
+                    kind.__module__, kind.__qualname__, method)
+        frame = frame.f_back
+    return None
+
+
+class _OriginRef(weakref.ref):
+    """A weak reference to a mock that carries where the mock was made."""
+
+    __slots__ = ('origin', 'key')
+
+
+# id(mock) -> _OriginRef, for every live top-level mock made while hooked.
+# A side table, not an attribute: the mock stays exactly a plain mock
+# (copy, deepcopy, vars()), and holds nothing of mocktools or of the test.
+_origins = {}
+# Weak references to the mocks made outside any scope since the last check.
+outside_born = []
+outside_overflow = False
+_OUTSIDE_LIMIT = 4096
+
+
+def _forget_origin(ref):
+    key = ref.key
+    if _origins.get(key) is ref:
+        del _origins[key]
+
+
+def _record_origin(mock, origin):
+    """Note ``origin`` for ``mock``; return the weak reference (or None)."""
+    try:
+        ref = _OriginRef(mock, _forget_origin)
+    except TypeError:       # a mock class made without __weakref__
+        return None
+    ref.origin = origin
+    ref.key = key = id(mock)
+    _origins[key] = ref
+    return ref
+
+
+def origin_of(mock):
+    """The :class:`Origin` recorded for ``mock``, or None."""
+    ref = _origins.get(id(mock))
+    if ref is not None and ref() is mock:
+        return ref.origin
+    return None
+
+
+def _note_outside(ref):
+    global outside_overflow
+    born = outside_born
+    if ref is None:
+        outside_overflow = True
+        return
+    if len(born) >= _OUTSIDE_LIMIT:
+        born[:] = [r for r in born if r() is not None]
+        if len(born) >= _OUTSIDE_LIMIT // 2:
+            # too many live ones to follow: the next check sweeps instead
+            outside_overflow = True
+            born.clear()
+    born.append(ref)
+
+
+def take_outside_born():
+    """What was made outside any scope since the last call.
+
+    Returns ``(refs, overflow)``: weak references to those mocks, and
+    whether some could not be followed (then sweep regardless).
+    """
+    global outside_overflow
+    overflow, outside_overflow = outside_overflow, False
+    born = [ref for ref in outside_born if ref() is not None]
+    outside_born.clear()
+    return born, overflow
+
+
+def _entering_stack():
+    try:
+        return _state.entering
+    except AttributeError:
+        stack = _state.entering = []
+        return stack
+
+
+def _record_start(patcher, target_name=None):
+    scope = current_scope
+    stack = _entering_stack()
+    parent = stack[-1] if stack else None
+    origin = caller_origin(scope, 3, patcher)
+    record = PatcherRecord(patcher, origin, parent, target_name)
+    active[id(patcher)] = record
+    if scope is not None:
+        scope.patchers.append(record)
+
+
+# Set in a patcher's __dict__ when the detector stopped it: the owner's own
+# stop()/__exit__ later must find nothing to undo rather than crash (a
+# second _patch.__exit__ raises AttributeError) or undo it twice.
+HEALED_ATTR = '_mocktools_healed'
+
+
+def _stopped_by_stopall(depth):
+    """Whether ``mock.patch.stopall()`` is among the next few callers."""
+    frame = sys._getframe(depth)
+    for _ in range(4):
+        if frame is None:
+            return False
+        if frame.f_code.co_name == '_patch_stopall':
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _forget(patcher, depth):
+    """Drop ``patcher`` from the active ones, noting who stopped it."""
+    record = active.pop(id(patcher), None)
+    if record is not None and _stopped_by_stopall(depth + 1):
+        record.by_stopall = True
+        # stopping deletes it from the patcher; the report still names it
+        record.stopped_target = patcher.__dict__.get('target')
+
+
+def _wrap_enter(original):
+    @functools.wraps(original)
+    def __enter__(self):
+        self.__dict__.pop(HEALED_ATTR, None)   # a patcher entered again
+        _record_start(self)
+        stack = _entering_stack()
+        stack.append(self)
+        try:
+            return original(self)
+        except BaseException:
+            active.pop(id(self), None)
+            raise
+        finally:
+            stack.pop()
+    __enter__.__mocktools_hook__ = original
+    return __enter__
+
+
+def _wrap_exit(original):
+    @functools.wraps(original)
+    def __exit__(self, *exc_info):
+        state = self.__dict__
+        if state.pop(HEALED_ATTR, False):
+            return False
+        _forget(self, 2)
+        target, name = state.get('target'), state.get('attribute')
+        # What __exit__ puts back: the saved original if it lived in the
+        # target's own __dict__, else nothing (it deletes the attribute).
+        if state.get('is_local') and 'temp_original' in state:
+            previous = state['temp_original']
+        else:
+            previous = MISSING
+        result = original(self, *exc_info)
+        if target is not None and isinstance(name, str):
+            restored[id(target), name] = (target, previous)
+        return result
+    __exit__.__mocktools_hook__ = original
+    return __exit__
+
+
+def _wrap_patch_dict(original):
+    @functools.wraps(original)
+    def _patch_dict(self):
+        self.__dict__.pop(HEALED_ATTR, None)
+        in_dict = self.__dict__.get('in_dict')
+        _record_start(self, in_dict if isinstance(in_dict, str) else None)
+        try:
+            return original(self)
+        except BaseException:
+            active.pop(id(self), None)
+            raise
+    _patch_dict.__mocktools_hook__ = original
+    return _patch_dict
+
+
+def _wrap_unpatch_dict(original):
+    @functools.wraps(original)
+    def _unpatch_dict(self):
+        if self.__dict__.pop(HEALED_ATTR, False):
+            return None
+        _forget(self, 2)
+        try:
+            return original(self)
+        finally:
+            in_dict = self.__dict__.get('in_dict')
+            if in_dict is sys.modules:
+                for key in list(self.__dict__.get('values') or ()):
+                    restored[id(in_dict), key] = (
+                        in_dict, in_dict.get(key, MISSING))
+    _unpatch_dict.__mocktools_hook__ = original
+    return _unpatch_dict
+
+
+def _wrap_mock_init(original):
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        state = self.__dict__
+        # Child mocks (attributes, return values) have a parent; they are
+        # not leaks of their own and are not worth a frame walk.
+        if (state.get('_mock_parent') is not None
+                or state.get('_mock_new_parent') is not None):
+            return
+        entering = _entering_stack()
+        if entering:
+            # Made by a patcher: it shares the patcher's origin.
+            record = active.get(id(entering[-1]))
+            if record is not None:
+                ref = _record_origin(self, record.origin)
+                scope = record.origin.scope
+                if ref is not None and scope is not None:
+                    scope.made.append(ref)
+            return
+        scope = current_scope
+        ref = _record_origin(self, caller_origin(scope, 2, self))
+        if scope is not None:
+            scope.free_mocks += 1
+            if ref is not None:
+                scope.born.append(ref)
+            else:                       # untrackable: sweep to be sure
+                scope.sweep_due = True
+            return
+        # Made outside any check (an unchecked test, a module's import):
+        # the next check looks for it, and never blames its own test.
+        _note_outside(ref)
+    __init__.__mocktools_hook__ = original
+    return __init__
+
+
+_HOOKED = (('_patch', '__enter__', _wrap_enter),
+           ('_patch', '__exit__', _wrap_exit),
+           ('_patch_dict', '_patch_dict', _wrap_patch_dict),
+           ('_patch_dict', '_unpatch_dict', _wrap_unpatch_dict),
+           ('NonCallableMock', '__init__', _wrap_mock_init))
+
+
+def _defining_class(cls, name):
+    """The class of ``cls``'s MRO whose own ``__dict__`` holds ``name``."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass
+    raise LookupError('%s.%s: no class of its MRO defines %s' % (
+        cls.__module__, cls.__qualname__, name))
+
+
+def _hook(cls, name, wrapper):
+    owner = _defining_class(cls, name)
+    current = owner.__dict__[name]
+    if getattr(current, '__mocktools_hook__', None) is None:
+        setattr(owner, name, wrapper(current))
+
+
+def mock_modules():
+    """The mock implementations loaded: ``unittest.mock``, the backport."""
+    modules = [sys.modules['unittest.mock']] if (
+        'unittest.mock' in sys.modules) else []
+    backport = sys.modules.get('mock.mock')
+    if backport is not None and backport not in modules:
+        modules.append(backport)
+    return modules
+
+
+def install():
+    """Hook every loaded mock implementation (idempotent, cheap to repeat)."""
+    import unittest.mock  # noqa: F401  (the detector always covers it)
+    for module in mock_modules():
+        if id(module) in _installed:
+            continue
+        with _lock:
+            if id(module) in _installed:
+                continue
+            namespace = vars(module)
+            for class_name, name, wrapper in _HOOKED:
+                _hook(namespace[class_name], name, wrapper)
+            _installed.add(id(module))
+
+
+def installed():
+    """Whether the hooks are in place (on some loaded mock library)."""
+    return bool(_installed)
+
+
+def uninstall():
+    """Remove the hooks again (the benchmark's baseline runs without them).
+
+    Patchers entered while hooked and exited after this are forgotten.
+    """
+    with _lock:
+        for module in mock_modules():
+            namespace = vars(module)
+            for class_name, name, _ in _HOOKED:
+                cls = _defining_class(namespace[class_name], name)
+                original = getattr(cls.__dict__[name], '__mocktools_hook__',
+                                   None)
+                if original is not None:
+                    setattr(cls, name, original)
+            _installed.discard(id(module))
+        active.clear()
+        restored.clear()
+        take_outside_born()

@@ -1,0 +1,755 @@
+"""Find mocks that newly appeared in global state, without touching anything.
+
+Global state here is: ``sys.modules`` itself, the ``__dict__`` of every loaded
+module, of every (mutable, Python-defined) class reachable from a module,
+nested classes included -- except test classes (``unittest.TestCase``
+subclasses), whose attributes are their tests' own state -- and of every
+module-level object instance with a plain instance ``__dict__`` (singleton
+clients, ``CONF``-like objects); and the exact built-in containers those
+hold, a few levels deep: ``REGISTRY['drivers']['fake']``, ``HANDLERS[3]``,
+a module-level set or deque, ``Service.plugins['x']``.
+
+How it stays cheap: a copy of each watched dict is kept, and a
+:class:`~mocktools.engine.dict_changes.ChangeTracker` names the dicts written
+since they were copied (dict watchers on Python 3.12+, version tags on 3.10 and
+3.11), so a sweep reads only those.  Lists, sets and deques cannot be
+watched: the identities of all their items are copied in one C-level pass
+and compared with the previous ones as raw bytes (a memcmp).  No value is
+ever compared with ``__eq__``.
+
+How it stays harmless: dicts are read through the C-level ``__dict__``
+descriptors of ``type`` and ``ModuleType``, types through ``type(obj)`` and
+``issubclass``; no ``getattr`` on inspected objects, so no properties,
+descriptors, ``__getattr__`` (PEP 562 lazy modules), metaclass hooks or
+``__class__`` properties run.  Instance dicts are read only through the
+standard ``__dict__`` slot that ``class`` statements create, containers only
+when their type is exactly ``dict``, ``list``, ``set``, ``deque``, ``tuple``
+or ``frozenset``, whose reading runs no code.
+"""
+
+from array import array
+import collections
+import functools
+import gc
+import itertools
+import sys
+import types
+import unittest
+
+from mocktools.engine import dict_changes
+
+__all__ = ['Finding', 'GlobalStateSweep', 'is_mock', 'mock_types']
+
+_type_dict = type.__dict__['__dict__'].__get__
+_type_flags = type.__dict__['__flags__'].__get__
+_type_mro = type.__dict__['__mro__'].__get__
+_type_qualname = type.__dict__['__qualname__'].__get__
+_module_dict = types.ModuleType.__dict__['__dict__'].__get__
+_function_dict = types.FunctionType.__dict__['__dict__'].__get__
+_HEAPTYPE = 1 << 9
+_IMMUTABLETYPE = 1 << 8
+_chain = itertools.chain.from_iterable
+_NOT_INSTANCES = (type, types.ModuleType, BaseException)
+
+# Our own bookkeeping changes between tests; looking at it would only cost.
+_SKIP_MODULES = frozenset((
+    'mocktools.engine.instrumentation', 'mocktools.engine.sweep',
+    'mocktools.engine.detector'))
+
+NEW_KEY = object()       # the key did not exist before: heal by deleting it
+UNKNOWN = object()       # the previous value cannot be told: leave it
+
+
+def mock_types():
+    """The ``NonCallableMock`` base classes of every loaded mock library."""
+    found = []
+    for name in ('unittest.mock', 'mock.mock'):
+        module = sys.modules.get(name)
+        if module is not None:
+            base = _module_dict(module).get('NonCallableMock')
+            if isinstance(base, type) and base not in found:
+                found.append(base)
+    return tuple(found)
+
+
+def is_mock(value, bases=None):
+    """True for mock objects and ``create_autospec`` functions, read safely."""
+    bases = bases or mock_types()
+    kind = type(value)
+    if issubclass(kind, bases):
+        return True
+    if kind is types.FunctionType:
+        return issubclass(type(_function_dict(value).get('mock')), bases)
+    return False
+
+
+def mock_of(value, bases):
+    """The mock behind ``value`` (itself, or an autospec function's mock)."""
+    if type(value) is types.FunctionType:
+        return _function_dict(value).get('mock')
+    return value
+
+
+_instance_getters = {}   # type -> its instances' __dict__ getter, or None
+
+
+def namespace_of(obj):
+    """The ``__dict__`` of a module, class or plain instance, read safely.
+
+    None for objects without a standard instance ``__dict__``.
+    """
+    kind = type(obj)
+    if issubclass(kind, type):
+        return _type_dict(obj)
+    if issubclass(kind, types.ModuleType):
+        return _module_dict(obj)
+    if kind is dict:
+        return obj
+    return instance_namespace(obj)
+
+
+def instance_namespace(obj):
+    """An instance's own ``__dict__`` through its class's standard slot.
+
+    None when the class has no such slot (or replaced it): see
+    :func:`_dict_getter`.
+    """
+    kind = type(obj)
+    getter = _instance_getters.get(kind, False)
+    if getter is False:
+        # Every mock has a class of its own; they mostly share the getter of
+        # their library's base class, so that is what gets cached -- unless
+        # a class between them defines the slot (oslotest's autospec mixin),
+        # whose getter refuses the library's other mocks.
+        base = next((b for b in mock_types() if issubclass(kind, b)), None)
+        key = base if base is not None else kind
+        getter = _instance_getters.get(key, False)
+        if getter is False or (getter is not None and (
+                getter.__self__.__objclass__ not in _type_mro(kind))):
+            getter = _dict_getter(kind)
+            if getter is not None and (
+                    getter.__self__.__objclass__ not in _type_mro(key)):
+                key = kind
+            if len(_instance_getters) < 4096:
+                _instance_getters[key] = getter
+    if getter is None:
+        return None
+    namespace = getter(obj)
+    return namespace if type(namespace) is dict else None
+
+
+def dict_getter(kind):
+    """The standard ``__dict__`` getter of ``kind``'s instances, or None.
+
+    Cached; see :func:`_dict_getter`.
+    """
+    getter = _instance_getters.get(kind, False)
+    if getter is False:
+        getter = _dict_getter(kind)
+        if len(_instance_getters) < 4096:
+            _instance_getters[kind] = getter
+    return getter
+
+
+def _make_pointer_reader():
+    """Return ``read(list) -> bytes`` of the list's item pointers.
+
+    CPython stores a list's items as a C array of pointers right after the
+    variable-size object header; reading those bytes compares identities at
+    memcmp speed.  The layout is verified on a probe list first; where it does
+    not match (another implementation or build) the reader falls back to
+    packing ``id()`` values, which is exact but slower.
+    """
+    def packed_ids(values):
+        return array('Q', map(id, values)).tobytes()
+
+    try:
+        import ctypes
+        size = ctypes.sizeof(ctypes.c_void_p)
+        offset = 3 * size   # ob_refcnt, ob_type, ob_size
+        probe = [object(), object(), object()]
+
+        def raw(values):
+            count = len(values)
+            if not count:
+                return b''
+            items = ctypes.c_void_p.from_address(id(values) + offset).value
+            return ctypes.string_at(items, count * size)
+
+        expected = b''.join(
+            id(item).to_bytes(size, sys.byteorder) for item in probe)
+        if size == 8 and raw(probe) == expected:
+            return raw
+    except Exception:  # pragma: no cover - non-CPython layouts
+        pass
+    return packed_ids  # pragma: no cover
+
+
+_pointers = _make_pointer_reader()
+
+
+# Exact built-in containers: reading them runs no code of their items.
+_SEQUENCES = (list, set, collections.deque)        # mutable, not dicts
+_IMMUTABLE = (tuple, frozenset)                    # followed, never watched
+_CONTAINERS = frozenset((dict, *_SEQUENCES, *_IMMUTABLE))
+_NESTED_DEPTH = 3      # REGISTRY['drivers']['fake'] is two levels down
+_NESTED_WIDTH = 256    # the items of bigger containers are not followed
+_NESTED_LIMIT = 100000
+_LRU_WRAPPER = getattr(functools, '_lru_cache_wrapper', None)
+_PLAIN_KEYS = (str, int, float, bool, bytes, type(None))
+# Python 3.13 writes an instance's attributes into values stored inline in
+# the object even after its __dict__ exists, without a dict event or a new
+# version tag: such dicts are compared value by value.
+_INLINE_VALUES = sys.version_info >= (3, 13)
+
+
+def _key_text(key):
+    """``repr`` of a dict key, for keys whose repr runs no user code."""
+    kind = type(key)
+    if kind in _PLAIN_KEYS or kind is tuple and all(
+            type(item) in _PLAIN_KEYS for item in key):
+        return repr(key)
+    return '<%s key>' % kind.__name__
+
+
+class Container:
+    """One dict, list, set or deque the sweep watches."""
+
+    __slots__ = ('kind', 'path', 'owner', 'mapping', 'before', 'depth',
+                 'anchor')
+
+    def __init__(self, kind, path, owner, mapping, depth=0, anchor=None):
+        # 'sys.modules', 'module', 'class', 'instance': a namespace;
+        # 'dict', 'list', 'set', 'deque': a container ``depth`` levels
+        # below one (``mapping`` is then the container itself)
+        self.kind = kind
+        self.path = path
+        self.owner = owner
+        self.mapping = mapping
+        self.depth = depth
+        self.before = None      # the values at the last read
+        # for a container: (parent container, key, what is under the key)
+        self.anchor = anchor
+
+    def reachable(self):
+        """Whether a container is still where it was found.
+
+        One that was replaced (``mod.HANDLERS = []``) is no longer global
+        state, whatever is done to it later.
+        """
+        container = self
+        while container.anchor is not None:
+            parent, key, placed = container.anchor
+            if not parent.holds(key, placed):
+                return False
+            container = parent
+        return True
+
+    @property
+    def compared(self):
+        """What a flat comparison reads (see GlobalStateSweep.add)."""
+        return (self.mapping.values() if self.kind == 'instance'
+                else self.mapping)
+
+    @property
+    def is_sequence(self):
+        """A list, set or deque (not a dict)."""
+        return self.kind in ('list', 'set', 'deque')
+
+    def read(self):
+        """The current values (dicts) or items (sequences), as a list."""
+        if self.is_sequence:
+            return list(self.mapping)
+        return list(self.mapping.values())
+
+    @property
+    def owner_key(self):
+        """Identity of what patchers patch: the owner, or the dict itself."""
+        return id(self.mapping) if self.kind in ('sys.modules', 'dict') else (
+            id(self.owner))
+
+    def item_path(self, key):
+        """The path a user would write for ``key`` in this container."""
+        if self.kind == 'sys.modules':
+            return 'sys.modules[%r]' % (key,)
+        if self.kind == 'dict':
+            return '%s[%s]' % (self.path, _key_text(key))
+        if self.kind in ('list', 'deque'):
+            return '%s[%d]' % (self.path, key)
+        if self.kind == 'set':
+            return '%s (a member)' % self.path
+        return '%s.%s' % (self.path, key)
+
+    def holds(self, key, placed):
+        """Whether ``placed`` is still under ``key`` (in a sequence: in it)."""
+        if self.is_sequence:
+            return any(item is placed for item in list(self.mapping))
+        return self.mapping.get(key, NEW_KEY) is placed
+
+    def restore(self, key, previous, placed):
+        """Put ``previous`` back under ``key`` (or remove ``placed``)."""
+        if self.is_sequence:
+            container = self.mapping
+            if self.kind == 'set':
+                container.discard(placed)
+                return
+            for index, item in enumerate(container):
+                if item is placed:
+                    if previous is NEW_KEY:
+                        del container[index]
+                    else:
+                        container[index] = previous
+                    return
+        elif self.kind == 'class':
+            if previous is NEW_KEY:
+                type.__delattr__(self.owner, key)
+            else:
+                type.__setattr__(self.owner, key, previous)
+        elif previous is NEW_KEY:
+            del self.mapping[key]
+        else:
+            self.mapping[key] = previous
+
+
+class Finding:
+    """A mock found at a place in global state where it was not before.
+
+    ``value`` is the mock; ``placed`` what was put under ``key`` -- the
+    mock itself, or a new container holding it at ``inner`` (a path
+    suffix such as ``[0]``), which healing takes away as a whole.
+    """
+
+    __slots__ = ('container', 'key', 'value', 'previous', 'placed', 'inner')
+
+    def __init__(self, container, key, value, previous, placed=None,
+                 inner=''):
+        self.container = container
+        self.key = key
+        self.value = value
+        self.previous = previous
+        self.placed = value if placed is None else placed
+        self.inner = inner
+
+    @property
+    def path(self):
+        """Path of the place: ``myproj.utils.execute``, ``X.REG['fake']``."""
+        return self.container.item_path(self.key) + self.inner
+
+    @property
+    def where(self):
+        """What kind of place it is, in words."""
+        return {
+            'sys.modules': 'sys.modules entry',
+            'module': 'module attribute',
+            'class': 'class attribute',
+            'instance': 'attribute of a module-level object',
+            'dict': 'entry of a dict in global state',
+            'list': 'item of a list in global state',
+            'set': 'member of a set in global state',
+            'deque': 'item of a deque in global state',
+        }[self.container.kind]
+
+    def heal(self):
+        """Undo the leak; return what was done, in words."""
+        if self.previous is UNKNOWN:
+            return 'left in place (previous value unknown)'
+        self.container.restore(self.key, self.previous, self.placed)
+        what = ('removed %s, which held it' % self.container.item_path(
+            self.key) if self.inner else 'removed')
+        if self.previous is NEW_KEY:
+            return what
+        return 'original restored' + (
+            ' at %s' % self.container.item_path(self.key)
+            if self.inner else '')
+
+
+def _mocks_inside(value, bases, depth=1):
+    """``(path suffix, mock)`` for mocks inside a new container value."""
+    kind = type(value)
+    if kind not in _CONTAINERS or depth > _NESTED_DEPTH or (
+            len(value) > _NESTED_WIDTH):
+        return
+    if kind is dict:
+        pairs = [('[%s]' % _key_text(key), item)
+                 for key, item in list(value.items())]
+    elif kind in (set, frozenset):
+        pairs = [(' (a member)', item) for item in list(value)]
+    else:
+        pairs = [('[%d]' % index, item) for index, item in enumerate(
+            list(value))]
+    for suffix, item in pairs:
+        if is_mock(item, bases):
+            yield suffix, item
+        else:
+            for deeper, mock in _mocks_inside(item, bases, depth + 1):
+                yield suffix + deeper, mock
+
+
+class GlobalStateSweep:
+    """Watches global state and reports mocks that newly appear in it.
+
+    ``sweep()`` compares against the state at the previous ``sweep()`` (or
+    construction) and returns :class:`Finding` objects; ``rebase()`` takes
+    the current state as the new 'before' after findings were healed.
+    ``tracker`` is the :class:`~mocktools.engine.dict_changes.ChangeTracker` to
+    use (by default the cheapest that works here).
+    """
+
+    def __init__(self, skip_modules=_SKIP_MODULES, tracker=None):
+        self._skip_modules = skip_modules
+        self.tracker = tracker or dict_changes.make_tracker()
+        self.containers = []        # dict kinds, in the tracker's order
+        self.sequences = []         # lists, sets, deques (and see add())
+        self._compared = []         # what is read of each, in that order
+        self._caches = []           # lru_cache wrappers seen in state
+        self._cache_tracker = (dict_changes.VersionTracker()
+                               if dict_changes.VersionTracker.usable()
+                               else dict_changes.ChangeTracker())
+        self.reads = 0              # containers re-read by sweeps
+        self._seen = set()          # ids of owners already watched
+        self._nested = 0
+        self._modules_seen = 0      # len(sys.modules) at the last scan
+        self._sequence_lengths = array('q')
+        self._sequence_raw = b''
+        self._sequences_dirty = False
+        self._mock_bases = mock_types()
+        self.add(Container('sys.modules', 'sys.modules', sys,
+                           sys.modules))
+        self._scan_modules()
+        self._snapshot_sequences()
+
+    def stats(self):
+        """What is watched and how: a dict of counts and the method."""
+        return {
+            'dicts': len(self.containers),
+            'values': sum(map(len, (c.before for c in self.containers))),
+            'sequences': len(self.sequences),
+            'items': len(self._sequence_raw) // 8,
+            'method': self.tracker.method,
+            'reads': self.reads,
+        }
+
+    # -- discovering containers --------------------------------------------
+
+    def add(self, container):
+        """Watch ``container`` from now on."""
+        self._seen.add(id(container.owner))
+        container.before = container.read()
+        if container.is_sequence or (
+                container.kind == 'instance' and _INLINE_VALUES):
+            # no tracker sees these change: compared in one flat read
+            self.sequences.append(container)
+            self._compared.append(container.compared)
+            self._sequences_dirty = True
+            return
+        try:
+            self.tracker.add(container.mapping)
+        except TypeError:  # pragma: no cover - no dict behind a proxy
+            return
+        self.containers.append(container)
+
+    def _scan_modules(self):
+        # new modules may bring a mock library: look it up once per scan
+        self._mock_bases = mock_types()
+        modules = sys.modules
+        for name, module in list(modules.items()):
+            if (id(module) not in self._seen
+                    and issubclass(type(module), types.ModuleType)
+                    and name not in self._skip_modules):
+                self._add_module(name, module)
+        self._modules_seen = len(modules)
+
+    def _add_module(self, name, module):
+        mapping = _module_dict(module)
+        module_name = mapping.get('__name__')
+        path = module_name if isinstance(module_name, str) else name
+        container = Container('module', path, module, mapping)
+        self.add(container)
+        self._add_members(container, list(mapping.items()))
+
+    def _add_members(self, container, items):
+        """Watch what ``items`` (new keys of ``container``) lead to."""
+        # only a module's plain objects are global state: a class's or an
+        # object's instances belong to their owner
+        instances = container.kind == 'module'
+        for key, value in items:
+            if id(value) in self._seen:
+                continue
+            kind = type(value)
+            if issubclass(kind, type):
+                self._add_class(value)
+            elif kind in _CONTAINERS:
+                if container.kind != 'sys.modules':
+                    self._add_nested(container.item_path(key), value,
+                                     container.depth + 1,
+                                     (container, key, value))
+            elif kind is _LRU_WRAPPER:
+                self._add_cache(value)
+            elif instances and not issubclass(kind, _NOT_INSTANCES):
+                self._add_instance(container.item_path(key), value)
+
+    def _add_class(self, cls):
+        flags = _type_flags(cls)
+        if not flags & _HEAPTYPE or flags & _IMMUTABLETYPE:
+            return
+        if issubclass(cls, unittest.TestCase):
+            # a test class's attributes are its tests' own state
+            # (cls.client = Mock() in setUpClass), not shared state
+            return
+        mapping = _type_dict(cls)
+        module = mapping.get('__module__')
+        path = '%s.%s' % (module, _type_qualname(cls)) if isinstance(
+            module, str) else _type_qualname(cls)
+        container = Container('class', path, cls, mapping)
+        self.add(container)
+        self._add_members(container, list(mapping.items()))
+
+    def _add_instance(self, path, obj):
+        if is_mock(obj, self._mock_bases):
+            return
+        mapping = instance_namespace(obj)
+        if mapping is not None:
+            container = Container('instance', path, obj, mapping)
+            self.add(container)
+            self._add_members(container, list(mapping.items()))
+
+    def _add_nested(self, path, obj, depth, anchor):
+        """Watch an exact built-in container (and those it holds).
+
+        ``anchor`` is ``(container, key, value)``: where it was found.
+        """
+        if depth > _NESTED_DEPTH or self._nested >= _NESTED_LIMIT:
+            return
+        kind = type(obj)
+        container = None
+        if kind in _IMMUTABLE:
+            pass   # cannot change: only what it holds is watched
+        elif id(obj) in self._seen:
+            return
+        else:
+            self._nested += 1
+            kind_name = 'deque' if kind is collections.deque else (
+                kind.__name__)
+            container = Container(kind_name, path, obj, obj, depth, anchor)
+            self.add(container)
+        if len(obj) > _NESTED_WIDTH or kind in (set, frozenset):
+            return
+        if kind is dict:
+            items = list(obj.items())
+        else:
+            items = list(enumerate(list(obj)))
+        for key, value in items:
+            if type(value) in _CONTAINERS:
+                if container is None:   # inside a tuple
+                    self._add_nested('%s[%d]' % (path, key), value,
+                                     depth + 1, anchor)
+                else:
+                    self._add_nested(container.item_path(key), value,
+                                     depth + 1, (container, key, value))
+            elif kind is dict and type(value) is _LRU_WRAPPER:
+                self._add_cache(value)
+
+    def _add_cache(self, wrapper):
+        """Follow a ``functools`` cache: see :meth:`new_cache_entries`."""
+        if id(wrapper) in self._seen:
+            return
+        own = _wrapper_dict(wrapper)
+        for referent in gc.get_referents(wrapper):
+            if type(referent) is dict and referent is not own:
+                self._seen.add(id(wrapper))
+                self._caches.append([referent, _newest_key(referent)])
+                self._cache_tracker.add(referent)
+                return
+
+    def new_cache_entries(self):
+        """What the ``functools`` caches in global state gained since asked.
+
+        Returns a ``Counter`` of the ids of the objects that the new entries
+        refer to -- the items of each new key (a tuple of the arguments)
+        and each new result -- one per reference; ids, so that the answer
+        adds no reference to what it counts.  A cache's entries are in
+        insertion order, so the new ones are those after the newest key
+        seen last time (remembered by id: holding the key would hold the
+        mocks in it).  Nothing is hashed or compared.
+        """
+        tracker = self._cache_tracker
+        found = collections.Counter()
+        for position in tracker.changed():
+            tracker.seen(position)
+            state = self._caches[position]
+            cache, last = state
+            state[1] = _newest_key(cache)
+            objects = []
+            for key, result in reversed(cache.items()):
+                if id(key) == last:
+                    break
+                if type(key) is tuple:
+                    objects.extend(key)
+                if type(result).__name__ == '_lru_list_elem':
+                    # a bounded cache's entry: key and result in a C link
+                    parts = gc.get_referents(result)
+                    result = parts[-1] if len(parts) == 2 else None
+                objects.append(result)
+                if type(result) is tuple:
+                    objects.extend(result)
+            found.update(map(id, objects))
+            del objects
+        return found
+
+    # -- sweeping ------------------------------------------------------------
+
+    def rebase(self):
+        """Take the current state as the new 'before'."""
+        for position in self.tracker.changed():
+            self._reread(self.containers[position], position)
+        changed = self._changed_sequences()
+        for index in changed:
+            self._reread(self.sequences[index])
+        if changed or self._sequences_dirty:
+            self._snapshot_sequences()
+
+    def _reread(self, container, position=None, findings=()):
+        """Take ``container``'s values as its 'before'; watch new ones.
+
+        Not those that hold a mock of ``findings``: healing takes them away.
+        """
+        before_ids = set(map(id, container.before))
+        container.before = container.read()
+        if position is not None:
+            self.tracker.seen(position)
+        self.reads += 1
+        if container.is_sequence:
+            for index, value in enumerate(container.before):
+                if type(value) in _CONTAINERS and id(value) not in (
+                        before_ids):
+                    self._add_nested(container.item_path(index), value,
+                                     container.depth + 1,
+                                     (container, index, value))
+            return
+        before_ids.update(id(finding.placed) for finding in findings)
+        fresh = [(key, value) for key, value in list(container.mapping.items())
+                 if id(value) not in before_ids]
+        if fresh:
+            if container.kind == 'sys.modules':
+                self._scan_modules()
+            else:
+                self._add_members(container, fresh)
+
+    def sweep(self):
+        """Return findings for mocks that appeared since the last snapshot."""
+        if len(sys.modules) != self._modules_seen:
+            self._scan_modules()
+        bases = mock_types()
+        findings = []
+        for position in self.tracker.changed():
+            container = self.containers[position]
+            found = self._inspect(container, bases)
+            findings.extend(found)
+            self._reread(container, position, found)
+        changed = self._changed_sequences()
+        for index in changed:
+            findings.extend(self._inspect(self.sequences[index], bases))
+            self._reread(self.sequences[index])
+        if changed or self._sequences_dirty:
+            self._snapshot_sequences()
+        return findings
+
+    def _snapshot_sequences(self):
+        objects = self._compared
+        self._sequence_lengths = array('q', map(len, objects))
+        self._sequence_raw = _pointers(list(_chain(objects)))
+        self._sequences_dirty = False
+
+    def _changed_sequences(self):
+        """Indices of the lists, sets and deques whose items changed."""
+        known = len(self._sequence_lengths)
+        objects = self._compared
+        if len(objects) != known:
+            objects = objects[:known]
+        raw = _pointers(list(_chain(objects)))
+        if raw == self._sequence_raw:
+            return []
+        lengths = array('q', map(len, objects))
+        return _changed_runs(self._sequence_lengths, lengths,
+                             self._sequence_raw, raw)
+
+    def _inspect(self, container, bases):
+        if container.anchor is not None and not container.reachable():
+            return []   # no longer global state
+        before = container.before
+        before_ids = set(map(id, before))
+        if container.is_sequence:
+            items = list(enumerate(container.read()))
+        else:
+            items = list(container.mapping.items())
+        grew = len(items) > len(before)
+        same_shape = len(items) == len(before)
+        found = []
+        for position, (key, value) in enumerate(items):
+            if id(value) in before_ids:
+                continue
+            if same_shape and container.kind != 'set':
+                previous = before[position]
+            elif container.kind == 'set' or grew and position >= len(
+                    before):
+                previous = NEW_KEY
+            else:
+                previous = UNKNOWN
+            if is_mock(value, bases):
+                found.append(Finding(container, key, value, previous))
+                continue
+            for suffix, mock in _mocks_inside(value, bases):
+                found.append(Finding(container, key, mock, previous,
+                                     placed=value, inner=suffix))
+        return found
+
+
+def _newest_key(cache):
+    """id of the newest key of a cache dict (None when empty)."""
+    for key in reversed(cache):
+        return id(key)
+    return None
+
+
+def _wrapper_dict(wrapper):
+    """A cache wrapper's own ``__dict__`` (``__wrapped__``...), or None."""
+    descriptor = _type_dict(type(wrapper)).get('__dict__')
+    if type(descriptor) is types.GetSetDescriptorType:
+        return descriptor.__get__(wrapper)
+    return None
+
+
+def _changed_runs(old_lengths, new_lengths, old_raw, new_raw):
+    """Indices of the containers whose items differ, found by bisection.
+
+    Given each container's length, and the pointer bytes (8 per item) of
+    all their items laid end to end, before and now.
+    """
+    old_offsets = [0, *itertools.accumulate(old_lengths)]
+    new_offsets = [0, *itertools.accumulate(new_lengths)]
+    old_raw, new_raw = memoryview(old_raw), memoryview(new_raw)
+
+    def same(lo, hi):
+        old_lo, old_hi = old_offsets[lo] * 8, old_offsets[hi] * 8
+        new_lo, new_hi = new_offsets[lo] * 8, new_offsets[hi] * 8
+        return (old_hi - old_lo == new_hi - new_lo
+                and old_raw[old_lo:old_hi] == new_raw[new_lo:new_hi])
+    return dict_changes.bisect_changes(len(old_lengths), same)
+
+
+def _dict_getter(kind):
+    """The ``__dict__`` getter that ``class`` created for ``kind``, or None.
+
+    Only the standard slot descriptor of a Python-defined class is accepted;
+    a ``__dict__`` property, or a C type's own getter (proxy objects), could
+    run code or resolve a lazy object, so such instances are not watched.
+    """
+    for klass in _type_mro(kind):
+        descriptor = _type_dict(klass).get('__dict__')
+        if descriptor is None:
+            continue
+        if (type(descriptor) is types.GetSetDescriptorType
+                and _type_flags(descriptor.__objclass__) & _HEAPTYPE):
+            return descriptor.__get__
+        return None
+    return None

@@ -1,0 +1,118 @@
+"""``MOCKTOOLS_CHECK=1``: leak-check every unittest test, no code edited.
+
+For suites whose base classes are not :class:`mocktools.TestCase`, and for
+runners that cannot be swapped (stestr has no ``test_command``)::
+
+    MOCKTOOLS_CHECK=1 stestr run
+    MOCKTOOLS_CHECK=1 python -m unittest discover
+    MOCKTOOLS_CHECK=1 python -m testtools.run discover
+    MOCKTOOLS_CHECK=1 pytest          # turns the pytest plugin on
+
+Installing mocktools puts ``mocktools-autocheck.pth`` in site-packages.
+Python runs its one line at every start-up; it looks at ``MOCKTOOLS_CHECK``
+and does nothing else while the variable is unset (or false), the way
+coverage.py starts measuring in subprocesses.  When it is set, this module
+hooks ``unittest.TestCase.__call__`` -- which every suite, testtools',
+subunit's and stestr's workers included, calls to run a test -- so that
+every test of every ``unittest.TestCase`` subclass is checked after its
+tearDown and cleanups, exactly as ``python -m mocktools.run`` checks it: a
+leak turns the test into a failure carrying the report (and the
+``mocktools-leaks`` detail that ``mocktools leaks`` reads) and is healed.
+:class:`mocktools.TestCase` classes check themselves, with their
+class-level checks; they are left alone.  The knobs are the other
+``MOCKTOOLS_*`` variables and the test classes' ``leak_*`` attributes (see
+:mod:`mocktools.engine.settings`); a bad value is reported once at start-up and
+makes every test error, so a run can never pass unchecked.
+
+Python started with ``-S`` or ``-I`` skips ``.pth`` files, and an editable
+install (``pip install -e``) does not ship this one: call
+:func:`install` from a ``conftest.py`` or the test package's
+``__init__.py`` there.
+"""
+
+import os
+import sys
+
+__all__ = ['ENVIRONMENT_VARIABLE', 'install', 'requested', 'startup']
+
+#: The variable that turns the checks on.
+ENVIRONMENT_VARIABLE = 'MOCKTOOLS_CHECK'
+_TRUE = ('1', 'true', 'yes', 'on')
+
+_deferred = False      # a pytest plugin checks the tests instead
+_startup_error = None  # bad MOCKTOOLS_* value: every test errors with it
+
+
+def requested(environ=None):
+    """Whether ``MOCKTOOLS_CHECK`` asks for checks (1, true, yes, on)."""
+    value = (os.environ if environ is None else environ).get(
+        ENVIRONMENT_VARIABLE, '')
+    return value.strip().lower() in _TRUE
+
+
+def startup():
+    """The ``.pth`` hook: :func:`install`, reporting instead of raising."""
+    try:
+        install()
+    except Exception as exc:  # never break the interpreter's start-up
+        sys.stderr.write('mocktools: %s is set but the checks could not be '
+                         'installed: %s: %s\n' % (
+                             ENVIRONMENT_VARIABLE, type(exc).__name__, exc))
+
+
+def defer_to_plugin():
+    """Leave the tests to a runner plugin that checks them itself."""
+    global _deferred
+    _deferred = True
+
+
+def install():
+    """Check every ``unittest.TestCase`` test run from now on (idempotent)."""
+    global _startup_error
+    import unittest
+
+    original = unittest.TestCase.__call__
+    if getattr(original, '__mocktools_hook__', None) is not None:
+        # Already hooked: a venv whose lib64 links to lib runs the .pth twice
+        return
+    from mocktools.engine import settings
+    try:
+        settings.reload_environment()
+    except settings.SettingsError as exc:
+        _startup_error = exc
+        sys.stderr.write('mocktools: %s; every test will error until it is '
+                         'fixed\n' % exc)
+
+    def __call__(self, *args, **kwargs):
+        if (_deferred
+                or getattr(type(self), '_mocktools_self_checking', False)
+                or getattr(self.__dict__.get('run'), '__mocktools_checked__',
+                           False)):
+            return original(self, *args, **kwargs)
+        return _checked_call(self, original, *args, **kwargs)
+
+    __call__.__mocktools_hook__ = original
+    __call__.__doc__ = original.__doc__
+    unittest.TestCase.__call__ = __call__
+
+
+def _checked_call(test, original, result=None, *args, **kwargs):
+    if result is None:   # unittest's own default result: nobody reads it
+        return original(test, result, *args, **kwargs)
+    try:
+        from mocktools.engine import settings as settings_module
+        from mocktools.integrations import run as run_module
+        if _startup_error is not None:
+            raise _startup_error
+        settings = settings_module.LeakSettings.for_class(type(test))
+    except Exception:
+        # the test is not run unchecked: it errors, naming the problem
+        result.startTest(test)
+        result.addError(test, sys.exc_info())
+        result.stopTest(test)
+        return None
+    if settings.mode == 'off':
+        return original(test, result, *args, **kwargs)
+    return run_module.run_checked(
+        test, lambda recorder: original(test, recorder, *args, **kwargs),
+        result, settings)
