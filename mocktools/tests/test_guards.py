@@ -586,3 +586,19 @@ class TestOldImportPaths(testtools.TestCase):
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.assertEqual(0, process.returncode, process.stdout)
         self.assertIn(b'discover', process.stdout)
+
+
+class TestGuardsAndTheMockCheck(GuardTestCase):
+
+    def test_a_mock_written_as_an_override_is_not_global_state(self):
+        conf = cfg.ConfigOpts()
+        conf.register_opt(cfg.Opt('driver', type=lambda value: value))
+        conf([])
+        detector_module.get_detector().resync()
+
+        def body(test):
+            fixture = test.useFixture(config_fixture.Config(conf))
+            fixture.config(driver=mock.Mock())
+            fixture.config(driver='other')   # the journal keeps the mock
+        outcome = support.run_case(polluting(body, leak_scan='always'))
+        self.assertClean(outcome)
