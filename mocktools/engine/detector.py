@@ -242,15 +242,19 @@ class LeakDetector:
         if test is not None and test.kind == 'test' and test.guard_state:
             test.guard_state = (test.guard_state[0], self._state())
 
-    def begin_test(self, name, settings=None, holder=None):
+    def begin_test(self, name, settings=None, holder=None, state=True):
         """Start recording a test (call before its setUp body).
 
         ``name`` is the test id, or a callable returning it; ``holder`` is
         the test instance (mocks it refers to are the test's own).
+        ``state=False`` leaves the state guards out of this one test: for a
+        check that began in the middle of a set-up that ran before any
+        guard was in place, what the world was like is unknown.
         """
         scope = instrumentation.Scope(name, 'test', self._class_scope)
         scope.holder = holder
-        self._baselines(scope, settings)
+        if state:
+            self._baselines(scope, settings)
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
         self.mocks.begin_test(settings)
@@ -278,6 +282,8 @@ class LeakDetector:
     def _check_state(self, scope, settings, report):
         """Compare, report and restore what the state guards watch."""
         if not scope.guard_state:
+            if scope.kind == 'test':
+                self._clean = self._state(self._snapshot_calls)
             return
         (clean, clean_position), (before, position) = scope.guard_state
         scope.guard_state = ()

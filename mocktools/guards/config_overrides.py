@@ -103,10 +103,11 @@ class ConfigOverridesGuard(base.JournalGuard):
 
 
 def _hooked(guard, original, field):
+    setter = original.__name__.startswith('set_')
+
     def hooked(self, name, *args, **kwargs):
         group = kwargs.get('group', args[1] if len(args) > 1 else None) if (
-            original.__name__.startswith('set_')) else kwargs.get(
-            'group', args[0] if args else None)
+            setter) else kwargs.get('group', args[0] if args else None)
         try:
             info = self._get_opt_info(name, group)
         except Exception:
@@ -115,10 +116,28 @@ def _hooked(guard, original, field):
             group_name = getattr(group, 'name', group)
             guard.record((id(info), field), info.get(field, base.MISSING),
                          (self, info, group_name, name))
-        return original(self, name, *args, **kwargs)
+        result = original(self, name, *args, **kwargs)
+        if setter and isinstance(info, dict):
+            _fix_location(info)
+        return result
     hooked.__name__ = original.__name__
     hooked.__doc__ = original.__doc__
     return hooked
+
+
+def _fix_location(info):
+    """Point the option's recorded location at our caller, not at us.
+
+    oslo.config notes where ``set_override``/``set_default`` was called
+    from a fixed number of frames up (``cfg.get_location``); this hook is
+    one more frame.
+    """
+    location = info.get('location')
+    module = sys.modules.get('oslo_config.cfg')
+    detail = getattr(module, '_get_caller_detail', None)
+    if detail is None or type(location).__name__ != 'LocationInfo':
+        return
+    info['location'] = location._replace(detail=detail(3))
 
 
 def _option_record(conf, group, option):

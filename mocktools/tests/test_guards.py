@@ -195,6 +195,15 @@ class TestConfig(GuardTestCase):
             conf.set_override('local', 'b')
         self.assertClean(support.run_case(polluting(body)))
 
+    def test_oslo_config_still_knows_where_an_override_was_set(self):
+        self.useFixture(fixtures.MockPatch(
+            'oslo_config.cfg._show_caller_details', True))
+        self.conf.set_override('color', 'blue')
+        self.addCleanup(self.conf.clear_override, 'color')
+        location = self.conf.get_location('color')
+        self.assertEqual(cfg.Locations.set_override, location.location)
+        self.assertEqual(__file__.replace('.pyc', '.py'), location.detail)
+
     def test_override_cleared_by_the_test_itself(self):
         conf = self.conf
 
@@ -602,3 +611,39 @@ class TestGuardsAndTheMockCheck(GuardTestCase):
             fixture.config(driver='other')   # the journal keeps the mock
         outcome = support.run_case(polluting(body, leak_scan='always'))
         self.assertClean(outcome)
+
+
+class TestFirstCheckOfAProcess(testtools.TestCase):
+
+    def test_leak_check_fixture_first_in_a_process(self):
+        # oslotest order in a fresh process: a fixture in setUp sets a
+        # variable, then the first LeakCheck creates the detector
+        import subprocess
+        import textwrap
+        code = textwrap.dedent("""
+            import os, sys, unittest
+            import fixtures, testtools, mocktools
+
+            class Case(testtools.TestCase):
+                def setUp(self):
+                    super().setUp()
+                    self.useFixture(fixtures.EnvironmentVariable(
+                        'MT_FIRST', '1'))
+                    self.useFixture(mocktools.LeakCheck(self))
+
+                def test_a(self):
+                    pass
+
+                def test_b(self):
+                    os.environ['MT_LEFT'] = '1'
+
+            result = unittest.TestResult()
+            unittest.defaultTestLoader.loadTestsFromTestCase(Case).run(result)
+            print([test.id().rsplit('.', 1)[1] for test, _ in result.failures])
+            """)
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith('MOCKTOOLS_')}
+        process = subprocess.run([sys.executable, '-c', code], env=env,
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT)
+        self.assertEqual(b"['test_b']\n", process.stdout)
