@@ -165,13 +165,13 @@ class Guard:
     """One kind of global state: baseline, compare, describe, restore.
 
     Subclasses set :attr:`name` (the knob that switches the guard) and
-    :attr:`title`, and implement the four methods.  A guard is a process
-    singleton (see :func:`mocktools.guards.all_guards`).
+    :attr:`title`, and implement the four methods.  The detector makes one
+    of each (:func:`mocktools.guards.state_guards`).
     """
 
     #: The guard's knob name (``MOCKTOOLS_GUARDS=environ=off``).
     name = None
-    #: What it watches, in a few words (docs and ``mocktools guards``).
+    #: What it watches, in a few words.
     title = None
     #: Whether its baseline is the shared :data:`journal`'s position.
     journaled = False
