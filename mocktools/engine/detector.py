@@ -176,18 +176,25 @@ class LeakDetector:
         return (tuple([call() for call in calls or self._baseline_calls]),
                 guard_base.journal.offset + len(guard_base.journal.entries))
 
-    def _baselines(self, scope, settings, clean_only=False):
+    def _baselines(self, scope, clean_only=False):
         """The (clean, before) states of ``scope``, kept on it."""
         clean = self._clean
         scope.guard_state = (clean, clean if clean_only else self._state())
 
-    def _begin_owner(self, scope, clean_only=False):
-        # per owner, not per test: also hooks what was imported since (a
-        # mock backport, oslo.config)
+    def install(self):
+        """Hook what was imported since the last call (idempotent).
+
+        A mock backport or oslo.config imported after checking started is
+        hooked here; it runs at every class, module and fixture scope, and
+        runners call it once their tests are loaded.
+        """
         self.mocks.install()
         for guard in self.guards:
             guard.install()
-        self._baselines(scope, None, clean_only)
+
+    def _begin_owner(self, scope, clean_only=False):
+        self.install()
+        self._baselines(scope, clean_only)
         scope.sweeps_before = self.sweeps
         self._owners.append(scope)
 
@@ -254,7 +261,7 @@ class LeakDetector:
         scope = instrumentation.Scope(name, 'test', self._class_scope)
         scope.holder = holder
         if state:
-            self._baselines(scope, settings)
+            self._baselines(scope)
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
         self.mocks.begin_test(settings)

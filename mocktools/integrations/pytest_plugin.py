@@ -108,6 +108,16 @@ class LeakCheckPlugin:
         self._fixture_scopes = {}    # id(fixturedef) -> open Scope
         self._finalized = []         # fixture scopes whose finalizer ran
 
+    def pytest_collection_finish(self, session):
+        """Before the first test: the world as collection left it.
+
+        Hooks what the test modules imported (oslo.config), and takes what
+        their imports made (a module-level ``ConfigOpts``) as the world the
+        first test starts from.
+        """
+        self._detector.install()
+        self._detector.resync()
+
     def _wanted(self, item):
         instance = getattr(item, 'instance', None)
         return (self._settings.mode != 'off'

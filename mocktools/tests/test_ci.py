@@ -352,7 +352,15 @@ class TestPytestPlugin(_Subprocess):
     import logging
     import os
 
+    from oslo_config import cfg
     import pytest
+
+    CONF = cfg.ConfigOpts()
+    CONF.register_opt(cfg.StrOpt('mt_opt', default='d'))
+
+
+    def test_config_override():
+        CONF.set_override('mt_opt', 'left')
 
 
     @pytest.fixture(scope='module')
@@ -400,8 +408,13 @@ class TestPytestPlugin(_Subprocess):
             "logging.getLogger('mt.pytest').level"))
         self.assertNotIn('ERROR at teardown of test_logger_level', out)
         self.assertNotIn('test_monkeypatch_restores - ', out)
+        # oslo.config is imported by the test module, after the plugin
+        # started: hooked all the same
         self.assertThat(out, matchers.Contains(
-            '4 passed, 1 warning, 2 errors'))
+            'ERROR at teardown of test_config_override'))
+        self.assertThat(out, matchers.Contains('[DEFAULT] mt_opt (override)'))
+        self.assertThat(out, matchers.Contains(
+            '5 passed, 1 warning, 3 errors'))
 
 
 @testtools.skipIf(shutil.which('stestr') is None and not os.path.exists(
