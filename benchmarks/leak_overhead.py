@@ -15,10 +15,11 @@ of 30 tests) once on bare ``testtools.TestCase`` and once on
   detector does not read (``__slots__``): the escape check cannot account
   for it, so every test sweeps global state -- the worst case.
 
-and once more on ``mocktools.TestCase`` with only the ``mocks`` guard on:
-the difference is what the state guards (environment, loggers,
-oslo.config, threads... see :mod:`mocktools.guards`) cost per test.  All
-of it first with the modules this process loads naturally, then with
+and, side by side on the detector alone, a test scope with every guard
+against one with the mock check only: what the state guards (environment,
+loggers, oslo.config, threads... see :mod:`mocktools.guards`) cost a test
+that changed nothing.  All of it first with the modules this process loads
+naturally, then with
 ``--population`` synthetic modules added (each with 15 functions, 3
 classes, 10 constants, a list and a dict; 5000 of them make about 22,000
 module and class dicts holding about 300,000 values, the size of cinder's
@@ -58,28 +59,6 @@ TARGETS = {   # workload -> (natural, large population) ratio targets
     'patch': (1.10, 1.10),
     'escaping': (None, 1.25 if sys.version_info >= (3, 12) else 2.0),
 }
-
-MOCKS_ONLY = detector_module.LeakDetector(state_guards=False)
-
-
-class MocksOnlyTestCase(mocktools.TestCase):
-    """mocktools.TestCase checked by a detector without state guards."""
-
-    def setUp(self):
-        detector_module._detector, self._full = MOCKS_ONLY, (
-            detector_module.get_detector())
-        try:
-            super().setUp()
-        finally:
-            detector_module._detector = self._full
-
-    def _mocktools_check_test(self, scope, settings):
-        detector_module._detector = MOCKS_ONLY
-        try:
-            super()._mocktools_check_test(scope, settings)
-        finally:
-            detector_module._detector = self._full
-
 
 target = types.ModuleType('leak_overhead_target')
 exec('def work(x):\n    return x * 2\n', target.__dict__)
@@ -253,8 +232,6 @@ def measure(label, args):
                                              workload),
             'mocktools': lambda: build_suite(mocktools.TestCase, classes,
                                              workload),
-            'mocks only': lambda: build_suite(MocksOnlyTestCase, classes,
-                                              workload),
         }
         for name, make in variants.items():   # warm-up
             run_once(make, name != 'testtools')
@@ -262,8 +239,8 @@ def measure(label, args):
         counters = []
         for round_ in range(args.repeat):
             # alternate the order so drift (caches, heap growth) cancels out
-            order = ['testtools', 'mocktools', 'mocks only']
-            for name in (order if round_ % 2 else order[::-1]):
+            for name in (('testtools', 'mocktools') if round_ % 2
+                         else ('mocktools', 'testtools')):
                 sweeps, reads = detector.sweeps, sweeper.reads
                 samples[name].append(run_once(variants[name],
                                               name != 'testtools'))
@@ -277,7 +254,7 @@ def measure(label, args):
         sweeps = statistics.median(c[0] for c in counters) / tests
         reads = statistics.median(c[1] for c in counters) / tests
         rows.append((workload, times['testtools'], times['mocktools'],
-                     sweeps, reads, times['mocktools'] - times['mocks only']))
+                     sweeps, reads))
 
     stats = sweeper.stats()
     size, fresh = detector_memory()
@@ -290,14 +267,14 @@ def measure(label, args):
               stats['sequences'], stats['items'], stats['method'],
               classes * TESTS_PER_CLASS))
     header = ('workload', 'testtools us', 'mocktools us', 'ratio',
-              'sweeps/test', 'dict reads/test', 'state guards us')
-    print('  %-10s %13s %13s %7s %12s %16s %16s' % header)
+              'sweeps/test', 'dict reads/test')
+    print('  %-10s %13s %13s %7s %12s %16s' % header)
     ratios = {}
-    for workload, bare, checked, sweeps, reads, state in rows:
+    for workload, bare, checked, sweeps, reads in rows:
         ratios[workload] = checked / bare
-        print('  %-10s %13.1f %13.1f %7.2f %12.2f %16.1f %16.1f' % (
+        print('  %-10s %13.1f %13.1f %7.2f %12.2f %16.1f' % (
             workload, bare * 1e6, checked * 1e6, checked / bare, sweeps,
-            reads, state * 1e6))
+            reads))
     print('  one sweep of an unchanged world: %.3f ms; detector memory '
           '(its own structures): %.1f MB' % (unchanged * 1e3, size / 1e6))
     cost = guard_cost()
@@ -326,7 +303,8 @@ def guard_cost(rounds=20000):
     """
     settings = mocktools.LeakSettings()
     detectors = {'all guards': detector_module.get_detector(),
-                 'mocks only': MOCKS_ONLY}
+                 'mocks only': detector_module.LeakDetector(
+                     state_guards=False)}
     best = {name: float('inf') for name in detectors}
     for _ in range(7):
         for name, detector in detectors.items():
