@@ -174,7 +174,7 @@ class LeakDetector:
     def _state(self, calls=None):
         """(snapshot of each snapshot guard, journal position) now."""
         return (tuple([call() for call in calls or self._baseline_calls]),
-                guard_base.journal.offset + len(guard_base.journal.entries))
+                guard_base.journal.position)
 
     def _baselines(self, scope, clean_only=False):
         """The (clean, before) states of ``scope``, kept on it."""

@@ -155,13 +155,32 @@ class VersionTracker(ChangeTracker):
 def fingerprint(mappings):
     """A zero-argument function whose result changes when ``mappings`` do.
 
-    For a handful of dicts checked on every test (the mock library's): the
-    version tags where :class:`VersionTracker` works, read in one C-level
-    call (an ``itemgetter`` over a memory view spanning the dicts, which
-    reads only the tags), else the identities of every value.  Equal
-    results mean no dict was written in between.  The caller keeps the
-    dicts alive.
+    For a handful of dicts checked on every test (the mock library's).
+    Equal results mean no dict was written in between.  The caller keeps
+    the dicts alive.  Where dict watchers work, a counter the watcher bumps
+    (a length check when nothing was written); else the version tags where
+    :class:`VersionTracker` works, read in one C-level call (an
+    ``itemgetter`` over a memory view spanning the dicts, which reads only
+    the tags); else the identities of every value.
     """
+    if WatcherTracker.usable():
+        try:
+            tracker = WatcherTracker()
+        except Exception:
+            tracker = None   # no watcher slot free: the next way
+        if tracker is not None:
+            for mapping in mappings:
+                tracker.add(mapping)
+            events = tracker._events
+            count = [0]
+
+            def written():
+                if events:
+                    events.clear()
+                    count[0] += 1
+                return count[0]
+            written.tracker = tracker   # kept alive with the function
+            return written
     targets = [real_dict(mapping) for mapping in mappings]
     if targets and VersionTracker.usable():
         addresses = [id(target) + VersionTracker._OFFSET

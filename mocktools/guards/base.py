@@ -287,12 +287,16 @@ class Journal:
     def __init__(self):
         self.entries = []
         self.offset = 0
+        #: The position the next entry will have (read at every check).
+        self.position = 0
         self.lock = threading.Lock()
 
-    @property
-    def position(self):
-        """The position the next entry will have."""
-        return self.offset + len(self.entries)
+    def append(self, entry):
+        """Add ``entry``; return its position."""
+        with self.lock:
+            self.entries.append(entry)
+            self.position += 1
+            return self.position - 1
 
     def since(self, position):
         """Entries from ``position`` on (as ``(position, entry)``)."""
@@ -330,9 +334,7 @@ class JournalGuard(Guard):
         origin = state_origin(depth)
         if origin is RUNNER_WRITE:
             return
-        entry = (self, key, previous, origin, subject)
-        with journal.lock:
-            journal.entries.append(entry)
+        journal.append((self, key, previous, origin, subject))
 
     def baseline(self):
         return journal.position

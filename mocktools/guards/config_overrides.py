@@ -56,10 +56,8 @@ class ConfigOverridesGuard(base.JournalGuard):
                 if ref is not None:
                     # a journal entry of its own, so that its position says
                     # whether it was made before or after a check
-                    with base.journal.lock:
-                        born[key] = (ref, base.journal.position)
-                        base.journal.entries.append(
-                            (None, None, None, None, None))
+                    born[key] = (ref, base.journal.append(
+                        (None, None, None, None, None)))
                 return original(self, *args, **kwargs)
             __init__.__doc__ = original.__doc__
             return __init__

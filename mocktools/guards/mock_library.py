@@ -63,6 +63,9 @@ class MockLibraryGuard(base.SnapshotGuard):
                         seen.add(cls)
                         namespaces.append(('%s.%s' % (
                             module_name, cls.__qualname__), vars(cls)))
+        tracker = getattr(self._fingerprint, 'tracker', None)
+        if tracker is not None:
+            tracker.close()   # frees its dict watcher slot
         self._fingerprint = dict_changes.fingerprint(
             [namespace for _, namespace in namespaces])
         self._read = self._fingerprint()

@@ -1,7 +1,7 @@
 """Guard: ``socket.setdefaulttimeout`` left changed.
 
-One read of ``socket.getdefaulttimeout()`` per scope end (tens of
-nanoseconds); restored with ``socket.setdefaulttimeout``.
+``socket.setdefaulttimeout`` is hooked, so a test that sets none costs
+nothing; restored with the original function.
 """
 
 import socket
@@ -11,21 +11,29 @@ from mocktools.guards import base
 __all__ = ['SocketTimeoutGuard']
 
 
-class SocketTimeoutGuard(base.SnapshotGuard):
+class SocketTimeoutGuard(base.JournalGuard):
     """The default socket timeout a test changed, set back."""
 
     name = 'socket_timeout'
     title = 'the default socket timeout (socket.setdefaulttimeout)'
 
-    def snapshot(self):
-        return socket.getdefaulttimeout()
+    def install(self):
+        guard = self
 
-    def items(self, snapshot):
-        return {'timeout': snapshot}
+        def timeout_hook(original):
+            def setdefaulttimeout(timeout):
+                guard.record('timeout', socket.getdefaulttimeout())
+                return original(timeout)
+            setdefaulttimeout.__doc__ = original.__doc__
+            return setdefaulttimeout
+        base.hook(socket, 'setdefaulttimeout', timeout_hook)
+
+    def current(self, key, subject):
+        return socket.getdefaulttimeout()
 
     def describe(self, key, old, new, subject=None):
         return 'socket.getdefaulttimeout()', 'default socket timeout changed'
 
-    def put(self, key, value):
-        socket.setdefaulttimeout(value)
+    def put(self, key, value, subject):
+        base.original(socket, 'setdefaulttimeout')(value)
         return 'socket.setdefaulttimeout(%r)' % (value,)

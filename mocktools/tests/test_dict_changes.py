@@ -9,6 +9,7 @@ import sys
 import types
 from unittest import mock
 
+import fixtures
 import testtools
 
 from mocktools.engine import dict_changes
@@ -157,3 +158,41 @@ class SweepOnEveryTracker(testtools.TestCase):
         self.assertGreater(stats['dicts'], len(sys.modules) // 2)
         self.assertGreater(stats['values'], stats['dicts'])
         self.assertGreater(stats['sequences'], 0)
+
+
+class FingerprintTests(testtools.TestCase):
+    """dict_changes.fingerprint: the mock library guard's per-test read."""
+
+    def _check(self):
+        class Holder:
+            value = 1
+        namespace = {'a': 1}
+        read = dict_changes.fingerprint([namespace, vars(Holder)])
+        first = read()
+        self.assertEqual(first, read())
+        namespace['a'] = 2
+        second = read()
+        self.assertNotEqual(first, second)
+        self.assertEqual(second, read())
+        Holder.value = 2
+        self.assertNotEqual(second, read())
+        tracker = getattr(read, 'tracker', None)
+        if tracker is not None:
+            tracker.close()
+
+    def test_the_best_way_here(self):
+        self._check()
+
+    def test_version_tags(self):
+        if not dict_changes.VersionTracker.usable():
+            self.skipTest('no version tags on this Python')
+        self.useFixture(fixtures.MockPatchObject(
+            dict_changes.WatcherTracker, 'usable', return_value=False))
+        self._check()
+
+    def test_copies(self):
+        self.useFixture(fixtures.MockPatchObject(
+            dict_changes.WatcherTracker, 'usable', return_value=False))
+        self.useFixture(fixtures.MockPatchObject(
+            dict_changes.VersionTracker, 'usable', return_value=False))
+        self._check()
