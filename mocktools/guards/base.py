@@ -332,7 +332,10 @@ class JournalGuard(Guard):
         Writes that a test runner makes on its own behalf are not noted.
         """
         origin = state_origin(depth)
-        if origin is RUNNER_WRITE:
+        if origin is RUNNER_WRITE or origin is not None and (
+                origin.function == '<module>'):
+            # the runner's own bookkeeping, or a module's top-level code
+            # configuring the process while it is imported
             return
         journal.append((self, key, previous, origin, subject))
 

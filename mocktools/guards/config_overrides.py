@@ -7,7 +7,8 @@ set before, is compared on the option's own record.  The oslo.config
 fixture (``oslo_config.fixture.Config``) undoes its overrides with
 ``reset()`` at cleanup, which the comparison sees as restored.  Options
 registered or unregistered during a test are not a change, and neither is
-an override on a ``ConfigOpts`` made since the last check (a test's own
+an override or default cleared (``reset()`` clears even those set at
+import) or one on a ``ConfigOpts`` made since the last check (a test's own
 ``self.conf = cfg.ConfigOpts()``, which no later test sees).
 """
 
@@ -64,9 +65,15 @@ class ConfigOverridesGuard(base.JournalGuard):
         base.hook(module.ConfigOpts, '__init__', init_hook)
 
     def compare(self, clean, before):
+        # An override or default cleared is not one left set: the oslo.config
+        # fixture's reset() at cleanup clears them all, those set when the
+        # project was imported too, and the next test's set-up sets again
+        # what it needs.
         born = self._born
         return [change for change in super().compare(clean, before)
-                if not _made_since(born, change.previous[1][0], clean)]
+                if self.current(change.key, change.previous[1])
+                is not base.MISSING
+                and not _made_since(born, change.previous[1][0], clean)]
 
     def current(self, key, subject):
         conf, info, group, option = subject
@@ -80,9 +87,6 @@ class ConfigOverridesGuard(base.JournalGuard):
         conf, _, group, option = subject
         where = '%s[%s] %s' % (_conf_name(conf), group or 'DEFAULT', option)
         field = key[1]
-        if new is base.MISSING:
-            return '%s (%s cleared)' % (where, field), \
-                'oslo.config %s cleared' % field
         return '%s (%s)' % (where, field), 'oslo.config %s left set' % field
 
     def put(self, key, value, subject):

@@ -188,6 +188,19 @@ class TestConfig(GuardTestCase):
             test.patch_conf_property('mt_guard_prop', 'p')
         self.assertClean(support.run_case(polluting(body)))
 
+    def test_reset_clearing_a_default_set_at_import_is_not_a_change(self):
+        # oslo_db's options.set_defaults(CONF, connection=...) at import,
+        # then every test: set_default in setUp, CONF.reset() at cleanup
+        conf = self.conf
+        conf.set_default('color', 'import-time')
+        self.addCleanup(conf.clear_default, 'color')
+        detector_module.get_detector().resync()
+
+        def body(test):
+            conf.set_default('color', 'per-test')
+            test.addCleanup(conf.reset)
+        self.assertClean(support.run_case(polluting(body)))
+
     def test_a_config_the_test_made_is_its_own(self):
         def body(test):
             conf = cfg.ConfigOpts()
@@ -253,6 +266,25 @@ class TestLogging(GuardTestCase):
             test.useFixture(fixtures.FakeLogger(
                 name='mocktools.tests.guarded', nuke_handlers=True))
             test.useFixture(mocktools.CaptureLogs(capture=True))
+        self.assertClean(support.run_case(polluting(body)))
+
+
+class TestImports(GuardTestCase):
+
+    def test_a_module_configuring_logging_when_imported(self):
+        import importlib
+        directory = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(directory, 'mt_noisy_lib.py'), 'w') as f:
+            f.write('import logging\n'
+                    'logging.getLogger("mt_noisy_lib").addHandler(\n'
+                    '    logging.NullHandler())\n')
+        self.addCleanup(sys.modules.pop, 'mt_noisy_lib', None)
+        self.addCleanup(logging.getLogger('mt_noisy_lib').handlers.clear)
+
+        def body(test):
+            test.useFixture(fixtures.MonkeyPatch(
+                'sys.path', [directory] + sys.path))
+            importlib.import_module('mt_noisy_lib')
         self.assertClean(support.run_case(polluting(body)))
 
 
