@@ -60,7 +60,8 @@ _RUNNER_FILES = tuple(os.sep + os.path.join(*parts) for parts in (
 # Writes pytest makes for itself in every test phase (its log capture
 # handlers, PYTEST_CURRENT_TEST): not the test's doing, not recorded.
 _PYTEST = (os.sep + '_pytest' + os.sep, os.sep + 'pluggy' + os.sep)
-#: What :func:`state_origin` returns for a write pytest made for itself.
+#: What :func:`state_origin` returns for a write pytest made for itself,
+#: or one made by a module's top-level code while it is imported.
 RUNNER_WRITE = object()
 _writer_file = {}
 
@@ -77,13 +78,27 @@ def _is_writer(filename):
     return known
 
 
+def _importing(frame):
+    """Whether ``frame`` runs inside an import (a module's top-level code).
+
+    A library configuring the process while a test imports it (a
+    ``NullHandler`` on its logger) is not the test's doing.
+    """
+    while frame is not None:
+        if frame.f_code.co_filename.startswith('<frozen importlib'):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def state_origin(depth=2):
     """The :class:`~mocktools.engine.instrumentation.Origin` of a state write.
 
     The first frame outside the libraries that write state on a caller's
     behalf (``os``, ``logging``, ``fixtures``, ``unittest.mock``...).  None
     when that frame is the runner's (a cleanup it ran), and
-    :data:`RUNNER_WRITE` for a write of pytest's own.
+    :data:`RUNNER_WRITE` for a write of pytest's own or one made while a
+    module is imported.
     """
     frame = sys._getframe(depth)
     last = frame
@@ -93,7 +108,7 @@ def state_origin(depth=2):
     if frame is None:
         frame = last
     filename = frame.f_code.co_filename
-    if any(part in filename for part in _PYTEST):
+    if any(part in filename for part in _PYTEST) or _importing(frame):
         return RUNNER_WRITE
     if filename.endswith(_RUNNER_FILES):
         return None

@@ -276,8 +276,11 @@ class TestImports(GuardTestCase):
         directory = self.useFixture(fixtures.TempDir()).path
         with open(os.path.join(directory, 'mt_noisy_lib.py'), 'w') as f:
             f.write('import logging\n'
-                    'logging.getLogger("mt_noisy_lib").addHandler(\n'
-                    '    logging.NullHandler())\n')
+                    'def get_logger(name):\n'
+                    '    logger = logging.getLogger(name)\n'
+                    '    logger.addHandler(logging.NullHandler())\n'
+                    '    return logger\n'
+                    'LOG = get_logger("mt_noisy_lib")\n')
         self.addCleanup(sys.modules.pop, 'mt_noisy_lib', None)
         self.addCleanup(logging.getLogger('mt_noisy_lib').handlers.clear)
 
