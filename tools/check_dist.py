@@ -132,8 +132,8 @@ def main():
         problems += metadata_problems(meta, 'wheel')
         if 'mocktools-autocheck.pth' not in names:
             problems.append('wheel: no mocktools-autocheck.pth at its top')
-        for entry in ('mocktools = mocktools.cli:main',
-                      'mocktools = mocktools.pytest_plugin',
+        for entry in ('mocktools = mocktools.integrations.cli:main',
+                      'mocktools = mocktools.integrations.pytest_plugin',
                       'MTL = mocktools.lint:MockLeakChecker'):
             if entry not in entry_points:
                 problems.append('wheel: entry point %r missing' % entry)
