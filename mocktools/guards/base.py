@@ -21,6 +21,7 @@ oslotest ``setUp``, ``fixtures.FakeLogger``) -- and is not.
 """
 
 import _collections_abc
+import importlib._bootstrap
 import logging
 import os
 import signal
@@ -78,12 +79,19 @@ def _is_writer(filename):
     return known
 
 
+# importlib keeps a lock per module being imported; none while no import
+# runs, so the common case is one dict truth test
+_module_locks = getattr(importlib._bootstrap, '_module_locks', None)
+
+
 def _importing(frame):
     """Whether ``frame`` runs inside an import (a module's top-level code).
 
     A library configuring the process while a test imports it (a
     ``NullHandler`` on its logger) is not the test's doing.
     """
+    if isinstance(_module_locks, dict) and not _module_locks:
+        return False
     while frame is not None:
         if frame.f_code.co_filename.startswith('<frozen importlib'):
             return True
