@@ -168,6 +168,6 @@ def _conf_name(conf):
     module = sys.modules.get('oslo_config.cfg')
     if module is not None and conf is vars(module).get('CONF'):
         return 'cfg.CONF'
-    from mocktools.engine import detector
-    return detector._module_level_name(conf) or '<ConfigOpts at %#x>' % id(
+    from mocktools.guards import mocks
+    return mocks._module_level_name(conf) or '<ConfigOpts at %#x>' % id(
         conf)

@@ -38,16 +38,13 @@ import types
 from mocktools.engine import escape
 from mocktools.engine import instrumentation
 from mocktools.engine import sweep as sweep_module
+from mocktools.guards import base
 
 __all__ = ['Leak', 'MockGuard']
 
 
-def _safe_repr(value, limit=120):
-    try:
-        text = repr(value)
-    except Exception as exc:  # a mock with a broken __repr__ configured
-        text = '<%s object (repr failed: %s)>' % (type(value).__name__, exc)
-    return text if len(text) <= limit else text[:limit - 3] + '...'
+# a mock with a broken __repr__ configured must not break the report
+_safe_repr = base.safe_repr
 
 
 def _name_of(obj):
