@@ -163,7 +163,12 @@ class MockGuard:
     Unlike the state guards it keeps no snapshot: the scope records the
     patchers it started and the mocks it made (see
     :mod:`mocktools.engine.instrumentation`), and global state is swept only
-    when a mock may have escaped.
+    when a mock may have escaped.  In the terms of
+    :class:`~mocktools.guards.base.Guard`: the *baseline* is that record
+    (:meth:`begin_test`); :meth:`check_test` and :meth:`check_owner`
+    *compare*, *describe* (a :class:`Leak` each) and *restore* in one pass,
+    since patchers must be stopped in an order that depends on all of them
+    (newest first, a ``patch.multiple`` before the patchers it entered).
     """
 
     name = 'mocks'

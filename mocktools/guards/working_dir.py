@@ -28,6 +28,7 @@ class WorkingDirGuard(base.JournalGuard):
             def chdir(path):
                 guard.record('cwd', _getcwd())
                 return original(path)
+            chdir.__name__ = original.__name__   # chdir or fchdir
             chdir.__doc__ = original.__doc__
             return chdir
 
