@@ -682,3 +682,20 @@ class TestFirstCheckOfAProcess(testtools.TestCase):
                                  stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT)
         self.assertEqual(b"['test_b']\n", process.stdout)
+
+
+class TestDetectorWithoutStateGuards(GuardTestCase):
+
+    def test_mock_check_only(self):
+        # the benchmark's reference: LeakDetector(state_guards=False)
+        detector = detector_module.LeakDetector(state_guards=False)
+        settings = mocktools.LeakSettings()
+        self.addCleanup(os.environ.pop, 'MT_GUARD_BARE', None)
+        scope = detector.begin_test('bare', settings)
+        os.environ['MT_GUARD_BARE'] = '1'
+        patcher = mock.patch.object(os, 'getpid')
+        patcher.start()   # noqa: MTL001 (the detector stops it)
+        report = detector.end_test(scope, settings)
+        self.assertEqual([], report.changes)
+        self.assertEqual(['os.getpid'], [leak.path for leak in report.leaks])
+        self.assertEqual('1', os.environ['MT_GUARD_BARE'])
