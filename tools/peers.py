@@ -31,7 +31,9 @@ import tempfile
 import time
 from xml.etree import ElementTree
 
+from mocktools.engine import settings
 from mocktools.integrations import cli
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REQUIREMENTS = os.path.join(HERE, 'peers-requirements.txt')
@@ -84,9 +86,8 @@ ORDER_DEPENDENT = [
 
 
 def _matches(pattern, text):
-    """``*`` matches anything, everything else is literal (``[`` too)."""
-    return re.fullmatch('.*'.join(map(re.escape, pattern.split('*'))),
-                        text) is not None
+    """The allow-list's rule: ``*`` and ``?`` match, the rest is literal."""
+    return settings.LeakSettings(allow=[pattern]).allows(text)
 
 
 def _known(suite, test_id, path):

@@ -35,9 +35,6 @@ import traceback
 from mocktools.engine import instrumentation
 from mocktools import guards as guards_package
 from mocktools.guards import base as guard_base
-from mocktools.guards.mocks import _module_level_name  # noqa: F401
-from mocktools.guards.mocks import _name_of  # noqa: F401
-from mocktools.guards.mocks import _safe_repr  # noqa: F401
 from mocktools.guards.mocks import Leak
 from mocktools.guards.mocks import MockGuard
 
@@ -134,12 +131,10 @@ class LeakDetector:
 
     def __init__(self, state_guards=True):
         self.mocks = MockGuard()
-        self.mocks.install()
         # state_guards=False: the mock check alone (the benchmark's
         # reference for what the state guards cost)
         self.guards = guards_package.state_guards() if state_guards else []
-        for guard in self.guards:
-            guard.install()
+        self.install()
         # Snapshot guards are read at every scope's start and end, in one
         # tuple; the hook guards share one journal position.  A scope that
         # changed nothing costs those two reads and one comparison.

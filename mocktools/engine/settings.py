@@ -189,10 +189,8 @@ _KNOBS = (
     ('leak_scan', 'MOCKTOOLS_SCAN', 'auto',
      lambda name, value: _choice(name, value, SCANS)),
     ('leak_require_stop', 'MOCKTOOLS_REQUIRE_STOP', False, _flag),
-    ('leak_guards', 'MOCKTOOLS_GUARDS', None, lambda name, value: _guards(
-        name, value)),
-    ('leak_thread_grace', 'MOCKTOOLS_THREAD_GRACE', 0.5,
-     lambda name, value: _seconds(name, value)),
+    ('leak_guards', 'MOCKTOOLS_GUARDS', None, _guards),
+    ('leak_thread_grace', 'MOCKTOOLS_THREAD_GRACE', 0.5, _seconds),
 )
 ALLOW_VARIABLE = 'MOCKTOOLS_ALLOW'
 
