@@ -30,6 +30,7 @@ belongs to it until it ends: the tests it serves neither report nor restore
 it.
 """
 
+import operator
 import traceback
 
 from mocktools.engine import instrumentation
@@ -39,6 +40,9 @@ from mocktools.guards.mocks import Leak
 from mocktools.guards.mocks import MockGuard
 
 __all__ = ['Leak', 'LeakDetector', 'LeakReport', 'get_detector']
+
+# f -> f(): reads every snapshot guard in one C-level loop
+_call = getattr(operator, 'call', None) or (lambda function: function())
 
 
 class LeakReport:
@@ -168,7 +172,7 @@ class LeakDetector:
 
     def _state(self, calls=None):
         """(snapshot of each snapshot guard, journal position) now."""
-        return (tuple([call() for call in calls or self._baseline_calls]),
+        return (tuple(map(_call, calls or self._baseline_calls)),
                 guard_base.journal.position)
 
     def _baselines(self, scope, clean_only=False):

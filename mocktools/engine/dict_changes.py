@@ -31,6 +31,7 @@ import atexit
 import collections
 import ctypes
 import gc
+import itertools
 import operator
 import sys
 import sysconfig
@@ -38,6 +39,8 @@ import sysconfig
 __all__ = ['ChangeTracker', 'fingerprint', 'make_tracker', 'real_dict']
 
 _get_value = operator.attrgetter('value')
+# Below this many dicts, comparing every tag beats bisecting.
+_LINEAR_LIMIT = 256
 
 
 def real_dict(mapping):
@@ -137,9 +140,13 @@ class VersionTracker(ChangeTracker):
 
     def changed(self):
         now = array('Q', map(_get_value, self._tags))
-        if now == self._versions:
-            return []
         old = self._versions
+        if now == old:
+            return []
+        if len(now) <= _LINEAR_LIMIT:
+            # a few dozen dicts (the functools caches): one C-level pass
+            return list(itertools.compress(
+                range(len(now)), map(operator.ne, old, now)))
         return bisect_changes(
             len(now), lambda lo, hi: old[lo:hi] == now[lo:hi])
 

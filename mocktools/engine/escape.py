@@ -41,6 +41,8 @@ import types
 
 from mocktools.engine import sweep
 
+_parent = operator.attrgetter('parent')
+
 __all__ = ['unaccounted']
 
 # Without exact reference counts (other implementations, free-threaded
@@ -299,25 +301,40 @@ def _proxies_of(mock, children=False):
     a proxy once it was used (``hash(m)``, ``len(m)``), by their
     ``_mock_parent`` / ``_mock_new_parent`` (the full walk counts those
     as children instead).  Read through the standard ``__dict__`` slot.
+    The class holds about ninety values of a handful of types: each type
+    is looked at once, and only the values of mock types one by one.
     """
     values = list(sweep._type_dict(type(mock)).values())
-    proxies = [value for value in values
-               if type(value).__name__ == 'MagicProxy']
+    kinds = list(map(type, values))
     found = 0
-    if proxies:
-        getter = sweep.dict_getter(type(proxies[0]))
-        if getter is not None:
-            states = map(getter, proxies)
-            parents = map(dict.get, states, itertools.repeat('parent'))
-            found = sum(map(operator.is_, parents, itertools.repeat(mock)))
-    if children:
-        mock_bases = sweep.mock_types()
-        for value in values:
-            if issubclass(type(value), mock_bases):
+    proxy_types = _magic_proxy_types()
+    mock_bases = sweep.mock_types() if children else ()
+    for kind in set(kinds):
+        if kind in proxy_types:
+            # the library's own class: reading ``parent`` runs no user code
+            proxies = itertools.compress(
+                values, map(operator.is_, kinds, itertools.repeat(kind)))
+            found += sum(map(operator.is_, map(_parent, proxies),
+                             itertools.repeat(mock)))
+        elif children and issubclass(kind, mock_bases):
+            for value in itertools.compress(values, map(
+                    operator.is_, kinds, itertools.repeat(kind))):
                 state = sweep.instance_namespace(value)
                 if state is not None:
                     found += (state.get('_mock_parent') is mock) + (
                         state.get('_mock_new_parent') is mock)
+    return found
+
+
+def _magic_proxy_types():
+    """The ``MagicProxy`` classes of the loaded mock libraries."""
+    found = []
+    for name in ('unittest.mock', 'mock.mock'):
+        module = sys.modules.get(name)
+        if module is not None:
+            kind = vars(module).get('MagicProxy')
+            if type(kind) is type:
+                found.append(kind)
     return found
 
 

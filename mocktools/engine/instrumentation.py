@@ -324,6 +324,8 @@ def take_outside_born():
     whether some could not be followed (then sweep regardless).
     """
     global outside_overflow
+    if not (outside_born or outside_overflow):
+        return (), False
     overflow, outside_overflow = outside_overflow, False
     born = [ref for ref in outside_born if ref() is not None]
     outside_born.clear()

@@ -7,12 +7,13 @@ of the classes they define are followed by their version tags (read in
 one call, see :func:`mocktools.engine.dict_changes.fingerprint`); their
 contents are copied only when they change.  mocktools' own hooks on these
 classes (:mod:`mocktools.engine.instrumentation`) go in before any baseline
-is taken and are not a change.  Only the classes every mock or patcher goes
+is taken, and hooks put in again later are not a change either.  Only the classes every mock or patcher goes
 through are followed (``MagicMock``, ``AsyncMock``, ``_patch`` and their
 bases in the library...).
 """
 
 import sys
+import types
 
 from mocktools.engine import dict_changes
 from mocktools.engine import instrumentation
@@ -102,7 +103,8 @@ class MockLibraryGuard(base.SnapshotGuard):
         return token
 
     def _contents(self):
-        return {(owner, key): value for owner, namespace in self._namespaces
+        return {(owner, key): _unhooked(value)
+                for owner, namespace in self._namespaces
                 for key, value in list(namespace.items())}
 
     def compare(self, clean, before):
@@ -129,6 +131,19 @@ class MockLibraryGuard(base.SnapshotGuard):
             return 'removed'
         setattr(holder, name, value)
         return 'set back to %s' % base.safe_repr(value)
+
+
+def _unhooked(value):
+    """``value``, or the library's own function a mocktools hook wraps.
+
+    So hooks put in (or taken out and put in again) while checks run are
+    never a change: they are mocktools', not the test's.
+    """
+    if type(value) is types.FunctionType:
+        original = value.__dict__.get('__mocktools_hook__')
+        if original is not None:
+            return original
+    return value
 
 
 def _holder(owner):

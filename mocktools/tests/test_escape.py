@@ -82,3 +82,32 @@ class TestUnaccounted(testtools.TestCase):
         born = [weakref.ref(made)]
         del made
         self.assertFalse(escape.unaccounted(born, (holder_class,)))
+
+    def test_magic_methods_used_and_configured(self):
+        # a used or configured magic method replaces its proxy on the
+        # mock's class with a child mock
+        holder = Holder()
+        made = mock.MagicMock()
+        len(made)
+        made.__bool__.return_value = False
+        holder.kept = made
+        born = [weakref.ref(made)]
+        del made
+        self.assertFalse(escape.unaccounted(born, (holder,)))
+        elsewhere = [born[0]()]
+        self.assertTrue(escape.unaccounted(born, (holder,)))
+        del elsewhere
+
+    def test_a_proxy_of_another_mock_is_not_counted(self):
+        # only proxies whose parent is the mock account for its references:
+        # counting every proxy on its class would hide the list's reference
+        holder = Holder()
+        made, other = mock.MagicMock(), mock.MagicMock()
+        type(made).__len__ = vars(type(other))['__len__']
+        holder.kept = made
+        elsewhere = [made]
+        born = [weakref.ref(made)]
+        del made
+        self.assertTrue(escape.unaccounted(born, (holder,)))
+        del elsewhere
+        self.assertFalse(escape.unaccounted(born, (holder,)))

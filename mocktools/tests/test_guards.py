@@ -24,6 +24,7 @@ from testtools import matchers
 
 import mocktools
 from mocktools.engine import detector as detector_module
+from mocktools.engine import instrumentation
 from mocktools.engine import settings as settings_module
 from mocktools import guards
 from mocktools.tests import support
@@ -377,6 +378,17 @@ class TestMockLibrary(GuardTestCase):
             import copy
             copy.deepcopy(mock.call(1).call_list())
         self.assertClean(support.run_case(polluting(body)))
+
+
+    def test_mocktools_hooks_put_in_again_are_not_changes(self):
+        # the benchmark takes its baseline with the hooks out, then puts
+        # them back (new wrapper functions) between checked tests
+        def body(test):
+            pass
+        instrumentation.uninstall()
+        instrumentation.install()
+        self.assertClean(support.run_case(polluting(body)))
+        self.assertTrue(hasattr(mock._patch.__enter__, '__mocktools_hook__'))
 
 
 class TestWarningsSignalsSocket(GuardTestCase):
