@@ -26,11 +26,17 @@ module and class dicts holding about 300,000 values, the size of cinder's
 unit-test process).  It prints per-test times, the ratio mocktools/testtools,
 the sweeps and dict reads per test, the cost of one sweep of an unchanged
 world, and the detector's own memory (tracemalloc of its structures).
-``--full-scan`` adds the classic detector (Trove's ``trove_testtools``:
-``inspect.getmembers`` over every module after every test) for reference.
+``--count`` (Python 3.12+) also counts the bytecode instructions each test
+runs, on both sides: unlike time, a count does not depend on what else the
+machine is doing, so it shows what a change to mocktools costs or saves
+even on a noisy machine (work done in C, such as the garbage collector,
+is not counted).  ``--full-scan`` adds the classic detector (Trove's
+``trove_testtools``: ``inspect.getmembers`` over every module after every
+test) for reference.
 Usage::
 
     python benchmarks/leak_overhead.py [--workload patch] [--population 5000]
+        [--count]
 """
 
 import argparse
@@ -185,6 +191,37 @@ def run_once(make_suite, hooked=True):
     return elapsed / count
 
 
+def count_bytecodes(make_suite, hooked=True):
+    """Bytecode instructions per test in one run of ``make_suite()``.
+
+    Counted with ``sys.monitoring`` (Python 3.12+), after an uncounted
+    warm-up run.
+    """
+    run_once(make_suite, hooked)
+    monitoring = sys.monitoring
+    tool = monitoring.PROFILER_ID
+    count = [0]
+
+    def on_instruction(code, offset):
+        count[0] += 1
+    monitoring.use_tool_id(tool, 'mocktools benchmark')
+    try:
+        monitoring.register_callback(tool, monitoring.events.INSTRUCTION,
+                                     on_instruction)
+        suite = make_suite()
+        tests = suite.countTestCases()
+        monitoring.set_events(tool, monitoring.events.INSTRUCTION)
+        try:
+            suite.run(testtools.TestResult())
+        finally:
+            monitoring.set_events(tool, 0)
+            monitoring.register_callback(
+                tool, monitoring.events.INSTRUCTION, None)
+    finally:
+        monitoring.free_tool_id(tool)
+    return count[0] / tests
+
+
 def add_synthetic_modules(count, first=0):
     """Load ``count`` more synthetic modules (see the module docstring)."""
     lines = []
@@ -256,6 +293,14 @@ def measure(label, args):
         rows.append((workload, times['testtools'], times['mocktools'],
                      sweeps, reads))
 
+    counts = {}
+    if args.count:
+        for workload in args.workload:
+            counts[workload] = tuple(count_bytecodes(
+                lambda: build_suite(base, classes, workload),
+                base is not testtools.TestCase)
+                for base in (testtools.TestCase, mocktools.TestCase))
+
     stats = sweeper.stats()
     size, fresh = detector_memory()
     start = time.perf_counter()
@@ -275,6 +320,11 @@ def measure(label, args):
         print('  %-10s %13.1f %13.1f %7.2f %12.2f %16.1f' % (
             workload, bare * 1e6, checked * 1e6, checked / bare, sweeps,
             reads))
+    if counts:
+        print('  bytecodes per test (the same on every run):')
+        for workload, (bare, checked) in counts.items():
+            print('  %-10s %13.0f %13.0f %7.2f' % (
+                workload, bare, checked, checked / bare))
     print('  one sweep of an unchanged world: %.3f ms; detector memory '
           '(its own structures): %.1f MB' % (unchanged * 1e3, size / 1e6))
     cost = guard_cost()
@@ -336,12 +386,17 @@ def main(argv=None):
                         help='synthetic modules to add for the second '
                         'measurement (default 5000, about cinder; 0: '
                         'natural only)')
+    parser.add_argument('--count', action='store_true',
+                        help='also count the bytecodes each test runs '
+                        '(Python 3.12+; the same on every run)')
     parser.add_argument('--full-scan', action='store_true',
                         help='also time the classic full scan')
     parser.add_argument('--full-scan-tests', type=int, default=30,
                         help='tests per run of the slow reference')
     args = parser.parse_args(argv)
     args.workload = args.workload or list(WORKLOADS)
+    if args.count and sys.version_info < (3, 12):
+        parser.error('--count needs Python 3.12 or later (sys.monitoring)')
     print('Python %s' % sys.version.split()[0])
     results = [('natural', measure('natural population', args))]
     if args.population:

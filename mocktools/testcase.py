@@ -321,7 +321,9 @@ class TestCase(testtools.TestCase):
             # after them; it queues itself behind any registered earlier
             # (oslotest's mock.patch.stopall) when its turn comes.
             self.addCleanup(self._mocktools_check_test, scope, settings)
-        if self._mocktools_async_kind()[1]:
+        kind = self.__dict__.get('_mocktools_kind') or (
+            self._mocktools_async_kind())
+        if kind[1]:
             self._mocktools_loop()   # closed right before the leak check
         super().setUp()
         self._mocktools_apply_declarations()
@@ -395,7 +397,9 @@ class TestCase(testtools.TestCase):
 
     def _get_test_method(self):
         method = super()._get_test_method()
-        if not self._mocktools_async_kind()[0]:
+        kind = self.__dict__.get('_mocktools_kind') or (
+            self._mocktools_async_kind())
+        if not kind[0]:
             return method
 
         @functools.wraps(method)

@@ -369,10 +369,22 @@ def _stopped_by_stopall(depth):
     return False
 
 
+# Whether a stop by ``mock.patch.stopall()`` is worth telling apart: only
+# ``require_stop`` settings ask, so until some do, stops cost no frame walk.
+stopall_followed = False
+
+
+def follow_stopall():
+    """Note, from now on, which patchers ``mock.patch.stopall`` stopped."""
+    global stopall_followed
+    stopall_followed = True
+
+
 def _forget(patcher, depth):
     """Drop ``patcher`` from the active ones, noting who stopped it."""
     record = active.pop(id(patcher), None)
-    if record is not None and _stopped_by_stopall(depth + 1):
+    if (record is not None and stopall_followed
+            and _stopped_by_stopall(depth + 1)):
         record.by_stopall = True
         # stopping deletes it from the patcher; the report still names it
         record.stopped_target = patcher.__dict__.get('target')

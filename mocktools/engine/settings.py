@@ -63,6 +63,8 @@ import functools
 import os
 import re
 
+from mocktools.engine import instrumentation
+
 __all__ = ['LeakSettings', 'SettingsError', 'environment',
            'reload_environment']
 
@@ -253,6 +255,8 @@ class LeakSettings:
         self.allow = _patterns(allow)
         self.scan = _choice(_names[2], scan, SCANS)
         self.require_stop = _flag(_names[3], require_stop)
+        if self.require_stop:
+            instrumentation.follow_stopall()
         #: ``{guard: mode}`` of the guards not following ``mode``
         self.guards = _guards(_names[4], guards)
         self.thread_grace = _seconds(_names[5], thread_grace)

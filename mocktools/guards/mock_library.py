@@ -7,9 +7,9 @@ of the classes they define are followed by their version tags (read in
 one call, see :func:`mocktools.engine.dict_changes.fingerprint`); their
 contents are copied only when they change.  mocktools' own hooks on these
 classes (:mod:`mocktools.engine.instrumentation`) go in before any baseline
-is taken, and hooks put in again later are not a change either.  Only the classes every mock or patcher goes
-through are followed (``MagicMock``, ``AsyncMock``, ``_patch`` and their
-bases in the library...).
+is taken, and hooks put in again later are not a change either.  Only the
+classes every mock or patcher goes through are followed (``MagicMock``,
+``AsyncMock``, ``_patch`` and their bases in the library...).
 """
 
 import sys

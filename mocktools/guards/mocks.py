@@ -200,7 +200,7 @@ class MockGuard:
     def check_test(self, scope, settings, report):
         """Find and heal what the test ``scope`` leaked, into ``report()``."""
         self._unswept.append(scope)
-        still_active = self._still_active(scope, settings)
+        still_active = scope.patchers and self._still_active(scope, settings)
         sweep = self._should_sweep(scope, settings)
         if still_active or sweep:
             found = report()
@@ -337,6 +337,13 @@ class MockGuard:
         sweep is deferred to the end of its class.
         """
         scan = settings.scan
+        if scan == 'auto' and not (scope.free_mocks or scope.sweep_due
+                                   or instrumentation.outside_born
+                                   or instrumentation.outside_overflow):
+            # the common case: no mock was made outside a patcher
+            if self._sweep is not None:
+                self._sweep.tracker.collect()
+            return len(sys.modules) != self.global_sweep()._modules_seen
         changed = []
 
         def caches():

@@ -1226,7 +1226,7 @@ class TestInternalErrors(DetectorTestCase):
             raise RuntimeError('detector exploded')
         detector = detector_module.get_detector()
         self.useFixture(fixtures.MockPatchObject(
-            detector.mocks, '_still_active', broken))
+            detector.mocks, '_should_sweep', broken))
 
         class Case(mocktools.TestCase):
             def test_passes(self):

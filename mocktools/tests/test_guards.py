@@ -379,7 +379,6 @@ class TestMockLibrary(GuardTestCase):
             copy.deepcopy(mock.call(1).call_list())
         self.assertClean(support.run_case(polluting(body)))
 
-
     def test_mocktools_hooks_put_in_again_are_not_changes(self):
         # the benchmark takes its baseline with the hooks out, then puts
         # them back (new wrapper functions) between checked tests
