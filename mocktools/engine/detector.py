@@ -30,8 +30,12 @@ belongs to it until it ends: the tests it serves neither report nor restore
 it.
 """
 
+import functools
 import operator
 import traceback
+import types
+import unittest
+import unittest.util
 
 from mocktools.engine import instrumentation
 from mocktools import guards as guards_package
@@ -40,6 +44,14 @@ from mocktools.guards.mocks import Leak
 from mocktools.guards.mocks import MockGuard
 
 __all__ = ['Leak', 'LeakDetector', 'LeakReport', 'get_detector']
+
+_UNITTEST_ID = unittest.TestCase.id
+
+
+def _test_id(cls, method_name):
+    """What ``unittest.TestCase.id()`` returns for such a test."""
+    return '%s.%s' % (unittest.util.strclass(cls), method_name)
+
 
 # f -> f(): reads every snapshot guard in one C-level loop
 _call = getattr(operator, 'call', None) or (lambda function: function())
@@ -344,7 +356,15 @@ class LeakDetector:
     def _release(scope):
         # Mocks keep their origin, and so this scope, alive: drop what the
         # scope references (the test, through ``test.id``; its patchers).
-        scope.name  # noqa: B018  (resolves and forgets the callable)
+        name = scope._name
+        if type(name) is types.MethodType and name.__func__ is _UNITTEST_ID:
+            # unittest's own id(): kept as what it is made of, formatted
+            # only if a report ever needs it
+            test = name.__self__
+            scope._name = functools.partial(
+                _test_id, type(test), vars(test).get('_testMethodName'))
+        else:
+            scope.name  # noqa: B018  (resolves and forgets the callable)
         scope.patchers = ()
         scope.holder = None
         scope.born = scope.made = ()

@@ -32,7 +32,6 @@ a sweep of everything loaded.  Only exact built-in containers and standard
 ``__dict__`` slots are read, so no code of the inspected objects runs.
 """
 
-import collections
 import gc
 import itertools
 import operator
@@ -125,12 +124,13 @@ def _direct_references(mocks, holders, caches):
     full walk of :func:`_known_references` (which also follows children,
     recorded calls, patchers and the test's own objects).
     """
-    seen = collections.Counter()
+    seen = []
     for holder in holders:
         namespace = sweep.namespace_of(holder)
         if namespace is not None:
-            seen.update(map(id, namespace.values()))
-    counts = {id(mock): seen.get(id(mock), 0) for mock in mocks}
+            seen.extend(map(id, namespace.values()))
+    # a handful of mocks: one C-level count each over the holders' values
+    counts = {id(mock): seen.count(id(mock)) for mock in mocks}
     for mock in mocks:
         counts[id(mock)] += _proxies_of(mock, children=True)
     del mock   # a reference _all_accounted must not see
@@ -307,7 +307,7 @@ def _proxies_of(mock, children=False):
     values = list(sweep._type_dict(type(mock)).values())
     kinds = list(map(type, values))
     found = 0
-    proxy_types = _magic_proxy_types()
+    proxy_types = sweep.magic_proxy_types()
     mock_bases = sweep.mock_types() if children else ()
     for kind in set(kinds):
         if kind in proxy_types:
@@ -326,18 +326,6 @@ def _proxies_of(mock, children=False):
     return found
 
 
-def _magic_proxy_types():
-    """The ``MagicProxy`` classes of the loaded mock libraries."""
-    found = []
-    for name in ('unittest.mock', 'mock.mock'):
-        module = sys.modules.get(name)
-        if module is not None:
-            kind = vars(module).get('MagicProxy')
-            if type(kind) is type:
-                found.append(kind)
-    return found
-
-
 def _add_counts(counts, more):
     for key, value in more.items():
         counts[key] += value
@@ -346,11 +334,11 @@ def _add_counts(counts, more):
 def _count_from_caches(counts, entries):
     """Add the references that new ``functools`` cache entries hold.
 
-    ``entries`` counts the ids of what they refer to, one per reference
+    ``entries`` are the ids of what they refer to, one per reference
     (see :meth:`mocktools.engine.sweep.GlobalStateSweep.new_cache_entries`).
     """
     for key in counts:
-        counts[key] += entries.get(key, 0)
+        counts[key] += entries.count(key)
 
 
 def _contents(obj):

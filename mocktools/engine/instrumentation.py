@@ -39,7 +39,16 @@ __all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules',
 
 _lock = threading.RLock()
 _installed = set()          # ids of mock modules already hooked
-_state = threading.local()  # .entering: patchers whose __enter__ is running
+
+
+class _ThreadState(threading.local):
+    """Per thread: the patchers whose ``__enter__`` is running."""
+
+    def __init__(self):
+        self.entering = []
+
+
+_state = _ThreadState()
 
 # Frames in these files are mock machinery, not the user's code; the reported
 # location is the first frame outside them.
@@ -197,19 +206,28 @@ def caller_origin(scope, depth=2, owner=None):
     """
     frame = sys._getframe(depth)
     last = frame
+    skip = _skip_file
     while frame is not None:
         code = frame.f_code
-        if code.co_name == 'patched' and _is_machinery(code.co_filename):
-            # a @patch decorator starting its patchers: the origin is the
-            # decorated function, which has no frame yet
-            decorated = _decorated_function(frame)
-            if decorated is not None:
-                return Origin(scope, decorated.co_filename,
-                              decorated.co_firstlineno, decorated.co_name,
-                              None if scope is not None
-                              else _running_test(frame))
-        if not (_is_machinery(code.co_filename)
-                or owner is not None and _runs_on(frame, owner)):
+        machinery = skip.get(code.co_filename)
+        if machinery is None:
+            machinery = _is_machinery(code.co_filename)
+        if machinery:
+            if code.co_name == 'patched':
+                # a @patch decorator starting its patchers: the origin is
+                # the decorated function, which has no frame yet
+                decorated = _decorated_function(frame)
+                if decorated is not None:
+                    return Origin(scope, decorated.co_filename,
+                                  decorated.co_firstlineno,
+                                  decorated.co_name,
+                                  None if scope is not None
+                                  else _running_test(frame))
+        elif owner is None or code.co_name[0] != '_' or not _runs_on(
+                frame, owner):
+            # (the methods a patcher or mock runs while being made, in a
+            # subclass of the library's, are __init__, __enter__ and the
+            # like: only a frame of such a name can run on ``owner``)
             break
         last = frame
         frame = frame.f_back
@@ -332,17 +350,9 @@ def take_outside_born():
     return born, overflow
 
 
-def _entering_stack():
-    try:
-        return _state.entering
-    except AttributeError:
-        stack = _state.entering = []
-        return stack
-
-
 def _record_start(patcher, target_name=None):
     scope = current_scope
-    stack = _entering_stack()
+    stack = _state.entering
     parent = stack[-1] if stack else None
     origin = caller_origin(scope, 3, patcher)
     record = PatcherRecord(patcher, origin, parent, target_name)
@@ -383,8 +393,13 @@ def follow_stopall():
 def _forget(patcher, depth):
     """Drop ``patcher`` from the active ones, noting who stopped it."""
     record = active.pop(id(patcher), None)
-    if (record is not None and stopall_followed
-            and _stopped_by_stopall(depth + 1)):
+    if record is not None and stopall_followed:
+        _note_stopall(record, patcher, depth + 1)
+
+
+def _note_stopall(record, patcher, depth):
+    """Mark ``record`` if ``mock.patch.stopall()`` is stopping it."""
+    if _stopped_by_stopall(depth + 1):
         record.by_stopall = True
         # stopping deletes it from the patcher; the report still names it
         record.stopped_target = patcher.__dict__.get('target')
@@ -395,7 +410,7 @@ def _wrap_enter(original):
     def __enter__(self):
         self.__dict__.pop(HEALED_ATTR, None)   # a patcher entered again
         _record_start(self)
-        stack = _entering_stack()
+        stack = _state.entering
         stack.append(self)
         try:
             return original(self)
@@ -414,7 +429,9 @@ def _wrap_exit(original):
         state = self.__dict__
         if state.pop(HEALED_ATTR, False):
             return False
-        _forget(self, 2)
+        record = active.pop(id(self), None)
+        if record is not None and stopall_followed:
+            _note_stopall(record, self, 2)
         target, name = state.get('target'), state.get('attribute')
         # What __exit__ puts back: the saved original if it lived in the
         # target's own __dict__, else nothing (it deletes the attribute).
@@ -473,7 +490,7 @@ def _wrap_mock_init(original):
         if (state.get('_mock_parent') is not None
                 or state.get('_mock_new_parent') is not None):
             return
-        entering = _entering_stack()
+        entering = _state.entering
         if entering:
             # Made by a patcher: it shares the patcher's origin.
             record = active.get(id(entering[-1]))

@@ -65,16 +65,40 @@ NEW_KEY = object()       # the key did not exist before: heal by deleting it
 UNKNOWN = object()       # the previous value cannot be told: leave it
 
 
+_library_types = [None, None, (), ()]
+
+
 def mock_types():
     """The ``NonCallableMock`` base classes of every loaded mock library."""
-    found = []
-    for name in ('unittest.mock', 'mock.mock'):
-        module = sys.modules.get(name)
+    modules = sys.modules
+    cache = _library_types
+    if (modules.get('unittest.mock') is not cache[0]
+            or modules.get('mock.mock') is not cache[1]):
+        _read_library_types()
+    return cache[2]
+
+
+def magic_proxy_types():
+    """The ``MagicProxy`` classes of every loaded mock library."""
+    mock_types()
+    return _library_types[3]
+
+
+def _read_library_types():
+    """Find the classes again, for the mock libraries loaded now."""
+    mocks, proxies = [], []
+    libraries = [sys.modules.get(name)
+                 for name in ('unittest.mock', 'mock.mock')]
+    for module in libraries:
         if module is not None:
-            base = _module_dict(module).get('NonCallableMock')
-            if isinstance(base, type) and base not in found:
-                found.append(base)
-    return tuple(found)
+            namespace = _module_dict(module)
+            base = namespace.get('NonCallableMock')
+            if isinstance(base, type) and base not in mocks:
+                mocks.append(base)
+            proxy = namespace.get('MagicProxy')
+            if type(proxy) is type and proxy not in proxies:
+                proxies.append(proxy)
+    _library_types[:] = libraries + [tuple(mocks), tuple(proxies)]
 
 
 def is_mock(value, bases=None):
@@ -126,8 +150,11 @@ def instance_namespace(obj):
         # their library's base class, so that is what gets cached -- unless
         # a class between them defines the slot (oslotest's autospec mixin),
         # whose getter refuses the library's other mocks.
-        base = next((b for b in mock_types() if issubclass(kind, b)), None)
-        key = base if base is not None else kind
+        key = kind
+        for base in mock_types():
+            if issubclass(kind, base):
+                key = base
+                break
         getter = _instance_getters.get(key, False)
         if getter is False or (getter is not None and (
                 getter.__self__.__objclass__ not in _type_mro(kind))):
@@ -570,16 +597,16 @@ class GlobalStateSweep:
     def new_cache_entries(self):
         """What the ``functools`` caches in global state gained since asked.
 
-        Returns a ``Counter`` of the ids of the objects that the new entries
-        refer to -- the items of each new key (a tuple of the arguments)
-        and each new result -- one per reference; ids, so that the answer
-        adds no reference to what it counts.  A cache's entries are in
-        insertion order, so the new ones are those after the newest key
-        seen last time (remembered by id: holding the key would hold the
-        mocks in it).  Nothing is hashed or compared.
+        Returns a list of the ids of the objects that the new entries refer
+        to -- the items of each new key (a tuple of the arguments) and each
+        new result -- one per reference; ids, so that the answer adds no
+        reference to what it counts.  A cache's entries are in insertion
+        order, so the new ones are those after the newest key seen last
+        time (remembered by id: holding the key would hold the mocks in
+        it).  Nothing is hashed or compared.
         """
         tracker = self._cache_tracker
-        found = collections.Counter()
+        found = []
         for position in tracker.changed():
             tracker.seen(position)
             state = self._caches[position]
@@ -598,7 +625,7 @@ class GlobalStateSweep:
                 objects.append(result)
                 if type(result) is tuple:
                     objects.extend(result)
-            found.update(map(id, objects))
+            found.extend(map(id, objects))
             del objects
         return found
 
