@@ -152,16 +152,18 @@ def _family(mocks):
     mock_bases = sweep.mock_types()
     generation = family
     for _ in range(_CHILD_DEPTH):
+        if not generation:
+            break
         following = []
         for mock in generation:
-            namespace = sweep.namespace_of(mock)
+            namespace = sweep.instance_namespace(mock, mock_bases)
             if namespace is None:
                 continue
             # its return value and attribute children; magic-method
             # children are referenced from its class, through closures
             values = [namespace.get('_mock_return_value')]
             nested = namespace.get('_mock_children')
-            if type(nested) is dict:
+            if type(nested) is dict and nested:
                 values.extend(value for name, value in nested.items()
                               if not (type(name) is str
                                       and name.startswith('__')))
@@ -319,7 +321,7 @@ def _proxies_of(mock, children=False):
         elif children and issubclass(kind, mock_bases):
             for value in itertools.compress(values, map(
                     operator.is_, kinds, itertools.repeat(kind))):
-                state = sweep.instance_namespace(value)
+                state = sweep.instance_namespace(value, mock_bases)
                 if state is not None:
                     found += (state.get('_mock_parent') is mock) + (
                         state.get('_mock_new_parent') is mock)

@@ -137,11 +137,12 @@ def namespace_of(obj):
     return instance_namespace(obj)
 
 
-def instance_namespace(obj):
+def instance_namespace(obj, bases=None):
     """An instance's own ``__dict__`` through its class's standard slot.
 
     None when the class has no such slot (or replaced it): see
-    :func:`_dict_getter`.
+    :func:`_dict_getter`.  ``bases`` is :func:`mock_types`, for a caller
+    that already has it.
     """
     kind = type(obj)
     getter = _instance_getters.get(kind, False)
@@ -151,7 +152,7 @@ def instance_namespace(obj):
         # a class between them defines the slot (oslotest's autospec mixin),
         # whose getter refuses the library's other mocks.
         key = kind
-        for base in mock_types():
+        for base in bases or mock_types():
             if issubclass(kind, base):
                 key = base
                 break
