@@ -393,13 +393,8 @@ def follow_stopall():
 def _forget(patcher, depth):
     """Drop ``patcher`` from the active ones, noting who stopped it."""
     record = active.pop(id(patcher), None)
-    if record is not None and stopall_followed:
-        _note_stopall(record, patcher, depth + 1)
-
-
-def _note_stopall(record, patcher, depth):
-    """Mark ``record`` if ``mock.patch.stopall()`` is stopping it."""
-    if _stopped_by_stopall(depth + 1):
+    if (record is not None and stopall_followed
+            and _stopped_by_stopall(depth + 1)):
         record.by_stopall = True
         # stopping deletes it from the patcher; the report still names it
         record.stopped_target = patcher.__dict__.get('target')
@@ -429,9 +424,7 @@ def _wrap_exit(original):
         state = self.__dict__
         if state.pop(HEALED_ATTR, False):
             return False
-        record = active.pop(id(self), None)
-        if record is not None and stopall_followed:
-            _note_stopall(record, self, 2)
+        _forget(self, 2)
         target, name = state.get('target'), state.get('attribute')
         # What __exit__ puts back: the saved original if it lived in the
         # target's own __dict__, else nothing (it deletes the attribute).
