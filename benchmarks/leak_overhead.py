@@ -164,7 +164,7 @@ def build_suite(base, classes, workload, tests=None):
 
 
 def run_once(make_suite, hooked=True):
-    """Seconds per test for one fresh run of ``make_suite()``.
+    """Seconds per test to load and run ``make_suite()`` once.
 
     ``hooked=False`` removes mocktools' hooks from unittest.mock first, so
     the baseline is what a project without mocktools pays.
@@ -178,13 +178,15 @@ def run_once(make_suite, hooked=True):
         # interpreter's specialised code for them: warm up again, untimed,
         # as a real run would be by its first tests
         make_suite().run(testtools.TestResult())
-    suite = make_suite()
-    count = suite.countTestCases()
     result = testtools.TestResult()
     gc.collect()
+    # loading counts too: a test case's constructor is part of what a test
+    # costs (testtools looks its test method up there)
     start = time.perf_counter()
+    suite = make_suite()
     suite.run(result)
     elapsed = time.perf_counter() - start
+    count = suite.countTestCases()
     if not result.wasSuccessful():
         problems = result.errors + result.failures
         raise SystemExit('benchmark suite failed: %s' % (problems[0][1],))
@@ -195,7 +197,7 @@ def count_bytecodes(make_suite, hooked=True):
     """Bytecode instructions per test in one run of ``make_suite()``.
 
     Counted with ``sys.monitoring`` (Python 3.12+), after an uncounted
-    warm-up run.
+    warm-up run; like :func:`run_once`, loading the suite counts too.
     """
     run_once(make_suite, hooked)
     monitoring = sys.monitoring
@@ -208,10 +210,9 @@ def count_bytecodes(make_suite, hooked=True):
     try:
         monitoring.register_callback(tool, monitoring.events.INSTRUCTION,
                                      on_instruction)
-        suite = make_suite()
-        tests = suite.countTestCases()
         monitoring.set_events(tool, monitoring.events.INSTRUCTION)
         try:
+            suite = make_suite()
             suite.run(testtools.TestResult())
         finally:
             monitoring.set_events(tool, 0)
@@ -219,7 +220,7 @@ def count_bytecodes(make_suite, hooked=True):
                 tool, monitoring.events.INSTRUCTION, None)
     finally:
         monitoring.free_tool_id(tool)
-    return count[0] / tests
+    return count[0] / suite.countTestCases()
 
 
 def add_synthetic_modules(count, first=0):

@@ -6,7 +6,6 @@ and :mod:`mocktools.engine.detector` (the checks after every test and every
 class).  See :class:`TestCase` for usage.
 """
 
-import functools
 import inspect
 import json
 import sys
@@ -395,17 +394,14 @@ class TestCase(testtools.TestCase):
             raise async_support.UnawaitedCoroutine(
                 async_support.unawaited_message(unawaited))
 
-    def _get_test_method(self):
-        method = super()._get_test_method()
+    def _run_test_method(self, result):
+        # testtools' step that calls the test method: an async one runs to
+        # completion in the test's loop (setUp has told which it is)
         kind = self.__dict__.get('_mocktools_kind') or (
             self._mocktools_async_kind())
         if not kind[0]:
-            return method
-
-        @functools.wraps(method)
-        def run_in_loop(*args, **kwargs):
-            return self._mocktools_loop().run(method(*args, **kwargs))
-        return run_in_loop
+            return super()._run_test_method(result)
+        return self._mocktools_loop().run(self._get_test_method()())
 
     def _mocktools_check_test(self, scope, settings):
         if after_remaining_cleanups(self, self._mocktools_check_test, scope,
