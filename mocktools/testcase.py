@@ -81,15 +81,13 @@ def after_remaining_cleanups(test, function, *args):
 def _is_coroutine_test(test, name):
     """Whether ``test``'s method ``name`` is a coroutine function.
 
-    Every test method is looked at once, before its test runs: a plain
-    function (no decorator left attributes on it) is told by its code's
-    flags; anything else is asked of :func:`inspect.iscoroutinefunction`,
-    which costs ten times as much.
+    Every test method is looked at once, before its test runs (a test's
+    name is new to its class each time): a plain function (no decorator
+    left attributes on it) is told by its code's flags; anything else is
+    asked of :func:`inspect.iscoroutinefunction`, which costs ten times as
+    much.
     """
-    for klass in type(test).__mro__:
-        function = vars(klass).get(name)
-        if function is not None:
-            break
+    function = getattr(type(test), name, None)
     if type(function) is types.FunctionType and not function.__dict__:
         return bool(function.__code__.co_flags & inspect.CO_COROUTINE)
     return inspect.iscoroutinefunction(getattr(test, name, None))
@@ -355,28 +353,19 @@ class TestCase(testtools.TestCase):
         self.addCleanup(lambda: loop.run(call()))
 
     def _mocktools_async_kind(self):
-        """(test method is async, test needs a loop), cached per class."""
+        """(test method is async, test needs a loop), kept on the test."""
         kind = self.__dict__.get('_mocktools_kind')
         if kind is None:
-            kind = self.__dict__['_mocktools_kind'] = (
-                self._mocktools_async_kind_of_class())
-        return kind
-
-    def _mocktools_async_kind_of_class(self):
-        klass = type(self)
-        cache = class_cache(klass, '_mocktools_async')
-        name = self._testMethodName
-        kind = cache.get(name)
-        if kind is None:
-            # whether the class has async set-up or tear-down: under the
-            # key None, which no test method name can be
-            hooks = cache.get(None)
+            klass = type(self)
+            # whether the class has async set-up or tear-down: once a class
+            hooks = klass.__dict__.get('_mocktools_async_hooks')
             if hooks is None:
-                hooks = cache[None] = (
-                    klass.asyncSetUp is not TestCase.asyncSetUp
-                    or klass.asyncTearDown is not TestCase.asyncTearDown)
-            is_async = _is_coroutine_test(self, name)
-            kind = cache[name] = (is_async, is_async or hooks)
+                hooks = (klass.asyncSetUp is not TestCase.asyncSetUp
+                         or klass.asyncTearDown is not TestCase.asyncTearDown)
+                type.__setattr__(klass, '_mocktools_async_hooks', hooks)
+            is_async = _is_coroutine_test(self, self._testMethodName)
+            kind = self.__dict__['_mocktools_kind'] = (
+                is_async, is_async or hooks)
         return kind
 
     def _mocktools_loop(self):
