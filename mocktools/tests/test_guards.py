@@ -28,6 +28,7 @@ from mocktools.engine import instrumentation
 from mocktools.engine import settings as settings_module
 from mocktools import guards
 from mocktools.tests import support
+from mocktools.tests import targets
 
 HERE = os.path.basename(__file__).replace('.pyc', '.py')
 
@@ -388,6 +389,21 @@ class TestMockLibrary(GuardTestCase):
         instrumentation.install()
         self.assertClean(support.run_case(polluting(body)))
         self.assertTrue(hasattr(mock._patch.__enter__, '__mocktools_hook__'))
+
+    def test_a_hooked_method_replaced_gets_its_hook_back(self):
+        hooked = vars(mock._patch)['__enter__']
+
+        def body(test):
+            mock._patch.__enter__ = lambda patcher: None
+        outcome = support.run_case(polluting(body))
+        self.assertReported(outcome, 'unittest.mock._patch.__enter__',
+                            'mock library attribute replaced')
+        self.assertIs(hooked, vars(mock._patch)['__enter__'])
+        # and patchers are still followed: a leak is still caught
+        leaking = polluting(lambda test: mock.patch.object(
+            targets, 'execute').start())
+        self.assertReported(support.run_case(leaking),
+                            'mocktools.tests.targets.execute')
 
 
 class TestWarningsSignalsSocket(GuardTestCase):
