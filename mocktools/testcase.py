@@ -318,9 +318,7 @@ class TestCase(testtools.TestCase):
             # after them; it queues itself behind any registered earlier
             # (oslotest's mock.patch.stopall) when its turn comes.
             self.addCleanup(self._mocktools_check_test, scope, settings)
-        kind = self.__dict__.get('_mocktools_kind') or (
-            self._mocktools_async_kind())
-        if kind[1]:
+        if self._mocktools_async_kind()[1]:
             self._mocktools_loop()   # closed right before the leak check
         super().setUp()
         self._mocktools_apply_declarations()
@@ -386,9 +384,7 @@ class TestCase(testtools.TestCase):
     def _run_test_method(self, result):
         # testtools' step that calls the test method: an async one runs to
         # completion in the test's loop (setUp has told which it is)
-        kind = self.__dict__.get('_mocktools_kind') or (
-            self._mocktools_async_kind())
-        if not kind[0]:
+        if not self._mocktools_async_kind()[0]:
             return super()._run_test_method(result)
         return self._mocktools_loop().run(self._get_test_method()())
 
