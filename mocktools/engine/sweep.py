@@ -638,6 +638,11 @@ class GlobalStateSweep:
 
     def rebase(self):
         """Take the current state as the new 'before'."""
+        if len(sys.modules) != self._modules_seen:
+            # modules imported, or removed by hand: what is loaded now is
+            # the world, and a module removed must not look like an import
+            # to the next check
+            self._scan_modules()
         for position in self.tracker.changed():
             self._reread(self.containers[position], position)
         changed = self._changed_sequences()

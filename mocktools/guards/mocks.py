@@ -360,13 +360,16 @@ class MockGuard:
             # drain the dict-watcher records between sweeps too
             self._sweep.tracker.collect()
         if (scan == 'always' or scope.sweep_due or outside
+                or len(sys.modules) != self.global_sweep()._modules_seen
                 or scope.free_mocks and self._escaped(scope, caches)):
             if scan == 'class' and scope.kind == 'test' and (
                     scope.parent is not None):
+                # an import too: sweeping now would find what an earlier
+                # test of the class left, which the class end reports
                 scope.parent.sweep_due = True
                 return False
             return True
-        return len(sys.modules) != self.global_sweep()._modules_seen
+        return False
 
     @staticmethod
     def _outside_escaped(settings, caches):

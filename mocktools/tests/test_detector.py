@@ -75,6 +75,10 @@ def leaking(body, **attributes):
     return type('Leaky', (mocktools.TestCase,), namespace)
 
 
+# a module name that tests put in sys.modules (and take out) by hand
+PROBE = 'mocktools_probe_module'
+
+
 class DetectorTestCase(testtools.TestCase):
     """Base: checks that every test leaves the world clean."""
 
@@ -1207,6 +1211,40 @@ class TestKnobs(DetectorTestCase):
         self.assertEqual('success', outcome['test_a_assigns'])
         self.assertEqual('success', outcome['test_b'])
         self.assert_class_blames(outcome, 'execute', Case('test_a_assigns'))
+
+    def test_scan_class_defers_the_sweep_an_import_asks_for(self):
+        class Case(mocktools.TestCase):
+            leak_scan = 'class'
+
+            def test_a_assigns(self):
+                targets.execute = mock.Mock()
+
+            def test_b_imports(self):
+                sys.modules[PROBE] = types.ModuleType(PROBE)
+
+        self.addCleanup(sys.modules.pop, PROBE, None)
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_a_assigns'])
+        self.assertEqual('success', outcome['test_b_imports'],
+                         outcome.text('test_b_imports'))
+        # found at the class end, not by test_b's check as someone else's
+        self.assert_class_blames(outcome, 'execute', Case('test_a_assigns'))
+
+    def test_a_module_removed_by_hand_is_not_an_import(self):
+        detector = detector_module.get_detector()
+        sys.modules[PROBE] = types.ModuleType(PROBE)
+        detector.resync()
+        del sys.modules[PROBE]
+        detector.resync()
+        sweeps = detector.sweeps
+
+        class Case(mocktools.TestCase):
+            def test_nothing(self):
+                pass
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_nothing'])
+        self.assertEqual(sweeps, detector.sweeps)
 
     def test_scan_off_checks_patchers_only(self):
         def body(test):
