@@ -95,6 +95,13 @@ class KnobEnvironment(fixtures.Fixture):
         super().__init__()
         self.variables = variables
 
+    @classmethod
+    def unset(cls):
+        """Every variable mocktools reads unset: the knobs' defaults."""
+        names = [variable for _, variable, _, _ in settings._KNOBS]
+        names.append(settings.ALLOW_VARIABLE)
+        return cls(**dict.fromkeys(names))
+
     def _setUp(self):
         self.addCleanup(settings.reload_environment)
         for name, value in self.variables.items():

@@ -84,10 +84,7 @@ class DetectorTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(support.KnobEnvironment(
-            MOCKTOOLS_LEAK_MODE=None, MOCKTOOLS_SCAN=None,
-            MOCKTOOLS_FAIL_FAST=None, MOCKTOOLS_ALLOW=None,
-            MOCKTOOLS_REQUIRE_STOP=None))
+        self.useFixture(support.KnobEnvironment.unset())
         self.addCleanup(self._force_clean)
         self.addCleanup(self._assert_clean)
         # every test starts from a known 'before' (the first sweep

@@ -54,11 +54,7 @@ class GuardTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(support.KnobEnvironment(
-            MOCKTOOLS_LEAK_MODE=None, MOCKTOOLS_SCAN=None,
-            MOCKTOOLS_FAIL_FAST=None, MOCKTOOLS_ALLOW=None,
-            MOCKTOOLS_REQUIRE_STOP=None, MOCKTOOLS_GUARDS=None,
-            MOCKTOOLS_THREAD_GRACE=None))
+        self.useFixture(support.KnobEnvironment.unset())
         detector_module.get_detector().resync()
 
     def assertReported(self, outcome, *texts):
