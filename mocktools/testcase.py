@@ -351,20 +351,22 @@ class TestCase(testtools.TestCase):
         self.addCleanup(lambda: loop.run(call()))
 
     def _mocktools_async_kind(self):
-        """(test method is async, test needs a loop), kept on the test."""
-        kind = self.__dict__.get('_mocktools_kind')
-        if kind is None:
-            klass = type(self)
-            # whether the class has async set-up or tear-down: once a class
-            hooks = klass.__dict__.get('_mocktools_async_hooks')
-            if hooks is None:
-                hooks = (klass.asyncSetUp is not TestCase.asyncSetUp
-                         or klass.asyncTearDown is not TestCase.asyncTearDown)
-                type.__setattr__(klass, '_mocktools_async_hooks', hooks)
-            is_async = _is_coroutine_test(self, self._testMethodName)
-            kind = self.__dict__['_mocktools_kind'] = (
-                is_async, is_async or hooks)
-        return kind
+        """(test method is async, test needs a loop), for setUp.
+
+        An async test method is marked in the test's ``__dict__`` for
+        :meth:`_run_test_method`.
+        """
+        klass = type(self)
+        # whether the class has async set-up or tear-down: once a class
+        hooks = klass.__dict__.get('_mocktools_async_hooks')
+        if hooks is None:
+            hooks = (klass.asyncSetUp is not TestCase.asyncSetUp
+                     or klass.asyncTearDown is not TestCase.asyncTearDown)
+            type.__setattr__(klass, '_mocktools_async_hooks', hooks)
+        if _is_coroutine_test(self, self._testMethodName):
+            self.__dict__['_mocktools_async_test'] = True
+            return True, True
+        return False, hooks
 
     def _mocktools_loop(self):
         loop = self.__dict__.get('_mocktools_test_loop')
@@ -384,7 +386,7 @@ class TestCase(testtools.TestCase):
     def _run_test_method(self, result):
         # testtools' step that calls the test method: an async one runs to
         # completion in the test's loop (setUp has told which it is)
-        if not self._mocktools_async_kind()[0]:
+        if '_mocktools_async_test' not in self.__dict__:
             return super()._run_test_method(result)
         return self._mocktools_loop().run(self._get_test_method()())
 

@@ -158,7 +158,7 @@ class PatcherRecord:
     __slots__ = ('patcher', 'origin', 'parent', 'target_name', 'by_stopall',
                  'stopped_target')
 
-    def __init__(self, patcher, origin, parent, target_name):
+    def __init__(self, patcher, origin, parent, target_name=None):
         self.patcher = patcher
         self.origin = origin
         self.parent = parent            # the patch.multiple that entered it
@@ -178,15 +178,22 @@ restored = {}
 MISSING = object()
 
 
-_skip_file = {}   # filename -> True when frames there are machinery
+class _MachineryFiles(dict):
+    """filename -> whether frames there are machinery, worked out once."""
+
+    __slots__ = ()
+
+    def __missing__(self, filename):
+        machinery = self[filename] = any(
+            part in filename for part in _SKIP_PARTS)
+        return machinery
+
+
+_machinery_files = _MachineryFiles()
 
 
 def _is_machinery(filename):
-    skip = _skip_file.get(filename)
-    if skip is None:
-        skip = _skip_file[filename] = any(
-            part in filename for part in _SKIP_PARTS)
-    return skip
+    return _machinery_files[filename]
 
 
 def _runs_on(frame, owner):
@@ -206,13 +213,10 @@ def caller_origin(scope, depth=2, owner=None):
     """
     frame = sys._getframe(depth)
     last = frame
-    skip = _skip_file
+    machinery_files = _machinery_files
     while frame is not None:
         code = frame.f_code
-        machinery = skip.get(code.co_filename)
-        if machinery is None:
-            machinery = _is_machinery(code.co_filename)
-        if machinery:
+        if machinery_files[code.co_filename]:
             if code.co_name == 'patched':
                 # a @patch decorator starting its patchers: the origin is
                 # the decorated function, which has no frame yet
@@ -393,19 +397,32 @@ def follow_stopall():
 def _forget(patcher, depth):
     """Drop ``patcher`` from the active ones, noting who stopped it."""
     record = active.pop(id(patcher), None)
-    if (record is not None and stopall_followed
-            and _stopped_by_stopall(depth + 1)):
+    if record is not None and stopall_followed:
+        _note_stopall(record, patcher, depth + 1)
+
+
+def _note_stopall(record, patcher, depth):
+    """Mark ``record`` if ``mock.patch.stopall()`` is stopping it."""
+    if _stopped_by_stopall(depth + 1):
         record.by_stopall = True
         # stopping deletes it from the patcher; the report still names it
         record.stopped_target = patcher.__dict__.get('target')
 
 
 def _wrap_enter(original):
+    # _record_start's work, written out: this runs for every patcher start
     @functools.wraps(original)
     def __enter__(self):
-        self.__dict__.pop(HEALED_ATTR, None)   # a patcher entered again
-        _record_start(self)
+        state = self.__dict__
+        if HEALED_ATTR in state:     # a patcher entered again
+            del state[HEALED_ATTR]
+        scope = current_scope
         stack = _state.entering
+        record = PatcherRecord(self, caller_origin(scope, 2, self),
+                               stack[-1] if stack else None)
+        active[id(self)] = record
+        if scope is not None:
+            scope.patchers.append(record)
         stack.append(self)
         try:
             return original(self)
@@ -422,16 +439,17 @@ def _wrap_exit(original):
     @functools.wraps(original)
     def __exit__(self, *exc_info):
         state = self.__dict__
-        if state.pop(HEALED_ATTR, False):
+        if HEALED_ATTR in state:
+            del state[HEALED_ATTR]
             return False
-        _forget(self, 2)
+        record = active.pop(id(self), None)
+        if record is not None and stopall_followed:
+            _note_stopall(record, self, 2)
         target, name = state.get('target'), state.get('attribute')
         # What __exit__ puts back: the saved original if it lived in the
         # target's own __dict__, else nothing (it deletes the attribute).
-        if state.get('is_local') and 'temp_original' in state:
-            previous = state['temp_original']
-        else:
-            previous = MISSING
+        previous = state.get('temp_original', MISSING) if state.get(
+            'is_local') else MISSING
         result = original(self, *exc_info)
         if target is not None and isinstance(name, str):
             restored[id(target), name] = (target, previous)
@@ -488,23 +506,24 @@ def _wrap_mock_init(original):
             # Made by a patcher: it shares the patcher's origin.
             record = active.get(id(entering[-1]))
             if record is not None:
-                ref = _record_origin(self, record.origin)
-                scope = record.origin.scope
-                if ref is not None and scope is not None:
-                    scope.made.append(ref)
+                origin = record.origin
+                ref = _record_origin(self, origin)
+                if ref is not None and origin.scope is not None:
+                    origin.scope.made.append(ref)
             return
         scope = current_scope
         ref = _record_origin(self, caller_origin(scope, 2, self))
-        if scope is not None:
+        if scope is None:
+            # Made outside any check (an unchecked test, a module's
+            # import): the next check looks for it, and never blames its
+            # own test.
+            _note_outside(ref)
+        elif ref is not None:
             scope.free_mocks += 1
-            if ref is not None:
-                scope.born.append(ref)
-            else:                       # untrackable: sweep to be sure
-                scope.sweep_due = True
-            return
-        # Made outside any check (an unchecked test, a module's import):
-        # the next check looks for it, and never blames its own test.
-        _note_outside(ref)
+            scope.born.append(ref)
+        else:                       # untrackable: sweep to be sure
+            scope.free_mocks += 1
+            scope.sweep_due = True
     __init__.__mocktools_hook__ = original
     return __init__
 
