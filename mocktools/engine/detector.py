@@ -269,13 +269,13 @@ class LeakDetector:
         check that began in the middle of a set-up that ran before any
         guard was in place, what the world was like is unknown.
         """
-        scope = instrumentation.Scope(name, 'test', self._class_scope)
-        scope.holder = holder
+        scope = instrumentation.Scope(name, 'test', self._class_scope, holder)
         if state:
             self._baselines(scope)
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
-        self.mocks.begin_test(settings)
+        if self.mocks._sweep is None:
+            self.mocks.begin_test(settings)
         return scope
 
     def end_test(self, scope, settings):
@@ -303,10 +303,12 @@ class LeakDetector:
             if scope.kind == 'test':
                 self._clean = self._state(self._snapshot_calls)
             return
-        (clean, clean_position), (before, position) = scope.guard_state
+        clean_state, before_state = scope.guard_state
         scope.guard_state = ()
         now = self._state(self._snapshot_calls)
-        if now[0] != before or now[1] != position:
+        if now != before_state:
+            (clean, clean_position), (before, position) = (clean_state,
+                                                           before_state)
             restored = False
             pairs = [(guard, (clean[index], before[index]))
                      for index, guard in enumerate(self._snapshot_guards)

@@ -78,7 +78,7 @@ class Scope:
                  'previous_class', 'sweeps_before', 'open', 'deferred',
                  'guard_state', '__weakref__')
 
-    def __init__(self, name, kind, parent=None):
+    def __init__(self, name, kind, parent=None, holder=None):
         # a string, or a callable returning it (``test.id``): most scopes
         # never need their name, and formatting it costs per test
         self._name = name
@@ -93,7 +93,7 @@ class Scope:
         # weak references to the mocks its patchers made: what they refer
         # to is the scope's own (a free mock given as return_value=...)
         self.made = []
-        self.holder = None        # the test (or class) owning the scope
+        self.holder = holder      # the test (or class) owning the scope
         self.sweep_due = False    # a test deferred its sweep to the class
         self.patchers = []        # PatcherRecords started in this scope
         # What was current when this scope began, restored when it ends, so

@@ -240,6 +240,8 @@ class MockGuard:
             return [record for record in scope.patchers
                     if record.by_stopall
                     or active.get(id(record.patcher)) is record]
+        if not active:
+            return []    # the common case: no patcher runs at all
         return [record for record in scope.patchers
                 if active.get(id(record.patcher)) is record]
 
@@ -342,7 +344,7 @@ class MockGuard:
                                    or instrumentation.outside_overflow):
             # the common case: no mock was made outside a patcher
             if self._sweep is not None:
-                self._sweep.tracker.collect()
+                self._sweep.tracker.drain()
             return len(sys.modules) != self.global_sweep()._modules_seen
         changed = []
 
@@ -357,8 +359,8 @@ class MockGuard:
         if scan == 'off':
             return False
         if self._sweep is not None:
-            # drain the dict-watcher records between sweeps too
-            self._sweep.tracker.collect()
+            # keep the dict-watcher records between sweeps bounded
+            self._sweep.tracker.drain()
         if (scan == 'always' or scope.sweep_due or outside
                 or len(sys.modules) != self.global_sweep()._modules_seen
                 or scope.free_mocks and self._escaped(scope, caches)):
