@@ -1049,6 +1049,36 @@ class TestDoesNotDisturb(DetectorTestCase):
         self.assertEqual([], calls)
         self.assertEqual(spooky_before, type(targets.SPOOKY).touched)
 
+    def test_swept_functions_get_no_dict_of_their_own(self):
+        module = types.ModuleType('mocktools_plain_functions')
+        exec('def plain(x):\n    return x\n\n\n'
+             'class Holder:\n    def method(self):\n        return 1\n',
+             vars(module))
+        functions = [module.plain, vars(module.Holder)['method']]
+
+        def has_own_dict(function):
+            # without reading __dict__, which would make one
+            shared = (function.__globals__, function.__builtins__)
+            return any(type(referent) is dict
+                       and not any(referent is each for each in shared)
+                       for referent in gc.get_referents(function))
+        probe = types.FunctionType(module.plain.__code__, vars(module))
+        probe.marked = True
+        self.assertTrue(has_own_dict(probe))   # the check can tell
+        self.assertEqual([False, False], list(map(has_own_dict, functions)))
+        self.useFixture(fixtures.MonkeyPatch(
+            'sys.modules', dict(sys.modules,
+                                mocktools_plain_functions=module)))
+
+        def body(test):
+            # an autospec function is still found: its mock is read
+            targets.execute = mock.create_autospec(targets.execute)
+        self.assert_leak(
+            body, 'mocktools.tests.targets.execute',
+            'create_autospec function in global state (module attribute)',
+            leak_scan='always')
+        self.assertEqual([False, False], list(map(has_own_dict, functions)))
+
     def test_mock_with_spec_class_property_not_read(self):
         def body(test):
             # A spec'd mock answers __class__ with the spec; the detector
