@@ -30,6 +30,7 @@ from array import array
 import atexit
 import collections
 import ctypes
+import functools
 import gc
 import itertools
 import operator
@@ -38,7 +39,6 @@ import sysconfig
 
 __all__ = ['ChangeTracker', 'fingerprint', 'make_tracker', 'real_dict']
 
-_get_value = operator.attrgetter('value')
 # Below this many dicts, comparing every tag beats bisecting.
 _LINEAR_LIMIT = 256
 
@@ -114,8 +114,9 @@ class VersionTracker(ChangeTracker):
 
     def __init__(self):
         super().__init__()
-        self._tags = []
+        self._addresses = array('Q')   # where each dict's tag lives
         self._versions = array('Q')
+        self._read = None              # made again after an add
 
     @classmethod
     def usable(cls):
@@ -140,12 +141,18 @@ class VersionTracker(ChangeTracker):
     def add(self, mapping):
         target = real_dict(mapping)
         self._mappings.append(target)
-        tag = ctypes.c_uint64.from_address(id(target) + self._OFFSET)
-        self._tags.append(tag)
-        self._versions.append(tag.value)
+        address = id(target) + self._OFFSET
+        self._addresses.append(address)
+        self._versions.append(_word_at(address))
+        self._read = None
 
     def changed(self):
-        now = array('Q', map(_get_value, self._tags))
+        read = self._read
+        if read is None:
+            read = self._read = word_reader(self._addresses)
+        now = array('Q', read())
+        if self._addresses:
+            now.pop()      # the first tag, read twice
         old = self._versions
         if now == old:
             return []
@@ -157,12 +164,38 @@ class VersionTracker(ChangeTracker):
             len(now), lambda lo, hi: old[lo:hi] == now[lo:hi])
 
     def seen(self, position):
-        self._versions[position] = self._tags[position].value
+        self._versions[position] = _word_at(self._addresses[position])
 
     def close(self):
         super().close()
-        self._tags = []
+        self._addresses = array('Q')
         self._versions = array('Q')
+        self._read = None
+
+
+def _word_at(address):
+    return ctypes.c_uint64.from_address(address).value
+
+
+def word_reader(addresses):
+    """A zero-argument function: the 8-byte words at ``addresses``, now.
+
+    It returns them as a tuple, and the first one once more at the end (so
+    that even one address gives a tuple), read in one C-level call: an
+    ``itemgetter`` over a memory view spanning the addresses, which reads
+    only those words.  No Python object per address is kept, only its
+    index.  The caller keeps the memory at every address alive.
+    """
+    if not addresses:
+        return tuple
+    start = min(addresses) & ~7
+    span = (max(addresses) - start) // 8 + 1
+    # a power of two: ctypes keeps every array type it makes
+    words = 1 << (span - 1).bit_length()
+    view = memoryview((ctypes.c_uint64 * words).from_address(
+        start)).cast('B').cast('Q')
+    indices = [(address - start) // 8 for address in addresses]
+    return functools.partial(operator.itemgetter(*indices, indices[0]), view)
 
 
 def fingerprint(mappings):
@@ -196,15 +229,8 @@ def fingerprint(mappings):
             return written
     targets = [real_dict(mapping) for mapping in mappings]
     if targets and VersionTracker.usable():
-        addresses = [id(target) + VersionTracker._OFFSET
-                     for target in targets]
-        start = min(addresses) & ~7
-        words = (max(addresses) - start) // 8 + 1
-        view = memoryview((ctypes.c_uint64 * words).from_address(
-            start)).cast('B').cast('Q')
-        indices = [(address - start) // 8 for address in addresses]
-        getter = operator.itemgetter(*indices, indices[0])
-        return lambda: getter(view)
+        return word_reader([id(target) + VersionTracker._OFFSET
+                            for target in targets])
     return lambda: b''.join(map(_identities, targets))
 
 

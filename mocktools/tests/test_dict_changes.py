@@ -61,6 +61,23 @@ class TrackerTests(testtools.TestCase):
             self.assertEqual([0, 3, 500, 501, 999], tracker.changed(),
                              tracker.method)
 
+    def test_dicts_added_after_a_read_are_followed_too(self):
+        for tracker in self.trackers():
+            first = {'a': 1}
+            tracker.add(first)
+            self.assertEqual([], tracker.changed(), tracker.method)
+            # made later: anywhere in memory, before or after the first
+            later = [{'b': n} for n in range(50)]
+            for mapping in later:
+                tracker.add(mapping)
+            self.assertEqual([], tracker.changed(), tracker.method)
+            first['a'] = 2
+            later[0]['b'] = -1
+            later[-1]['c'] = 1
+            self.assertEqual([0, 1, 50], tracker.changed(), tracker.method)
+            tracker.seen(1)
+            self.assertEqual([0, 50], tracker.changed(), tracker.method)
+
     def test_a_class_attribute_write_is_named(self):
         for tracker in self.trackers():
             tracker.add(Plain.__dict__)
