@@ -309,8 +309,7 @@ def _proxies_of(mock, children=False):
     values = list(sweep._type_dict(type(mock)).values())
     kinds = list(map(type, values))
     found = 0
-    proxy_types = sweep.magic_proxy_types()
-    mock_bases = sweep.mock_types() if children else ()
+    mock_bases, proxy_types = sweep.library_types()
     for kind in set(kinds):
         if kind in proxy_types:
             # the library's own class: reading ``parent`` runs no user code

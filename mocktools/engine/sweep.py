@@ -77,10 +77,10 @@ def mock_types():
     return cache[2]
 
 
-def magic_proxy_types():
-    """The ``MagicProxy`` classes of every loaded mock library."""
+def library_types():
+    """``(mock_types(), the MagicProxy classes of those libraries)``."""
     mock_types()
-    return _library_types[3]
+    return _library_types[2], _library_types[3]
 
 
 def _read_library_types():
