@@ -30,7 +30,10 @@ world, and the detector's own memory (tracemalloc of its structures).
 runs, on both sides: unlike time, a count does not depend on what else the
 machine is doing, so it shows what a change to mocktools costs or saves
 even on a noisy machine (work done in C, such as the garbage collector,
-is not counted).  ``--full-scan`` adds the classic detector (Trove's
+is not counted); next to them, a *skeleton* base class that registers one
+cleanup per test while pass-through wrappers sit where mocktools hooks
+``unittest.mock``: the least any per-test check built this way adds.
+``--full-scan`` adds the classic detector (Trove's
 ``trove_testtools``: ``inspect.getmembers`` over every module after every
 test) for reference.
 Usage::
@@ -40,6 +43,7 @@ Usage::
 """
 
 import argparse
+import contextlib
 import functools
 import gc
 import inspect
@@ -130,6 +134,44 @@ class FullScanTestCase(testtools.TestCase):
         except Exception:
             # the classic scanner had to swallow whatever getattr raised
             pass
+
+
+class SkeletonTestCase(testtools.TestCase):
+    """Reference: the least any per-test check adds, doing nothing.
+
+    One cleanup per test (where a check would run); counted with
+    pass-through wrappers on what mocktools hooks (:func:`pass_through`).
+    """
+
+    def setUp(self):
+        self.addCleanup(self._check)
+        super().setUp()
+
+    def _check(self):
+        pass
+
+
+# what mocktools hooks in unittest.mock, by class and method name
+_HOOKED = ((mock._patch, '__enter__'), (mock._patch, '__exit__'),
+           (mock.NonCallableMock, '__init__'))
+
+
+@contextlib.contextmanager
+def pass_through():
+    """Wrap the methods mocktools hooks in wrappers that only call them."""
+    def wrap(original):
+        @functools.wraps(original)
+        def wrapper(self, *args, **kwargs):
+            return original(self, *args, **kwargs)
+        return wrapper
+    originals = [(owner, name, vars(owner)[name]) for owner, name in _HOOKED]
+    try:
+        for owner, name, original in originals:
+            setattr(owner, name, wrap(original))
+        yield
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
 
 
 def _test_method(workload):
@@ -301,6 +343,11 @@ def measure(label, args):
                 lambda: build_suite(base, classes, workload),
                 base is not testtools.TestCase)
                 for base in (testtools.TestCase, mocktools.TestCase))
+            instrumentation.uninstall()
+            with pass_through():
+                counts[workload] += (count_bytecodes(
+                    lambda: build_suite(SkeletonTestCase, classes, workload),
+                    False),)
 
     stats = sweeper.stats()
     size, fresh = detector_memory()
@@ -322,10 +369,15 @@ def measure(label, args):
             workload, bare * 1e6, checked * 1e6, checked / bare, sweeps,
             reads))
     if counts:
-        print('  bytecodes per test (the same on every run):')
-        for workload, (bare, checked) in counts.items():
-            print('  %-10s %13.0f %13.0f %7.2f' % (
-                workload, bare, checked, checked / bare))
+        print('  bytecodes per test (the same on every run); skeleton: the '
+              'least any check adds, a cleanup and pass-through hooks:')
+        print('  %-10s %13s %13s %7s %13s %7s' % (
+            'workload', 'testtools', 'mocktools', 'ratio', 'skeleton',
+            'ratio'))
+        for workload, (bare, checked, skeleton) in counts.items():
+            print('  %-10s %13.0f %13.0f %7.2f %13.0f %7.2f' % (
+                workload, bare, checked, checked / bare, skeleton,
+                skeleton / bare))
     print('  one sweep of an unchanged world: %.3f ms; detector memory '
           '(its own structures): %.1f MB' % (unchanged * 1e3, size / 1e6))
     cost = guard_cost()
