@@ -82,13 +82,16 @@ def _is_coroutine_test(test, name):
     """Whether ``test``'s method ``name`` is a coroutine function.
 
     Every test method is looked at once, before its test runs (a test's
-    name is new to its class each time): a plain function (no decorator
-    left attributes on it) is told by its code's flags; anything else is
-    asked of :func:`inspect.iscoroutinefunction`, which costs ten times as
-    much.
+    name is new to its class each time).  A plain function is told by its
+    code's flags, as :func:`inspect.iscoroutinefunction` tells it, unless
+    it carries the mark of :func:`inspect.markcoroutinefunction`; anything
+    else is asked of :func:`inspect.iscoroutinefunction`, which costs ten
+    times as much.  The function's ``__dict__`` is not read: reading it
+    would give every test method a dict of its own.
     """
     function = getattr(type(test), name, None)
-    if type(function) is types.FunctionType and not function.__dict__:
+    if type(function) is types.FunctionType and getattr(
+            function, '_is_coroutine_marker', None) is None:
         return bool(function.__code__.co_flags & inspect.CO_COROUTINE)
     return inspect.iscoroutinefunction(getattr(test, name, None))
 

@@ -1,5 +1,6 @@
 """Helpers for mocktools' own tests: run test cases, read the outcome."""
 
+import gc
 import traceback
 import unittest
 
@@ -8,6 +9,17 @@ import testtools
 from testtools.testresult.doubles import ExtendedTestResult
 
 from mocktools.engine import settings
+
+
+def has_own_dict(function):
+    """Whether ``function`` has a ``__dict__``, told without making one.
+
+    (Reading ``function.__dict__`` gives a function a dict if it had none.)
+    """
+    shared = (function.__globals__, function.__builtins__)
+    return any(type(referent) is dict
+               and not any(referent is each for each in shared)
+               for referent in gc.get_referents(function))
 
 
 def _as_text(value):

@@ -1056,12 +1056,7 @@ class TestDoesNotDisturb(DetectorTestCase):
              vars(module))
         functions = [module.plain, vars(module.Holder)['method']]
 
-        def has_own_dict(function):
-            # without reading __dict__, which would make one
-            shared = (function.__globals__, function.__builtins__)
-            return any(type(referent) is dict
-                       and not any(referent is each for each in shared)
-                       for referent in gc.get_referents(function))
+        has_own_dict = support.has_own_dict
         probe = types.FunctionType(module.plain.__code__, vars(module))
         probe.marked = True
         self.assertTrue(has_own_dict(probe))   # the check can tell

@@ -2,6 +2,7 @@
 
 import asyncio
 import functools
+import inspect
 import os
 from unittest import mock
 
@@ -58,6 +59,24 @@ class _Cases:
             type(self).loops = getattr(type(self), 'loops', []) + [
                 asyncio.get_running_loop()]
 
+        @mock.patch.object(targets, 'fetch')
+        async def test_decorated(self, fetch):
+            fetch.return_value = 'decorated'
+            self.events.append(await targets.fetch('/d'))
+
+        def test_marked(self):
+            async def body():
+                await asyncio.sleep(0)
+                self.events.append('marked')
+            return body()
+        if hasattr(inspect, 'markcoroutinefunction'):   # Python 3.12+
+            test_marked = inspect.markcoroutinefunction(test_marked)
+
+    class Sync(mocktools.TestCase):
+
+        def test_plain(self):
+            pass
+
 
 class TestAsyncTests(testtools.TestCase):
 
@@ -94,6 +113,29 @@ class TestAsyncTests(testtools.TestCase):
         self.assertThat(outcome.text('test_leaks_async_mock'),
                         matchers.Contains('mocktools.tests.targets.fetch'))
         self.assertIs(original, targets.fetch)
+
+    def test_decorated_async_test_is_awaited(self):
+        outcome = self.run_one('test_decorated')
+        self.assertEqual('success', outcome['test_decorated'],
+                         outcome.text('test_decorated'))
+        self.assertEqual(['asyncSetUp', 'decorated', 'asyncTearDown',
+                          'tearDown', 'async cleanup'], _Cases.Async.events)
+
+    def test_function_marked_as_coroutine_function_is_awaited(self):
+        if not hasattr(inspect, 'markcoroutinefunction'):
+            self.skipTest('inspect.markcoroutinefunction is Python 3.12+')
+        outcome = self.run_one('test_marked')
+        self.assertEqual('success', outcome['test_marked'],
+                         outcome.text('test_marked'))
+        self.assertIn('marked', _Cases.Async.events)
+
+    def test_telling_a_sync_test_gives_its_method_no_dict(self):
+        method = vars(_Cases.Sync)['test_plain']
+        self.assertFalse(support.has_own_dict(method))
+        outcome = support.run_case(_Cases.Sync, names=['test_plain'])
+        self.assertEqual('success', outcome['test_plain'],
+                         outcome.text('test_plain'))
+        self.assertFalse(support.has_own_dict(method))
 
     def test_fresh_loop_per_test_and_closed(self):
         _Cases.Async.loops = []
