@@ -27,6 +27,7 @@ from mocktools.engine import detector as detector_module
 from mocktools.engine import instrumentation
 from mocktools.engine import settings as settings_module
 from mocktools import guards
+from mocktools.guards import signal_handlers
 from mocktools.tests import support
 from mocktools.tests import targets
 
@@ -432,6 +433,32 @@ class TestWarningsSignalsSocket(GuardTestCase):
         self.assertReported(support.run_case(polluting(body)),
                             'signal.getsignal(SIGUSR1)',
                             'signal handler replaced [signal_handlers]')
+        self.assertEqual(previous, signal.getsignal(signal.SIGUSR1))
+
+    def test_signal_handler_restored_under_green_threading(self):
+        # eventlet's monkey patching: threading names a green thread, which
+        # is not main_thread() even where signal handlers can be set
+        previous = signal.getsignal(signal.SIGUSR1)
+        self.useFixture(fixtures.MockPatch('threading.current_thread',
+                                           return_value=object()))
+
+        def body(test):
+            signal.signal(signal.SIGUSR1, lambda signum, frame: None)
+        outcome = support.run_case(polluting(body))
+        self.assertReported(outcome, 'signal.getsignal(SIGUSR1)',
+                            'restored: set back to')
+        self.assertEqual(previous, signal.getsignal(signal.SIGUSR1))
+
+    def test_signal_handler_checked_in_another_thread_is_told(self):
+        previous = signal.getsignal(signal.SIGUSR1)
+        answers = []
+        restore = threading.Thread(target=lambda: answers.append(
+            signal_handlers.SignalHandlersGuard().put(
+                signal.SIGUSR1, signal.SIG_IGN, None)))
+        restore.start()
+        restore.join()
+        self.assertEqual(['not restored (checked outside the main thread)'],
+                         answers)
         self.assertEqual(previous, signal.getsignal(signal.SIGUSR1))
 
     def test_timeout_fixture_is_not_a_change(self):
