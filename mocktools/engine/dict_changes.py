@@ -87,13 +87,7 @@ class ChangeTracker:
         self._copies[position] = _identities(self._mappings[position])
 
     def collect(self):
-        """Take in the pending change records now."""
-
-    def drain(self):
-        """Keep the change records waiting between reads bounded.
-
-        Cheap when few are waiting: call it at every check.
-        """
+        """Take in pending change records (cheap; call at every check)."""
 
     def close(self):
         """Stop following every dict."""
@@ -311,13 +305,6 @@ class WatcherTracker(ChangeTracker):
         self._mappings.append(target)
         self._positions[id(target)] = position
         self._watch(self._id, target)
-
-    # change records left waiting between reads (each a small int)
-    BACKLOG = 4096
-
-    def drain(self):
-        if len(self._events) > self.BACKLOG:
-            self.collect()
 
     def collect(self):
         events = self._events

@@ -344,7 +344,7 @@ class MockGuard:
                                    or instrumentation.outside_overflow):
             # the common case: no mock was made outside a patcher
             if self._sweep is not None:
-                self._sweep.tracker.drain()
+                self._sweep.tracker.collect()
             return len(sys.modules) != self.global_sweep()._modules_seen
         changed = []
 
@@ -359,8 +359,8 @@ class MockGuard:
         if scan == 'off':
             return False
         if self._sweep is not None:
-            # keep the dict-watcher records between sweeps bounded
-            self._sweep.tracker.drain()
+            # drain the dict-watcher records between sweeps too
+            self._sweep.tracker.collect()
         if (scan == 'always' or scope.sweep_due or outside
                 or len(sys.modules) != self.global_sweep()._modules_seen
                 or scope.free_mocks and self._escaped(scope, caches)):
