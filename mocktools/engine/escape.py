@@ -98,12 +98,15 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
 
 def _unexplained(born, holders, companions, owner, patchers, caches):
     """The check of :func:`unaccounted`, once."""
-    mocks = _family(mock for mock in (ref() for ref in born)
-                    if mock is not None)
+    internal = {}
+    mocks = _family((mock for mock in (ref() for ref in born)
+                     if mock is not None), internal)
     if not mocks:
         return False
-    if _all_accounted(mocks, _direct_references(mocks, holders, caches)):
+    if _all_accounted(mocks, _direct_references(mocks, holders, caches,
+                                                internal)):
         return False
+    del internal
     companions = [mock for mock in (ref() for ref in companions)
                   if mock is not None]
     counts = _known_references(mocks, holders, companions, owner, patchers,
@@ -114,15 +117,17 @@ def _unexplained(born, holders, companions, owner, patchers, caches):
     return not _all_accounted(mocks, counts)
 
 
-def _direct_references(mocks, holders, caches):
+def _direct_references(mocks, holders, caches, internal=None):
     """id(mock) -> references counted without walking the mocks.
 
     Those from the holders' ``__dict__``, the mock's own magic-method
-    proxies and new ``functools`` cache entries.  The common cases -- a
-    mock kept on the test, a ``MagicMock``, a mock handed to a cached
-    function -- are counted in C-level calls, before the
-    full walk of :func:`_known_references` (which also follows children,
-    recorded calls, patchers and the test's own objects).
+    proxies, new ``functools`` cache entries and ``internal`` (id ->
+    references between parents and children, counted by :func:`_family`).
+    The common cases -- a mock kept on the test, a ``MagicMock``, a mock
+    handed to a cached function, a patcher's mock and the return value it
+    gave -- are counted in C-level calls, before the full walk of
+    :func:`_known_references` (which also follows recorded calls, patchers
+    and the test's own objects).
     """
     seen = []
     for holder in holders:
@@ -131,6 +136,9 @@ def _direct_references(mocks, holders, caches):
             seen.extend(map(id, namespace.values()))
     # a handful of mocks: one C-level count each over the holders' values
     counts = {id(mock): seen.count(id(mock)) for mock in mocks}
+    if internal:
+        for key, value in internal.items():
+            counts[key] += value
     for mock in mocks:
         counts[id(mock)] += _proxies_of(mock, children=True)
     del mock   # a reference _all_accounted must not see
@@ -141,11 +149,14 @@ def _direct_references(mocks, holders, caches):
     return counts
 
 
-def _family(mocks):
+def _family(mocks, internal=None):
     """``mocks`` and their child mocks (attributes, return values).
 
     A child stored in global state (``module.f = Mock().return_value``) is
-    as much a leak as its parent: every one of them is checked.
+    as much a leak as its parent: every one of them is checked.  With
+    ``internal`` (a dict), also count there, by id, the references that
+    members hold to one another: a parent's slot holding a child, and a
+    child's ``_mock_parent`` / ``_mock_new_parent`` holding its parent.
     """
     family = list(mocks)
     seen = set(map(id, family))
@@ -168,14 +179,29 @@ def _family(mocks):
                               if not (type(name) is str
                                       and name.startswith('__')))
             for value in values:
-                if (issubclass(type(value), mock_bases)
-                        and id(value) not in seen
-                        and value is not mock):
+                if (not issubclass(type(value), mock_bases)
+                        or value is mock):
+                    continue
+                if id(value) not in seen:
                     seen.add(id(value))
                     following.append(value)
+                    if internal is not None:
+                        _count_internal(internal, mock, value, mock_bases)
+                if internal is not None:
+                    internal[id(value)] = internal.get(id(value), 0) + 1
         family.extend(following)
         generation = following
     return family
+
+
+def _count_internal(internal, parent, child, mock_bases):
+    """Add the references ``child`` holds to ``parent``."""
+    state = sweep.instance_namespace(child, mock_bases)
+    if state is not None:
+        found = ((state.get('_mock_parent') is parent)
+                 + (state.get('_mock_new_parent') is parent))
+        if found:
+            internal[id(parent)] = internal.get(id(parent), 0) + found
 
 
 def _owned_candidates(owner, skip):

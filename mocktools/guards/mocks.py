@@ -47,6 +47,20 @@ __all__ = ['Leak', 'MockGuard']
 _safe_repr = base.safe_repr
 
 
+def _in_place_ids(scope):
+    """ids of the values the scope's still active patchers put in place."""
+    active = instrumentation.active
+    found = set()
+    for record in scope.patchers:
+        if active.get(id(record.patcher)) is not record:
+            continue
+        state = record.patcher.__dict__
+        namespace = sweep_module.namespace_of(state.get('target'))
+        if namespace is not None and 'attribute' in state:
+            found.add(id(namespace.get(state['attribute'])))
+    return found
+
+
 def _name_of(obj):
     """Name a patch target without running any of its code."""
     kind = type(obj)
@@ -332,17 +346,19 @@ class MockGuard:
         """Whether global state must be swept at the end of ``scope``.
 
         ``always``: yes.  Otherwise when modules were imported, or when a
-        mock created outside a patcher may have escaped into global state:
-        a reference to it that the test's own objects do not account for
-        (see :mod:`mocktools.engine.escape`) -- a mock of the scope, or one
-        made outside any check since the last check.  With ``class``, a test's
-        sweep is deferred to the end of its class.
+        mock the scope made may have escaped into global state: a reference
+        to it that the test's own objects do not account for (see
+        :mod:`mocktools.engine.escape`) -- a mock made outside a patcher,
+        one a stopped patcher made (``CONF.version = patched()``), or one
+        made outside any check since the last check.  With ``class``, a
+        test's sweep is deferred to the end of its class.
         """
         scan = settings.scan
-        if scan == 'auto' and not (scope.free_mocks or scope.sweep_due
+        if scan == 'auto' and not (scope.free_mocks or scope.made
+                                   or scope.sweep_due
                                    or instrumentation.outside_born
                                    or instrumentation.outside_overflow):
-            # the common case: no mock was made outside a patcher
+            # the common case: the scope made no mock
             if self._sweep is not None:
                 self._sweep.tracker.collect()
             return len(sys.modules) != self.global_sweep()._modules_seen
@@ -363,7 +379,8 @@ class MockGuard:
             self._sweep.tracker.collect()
         if (scan == 'always' or scope.sweep_due or outside
                 or len(sys.modules) != self.global_sweep()._modules_seen
-                or scope.free_mocks and self._escaped(scope, caches)):
+                or (scope.free_mocks or scope.made)
+                and self._escaped(scope, caches)):
             if scan == 'class' and scope.kind == 'test' and (
                     scope.parent is not None):
                 # an import too: sweeping now would find what an earlier
@@ -388,7 +405,13 @@ class MockGuard:
 
     @staticmethod
     def _escaped(scope, caches):
-        """Whether a mock born in ``scope`` may have escaped its owner."""
+        """Whether a mock made in ``scope`` may have escaped its owner.
+
+        The mocks made outside a patcher, and those its patchers made once
+        the patchers stopped; a mock an active patcher keeps in place is
+        global state on purpose (allowed, or reported as an active patcher)
+        and is not looked for, but what it refers to is the test's own.
+        """
         holder = scope.holder
         if holder is None:
             holders = []
@@ -396,8 +419,14 @@ class MockGuard:
             holders = [holder, type(holder)]   # the test and its class
         else:
             holders = [holder]                 # the test class
+        made, placed = scope.made, ()
+        if made and instrumentation.active:
+            in_place = _in_place_ids(scope)
+            if in_place:
+                placed = [ref for ref in made if id(ref()) in in_place]
+                made = [ref for ref in made if id(ref()) not in in_place]
         return escape.unaccounted(
-            scope.born, holders, scope.made,
+            list(scope.born) + list(made), holders, placed,
             owner=holder if scope.kind == 'test' else None,
             # their arguments: return_value=Mock(), new=...
             patchers=[record.patcher for record in scope.patchers],

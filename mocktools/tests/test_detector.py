@@ -125,6 +125,16 @@ class DetectorTestCase(testtools.TestCase):
             'mocktools.tests.targets.%s' % name))
         self.assertThat(errors, matchers.Contains('by:      %s' % test.id()))
 
+    def sweeps_during(self, case):
+        """(sweeps, outcome) of a second run of ``case``'s tests."""
+        # the first run may import modules lazily (AsyncMock does), which
+        # rightly triggers a sweep; what is measured is the second run
+        support.run_case(case)
+        detector = detector_module.get_detector()
+        before = detector.sweeps
+        outcome = support.run_case(case)
+        return detector.sweeps - before, outcome
+
     def assert_leak(self, body, path, kind, **attributes):
         """Run ``body`` in a test; assert it failed naming path and kind."""
         outcome = support.run_case(leaking(body, **attributes))
@@ -457,15 +467,18 @@ class TestReports(DetectorTestCase):
         self.assertThat(text, matchers.Contains('3 dangling mocks'))
 
     def test_leak_found_later_names_the_test_that_made_it(self):
-        class Case(mocktools.TestCase):
+        class Hides(mocktools.TestCase):
+            leak_scan = 'off'     # its checks never sweep
+
             def test_a_hides_a_mock(self):
                 patcher = mock.patch.object(targets, 'execute')
                 hidden = patcher.start()
                 patcher.stop()
                 # A patcher's mock, stored by hand after the patcher
-                # stopped: nothing triggers a sweep after this test ...
+                # stopped: this test's check does not look for it ...
                 targets.generate_password = hidden
 
+        class Imports(mocktools.TestCase):
             def test_b_imports(self):
                 # ... the next sweep (here: a module got imported) finds it
                 sys.modules['mocktools_tests_imported'] = types.ModuleType(
@@ -474,16 +487,16 @@ class TestReports(DetectorTestCase):
         self.addCleanup(sys.modules.pop, 'mocktools_tests_imported', None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
-            outcome = support.run_case(Case)
+            outcome = support.run_case(Hides, Imports)
         self.assertEqual('success', outcome['test_a_hides_a_mock'])
         # b found it: told (detail and warning) and healed, b not blamed
         self.assertEqual('success', outcome['test_b_imports'])
         text = outcome.text('test_b_imports')
         self.assertThat(text, matchers.Contains(
             '1 dangling mock left by code outside test %s' % (
-                Case('test_b_imports').id())))
+                Imports('test_b_imports').id())))
         self.assertThat(text, matchers.Contains(
-            'by:      %s' % Case('test_a_hides_a_mock').id()))
+            'by:      %s' % Hides('test_a_hides_a_mock').id()))
         self.assertThat(text, matchers.Contains('"foreign": true'))
         self.assertEqual('', outcome.class_errors())
         self.assertIn('mocktools.tests.targets.generate_password',
@@ -510,17 +523,62 @@ class StoresMocksOnItself(mocktools.TestCase):
         self.shared.go()
 
 
+class TestPatcherMocksKeptInGlobalState(DetectorTestCase):
+    """A stopped patcher's mock (or child) left in global state is found.
+
+    Nothing else triggers a sweep in these tests: before the escape check
+    looked at patchers' mocks, a later test found them, or none did.
+    """
+
+    def test_patcher_mock_stored_after_the_patcher_stopped(self):
+        def body(test):
+            patcher = mock.patch.object(targets, 'execute')
+            made = patcher.start()
+            patcher.stop()
+            # children refer back to it: references of its own, counted
+            made.client.get('/x').json()
+            made()
+            targets.generate_password = made
+        self.assert_leak(body, 'mocktools.tests.targets.generate_password',
+                         'mock in global state (module attribute)')
+
+    def test_code_under_test_stores_a_patched_functions_result(self):
+        # cinder's volume-usage-audit tests: version_string is patched and
+        # main() sets CONF.version = version.version_string()
+        def body(test):
+            test.mock_patch_object(targets, 'generate_password')
+            targets.SERVICE.name = targets.generate_password()
+        self.assert_leak(body, 'mocktools.tests.targets.SERVICE.name',
+                         'mock in global state (attribute of a '
+                         'module-level object)')
+
+    def test_decorator_mock_child_stored_in_a_class(self):
+        def body(test):
+            @mock.patch.object(targets, 'execute')
+            def inner(execute):
+                targets.Service.ping = execute.return_value
+            inner()
+        self.assert_leak(body, 'mocktools.tests.targets.Service.ping',
+                         'mock in global state (class attribute)')
+
+    def test_patcher_mocks_the_test_keeps_need_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_keeps_them(self):
+                self.execute = self.mock_patch_object(targets, 'execute')
+                targets.execute('ls').strip()
+                client = self.mock_patch_object(targets.Client, 'get')
+                self.execute(client, key=client.return_value)
+                with mock.patch.object(targets, 'generate_password') as gen:
+                    gen.return_value = self.execute.return_value
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_keeps_them'],
+                         outcome.text('test_keeps_them'))
+        self.assertEqual(0, sweeps)
+
+
 class TestEscapeCheck(DetectorTestCase):
     """Mocks created outside patchers only cost a sweep if they escaped."""
-
-    def sweeps_during(self, case):
-        # the first run may import modules lazily (AsyncMock does), which
-        # rightly triggers a sweep; what is measured is the second run
-        support.run_case(case)
-        detector = detector_module.get_detector()
-        before = detector.sweeps
-        outcome = support.run_case(case)
-        return detector.sweeps - before, outcome
 
     def test_mocks_held_by_the_test_need_no_sweep(self):
         class Case(mocktools.TestCase):
