@@ -139,8 +139,9 @@ def _direct_references(mocks, holders, caches, internal=None):
     if internal:
         for key, value in internal.items():
             counts[key] += value
+    types = sweep.library_types()
     for mock in mocks:
-        counts[id(mock)] += _proxies_of(mock, children=True)
+        counts[id(mock)] += _proxies_of(mock, True, types)
     del mock   # a reference _all_accounted must not see
     if not _all_accounted(mocks, counts):
         entries = caches() if callable(caches) else caches
@@ -320,7 +321,7 @@ def _known_references(mocks, holders, companions=(), owner=None,
     return counts
 
 
-def _proxies_of(mock, children=False):
+def _proxies_of(mock, children=False, types=None):
     """References to ``mock`` from what ``MagicMock`` puts on its class.
 
     ``MagicMock`` gives each mock a class of its own, holding one
@@ -331,11 +332,13 @@ def _proxies_of(mock, children=False):
     as children instead).  Read through the standard ``__dict__`` slot.
     The class holds about ninety values of a handful of types: each type
     is looked at once, and only the values of mock types one by one.
+    ``types`` is :func:`~mocktools.engine.sweep.library_types`, for a
+    caller that already has it.
     """
     values = list(sweep._type_dict(type(mock)).values())
     kinds = list(map(type, values))
     found = 0
-    mock_bases, proxy_types = sweep.library_types()
+    mock_bases, proxy_types = types or sweep.library_types()
     for kind in set(kinds):
         if kind in proxy_types:
             # the library's own class: reading ``parent`` runs no user code
