@@ -21,8 +21,9 @@ Patchers are tracked as they start and stop
 (:mod:`mocktools.engine.instrumentation`), so that check costs nothing that
 depends on how much is loaded.  Global state is swept
 (:mod:`mocktools.engine.sweep`) after a scope that imported modules, or
-created a mock outside a patcher that may have escaped
-(:mod:`mocktools.engine.escape`), or whenever ``scan`` is ``always``.  Every
+made a mock that may have escaped -- outside a patcher, or by a patcher
+since stopped (:mod:`mocktools.engine.escape`) -- or whenever ``scan`` is
+``always``.  Every
 leak is healed as it is found: patchers are stopped (newest first, a
 ``patch.multiple`` before the patchers it entered), attributes restored.  So
 this guard's *baseline* is the scope's own record of patchers and mocks, and
