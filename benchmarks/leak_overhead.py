@@ -151,11 +151,6 @@ class SkeletonTestCase(testtools.TestCase):
         pass
 
 
-# what mocktools hooks in unittest.mock, by class and method name
-_HOOKED = ((mock._patch, '__enter__'), (mock._patch, '__exit__'),
-           (mock.NonCallableMock, '__init__'))
-
-
 @contextlib.contextmanager
 def pass_through():
     """Wrap the methods mocktools hooks in wrappers that only call them."""
@@ -164,7 +159,11 @@ def pass_through():
         def wrapper(self, *args, **kwargs):
             return original(self, *args, **kwargs)
         return wrapper
-    originals = [(owner, name, vars(owner)[name]) for owner, name in _HOOKED]
+    # where mocktools hooks unittest.mock: its own table of hooks
+    namespace = vars(mock)
+    owners = [(instrumentation._defining_class(namespace[class_name], name),
+               name) for class_name, name, _ in instrumentation._HOOKED]
+    originals = [(owner, name, vars(owner)[name]) for owner, name in owners]
     try:
         for owner, name, original in originals:
             setattr(owner, name, wrap(original))
