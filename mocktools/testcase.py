@@ -321,7 +321,7 @@ class TestCase(testtools.TestCase):
             # after them; it queues itself behind any registered earlier
             # (oslotest's mock.patch.stopall) when its turn comes.
             self.addCleanup(self._mocktools_check_test, scope, settings)
-        if self._mocktools_async_kind()[1]:
+        if self._mocktools_needs_loop():
             self._mocktools_loop()   # closed right before the leak check
         super().setUp()
         self._mocktools_apply_declarations()
@@ -353,8 +353,8 @@ class TestCase(testtools.TestCase):
             return await function(*args, **kwargs)
         self.addCleanup(lambda: loop.run(call()))
 
-    def _mocktools_async_kind(self):
-        """(test method is async, test needs a loop), for setUp.
+    def _mocktools_needs_loop(self):
+        """Whether the test needs an event loop (async method or hooks).
 
         An async test method is marked in the test's ``__dict__`` for
         :meth:`_run_test_method`.
@@ -368,8 +368,8 @@ class TestCase(testtools.TestCase):
             type.__setattr__(klass, '_mocktools_async_hooks', hooks)
         if _is_coroutine_test(self, self._testMethodName):
             self.__dict__['_mocktools_async_test'] = True
-            return True, True
-        return False, hooks
+            return True
+        return hooks
 
     def _mocktools_loop(self):
         loop = self.__dict__.get('_mocktools_test_loop')
