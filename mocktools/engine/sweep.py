@@ -385,8 +385,13 @@ class Finding:
 
     @property
     def where(self):
-        """What kind of place it is, in words."""
-        return {
+        """What kind of place it is, in words.
+
+        For a mock inside a new container (``module.REG = {'x': Mock()}``)
+        it says so: the place itself held no mock before, the container
+        put there does.
+        """
+        place = {
             'sys.modules': 'sys.modules entry',
             'module': 'module attribute',
             'class': 'class attribute',
@@ -396,6 +401,9 @@ class Finding:
             'set': 'member of a set in global state',
             'deque': 'item of a deque in global state',
         }[self.container.kind]
+        if self.inner:
+            place += ', inside the %s put there' % type(self.placed).__name__
+        return place
 
     def heal(self):
         """Undo the leak; return what was done, in words."""

@@ -381,7 +381,8 @@ class TestContainerLeaks(DetectorTestCase):
         def body(test):
             targets.HANDLERS.append(('fake', mock.Mock()))
         self.assert_container_leak(
-            body, 'HANDLERS[2][1]', 'item of a list in global state',
+            body, 'HANDLERS[2][1]',
+            'item of a list in global state, inside the tuple put there',
             'removed mocktools.tests.targets.HANDLERS[2], which held it')
 
     def test_member_added_to_a_set(self):
@@ -409,7 +410,8 @@ class TestContainerLeaks(DetectorTestCase):
         def body(test):
             targets.created_attr = {'handlers': [mock.Mock()]}
         self.assert_container_leak(
-            body, "created_attr['handlers'][0]", 'module attribute',
+            body, "created_attr['handlers'][0]",
+            'module attribute, inside the dict put there',
             'removed mocktools.tests.targets.created_attr, which held it')
 
     def test_a_replaced_container_is_no_longer_global_state(self):
