@@ -193,13 +193,18 @@ def build_suite(base, classes, workload, tests=None):
     suite = unittest.TestSuite()
     count = 0
     for index in range(classes):
-        namespace = {'test_%02d' % n: _test_method(workload)
-                     for n in range(TESTS_PER_CLASS)}
-        klass = type('Bench%d' % index, (base,), namespace)
-        for name in sorted(namespace):
+        methods = {'test_%02d' % n: _test_method(workload)
+                   for n in range(TESTS_PER_CLASS)}
+        name = 'Bench_%s_%s%d' % (base.__module__.replace('.', '_'),
+                                  base.__name__, index)
+        klass = type(name, (base,), dict(methods, __module__=__name__,
+                                         __qualname__=name))
+        # held by its module, as a real suite's test classes are
+        globals()[name] = klass
+        for method in sorted(methods):
             if tests is not None and count >= tests:
                 return suite
-            suite.addTest(klass(name))
+            suite.addTest(klass(method))
             count += 1
     return suite
 

@@ -161,14 +161,14 @@ def _family(mocks, internal=None):
     """
     family = list(mocks)
     seen = set(map(id, family))
-    mock_bases = sweep.mock_types()
+    mock_bases, _, readers = sweep.library_types()
     generation = family
     for _ in range(_CHILD_DEPTH):
         if not generation:
             break
         following = []
         for mock in generation:
-            namespace = sweep.instance_namespace(mock, mock_bases)
+            namespace = sweep.mock_namespace(mock, readers)
             if namespace is None:
                 continue
             # its return value and attribute children; magic-method
@@ -187,7 +187,7 @@ def _family(mocks, internal=None):
                     seen.add(id(value))
                     following.append(value)
                     if internal is not None:
-                        _count_internal(internal, mock, value, mock_bases)
+                        _count_internal(internal, mock, value, readers)
                 if internal is not None:
                     internal[id(value)] = internal.get(id(value), 0) + 1
         family.extend(following)
@@ -195,9 +195,9 @@ def _family(mocks, internal=None):
     return family
 
 
-def _count_internal(internal, parent, child, mock_bases):
+def _count_internal(internal, parent, child, readers):
     """Add the references ``child`` holds to ``parent``."""
-    state = sweep.instance_namespace(child, mock_bases)
+    state = sweep.mock_namespace(child, readers)
     if state is not None:
         found = ((state.get('_mock_parent') is parent)
                  + (state.get('_mock_new_parent') is parent))
@@ -338,7 +338,7 @@ def _proxies_of(mock, children=False, types=None):
     values = list(sweep._type_dict(type(mock)).values())
     kinds = list(map(type, values))
     found = 0
-    mock_bases, proxy_types = types or sweep.library_types()
+    mock_bases, proxy_types, readers = types or sweep.library_types()
     for kind in set(kinds):
         if kind in proxy_types:
             # the library's own class: reading ``parent`` runs no user code
@@ -349,7 +349,7 @@ def _proxies_of(mock, children=False, types=None):
         elif children and issubclass(kind, mock_bases):
             for value in itertools.compress(values, map(
                     operator.is_, kinds, itertools.repeat(kind))):
-                state = sweep.instance_namespace(value, mock_bases)
+                state = sweep.mock_namespace(value, readers)
                 if state is not None:
                     found += (state.get('_mock_parent') is mock) + (
                         state.get('_mock_new_parent') is mock)

@@ -64,7 +64,7 @@ NEW_KEY = object()       # the key did not exist before: heal by deleting it
 UNKNOWN = object()       # the previous value cannot be told: leave it
 
 
-_library_types = [None, None, (), ()]
+_library_types = [None, None, (), (), ()]
 
 
 def mock_types():
@@ -78,9 +78,18 @@ def mock_types():
 
 
 def library_types():
-    """``(mock_types(), the MagicProxy classes of those libraries)``."""
+    """``(mock_types(), MagicProxy classes, mock_readers())``."""
     mock_types()
-    return _library_types[2], _library_types[3]
+    return _library_types[2:]
+
+
+def mock_readers():
+    """``(base, its instances' __dict__ getter)`` of every mock library.
+
+    For :func:`mock_namespace`.
+    """
+    mock_types()
+    return _library_types[4]
 
 
 def _read_library_types():
@@ -97,7 +106,8 @@ def _read_library_types():
             proxy = namespace.get('MagicProxy')
             if type(proxy) is type and proxy not in proxies:
                 proxies.append(proxy)
-    _library_types[:] = libraries + [tuple(mocks), tuple(proxies)]
+    readers = tuple((base, _dict_getter(base)) for base in mocks)
+    _library_types[:] = libraries + [tuple(mocks), tuple(proxies), readers]
 
 
 def _function_mock(function):
@@ -133,6 +143,21 @@ def mock_of(value, bases):
 _instance_getters = {}   # type -> its instances' __dict__ getter, or None
 
 
+def _held_by_its_module(kind):
+    """Whether ``kind``'s module holds it under its qualified name.
+
+    Only such classes are cached: they live as long as their module
+    anyway.  A class made in a test (``class Fake:`` in a test method,
+    whose methods may close over the test) would be kept alive by the
+    cache, and with it the finished test.
+    """
+    name = _type_dict(kind).get('__module__')
+    module = sys.modules.get(name) if type(name) is str else None
+    if not issubclass(type(module), types.ModuleType):
+        return False
+    return _module_dict(module).get(_type_qualname(kind)) is kind
+
+
 def namespace_of(obj):
     """The ``__dict__`` of a module, class or plain instance, read safely.
 
@@ -158,41 +183,35 @@ def instance_namespace(obj, bases=None):
     kind = type(obj)
     getter = _instance_getters.get(kind, False)
     if getter is False:
-        # Every mock has a class of its own; they mostly share the getter of
-        # their library's base class, so that is what gets cached -- unless
-        # a class between them defines the slot (oslotest's autospec mixin),
-        # whose getter refuses the library's other mocks.
-        key = kind
+        # Every mock has a class of its own, created with it: caching that
+        # class would keep the mock, and what its calls recorded, alive.
+        # Its library base's getter reads the same dict, without running
+        # a ``__dict__`` that a class in between (oslotest's autospec
+        # mixin) defines.
         for base in bases or mock_types():
             if issubclass(kind, base):
-                key = base
-                break
-        getter = _instance_getters.get(key, False)
-        if getter is False or (getter is not None and (
-                getter.__self__.__objclass__ not in _type_mro(kind))):
-            getter = _dict_getter(kind)
-            if getter is not None and (
-                    getter.__self__.__objclass__ not in _type_mro(key)):
-                key = kind
-            if len(_instance_getters) < 4096:
-                _instance_getters[key] = getter
+                return mock_namespace(obj, mock_readers())
+        getter = _dict_getter(kind)
+        if len(_instance_getters) < 4096 and _held_by_its_module(kind):
+            _instance_getters[kind] = getter
     if getter is None:
         return None
     namespace = getter(obj)
     return namespace if type(namespace) is dict else None
 
 
-def dict_getter(kind):
-    """The standard ``__dict__`` getter of ``kind``'s instances, or None.
+def mock_namespace(mock, readers):
+    """A mock's own ``__dict__``, read through its library base's slot.
 
-    Cached; see :func:`_dict_getter`.
+    ``readers`` is :func:`mock_readers`; None for an object that is no
+    mock of those libraries.
     """
-    getter = _instance_getters.get(kind, False)
-    if getter is False:
-        getter = _dict_getter(kind)
-        if len(_instance_getters) < 4096:
-            _instance_getters[kind] = getter
-    return getter
+    kind = type(mock)
+    for base, read in readers:
+        if issubclass(kind, base):
+            namespace = read(mock) if read is not None else None
+            return namespace if type(namespace) is dict else None
+    return None
 
 
 def _make_pointer_reader():

@@ -10,7 +10,9 @@ import json
 import os
 import pickle
 import re
+import subprocess
 import sys
+import textwrap
 import types
 import unittest
 from unittest import mock
@@ -1541,6 +1543,64 @@ class TestMocksStayPlainMocks(DetectorTestCase):
         gc.collect()
         self.assertEqual(3, len(kept))     # the mocks live on ...
         self.assertIsNone(tests[0]())      # ... the test they came from not
+
+    def test_a_class_made_in_the_test_does_not_keep_it_alive(self):
+        tests = []
+
+        class Case(mocktools.TestCase):
+            def test_keeps_a_fake_of_its_own(self):
+                test = self
+
+                class Fake:
+                    def owner(self):
+                        return test
+                self.fake = Fake()
+                # only the fake refers to this mock: the check reads it
+                self.fake.client = mock.Mock()
+                tests.append(weakref.ref(self))
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_keeps_a_fake_of_its_own'])
+        del outcome
+        gc.collect()
+        self.assertIsNone(tests[0]())
+
+    def test_oslotest_autospec_mocks_are_not_kept_alive(self):
+        # In a fresh process, so that the first mocks the check ever reads
+        # are oslotest's autospec ones (whose mixin class gives them a
+        # __dict__ slot of their own): their per-instance classes were
+        # once cached, keeping each mock -- and the test its calls
+        # recorded -- alive.
+        script = textwrap.dedent('''
+            import gc, unittest, weakref
+            from unittest import mock
+            from oslotest import mock_fixture
+            import mocktools
+
+            refs = []
+
+            class Case(mocktools.TestCase):
+                def setUp(self):
+                    super().setUp()
+                    self.useFixture(mock_fixture.MockAutospecFixture())
+
+                def test_uses_mocks(self):
+                    made = mock.MagicMock()
+                    made(self)
+                    refs.extend([weakref.ref(self), weakref.ref(made)])
+
+            result = unittest.TestResult()
+            unittest.TestSuite([Case('test_uses_mocks')]).run(result)
+            gc.collect()
+            print(result.wasSuccessful(), [ref() is None for ref in refs])
+            ''')
+        environ = {key: value for key, value in os.environ.items()
+                   if not key.startswith('MOCKTOOLS_')}
+        process = subprocess.run([sys.executable, '-c', script],
+                                 env=environ, capture_output=True,
+                                 text=True, timeout=120)
+        self.assertEqual(0, process.returncode, process.stderr)
+        self.assertEqual('True [True, True]', process.stdout.strip())
 
 
 class TestUncheckedCode(DetectorTestCase):
