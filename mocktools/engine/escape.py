@@ -205,20 +205,31 @@ def _count_internal(internal, parent, child, readers):
             internal[id(parent)] = internal.get(id(parent), 0) + found
 
 
-def _owned_candidates(owner, skip):
-    """Objects ``owner``'s namespace leads to that may be the test's own.
+def _owned_candidates(owner, skip, mocks=(), walked=()):
+    """Objects the test leads to that may be its own.
 
-    Plain instances (read through their standard ``__dict__`` slot) and
-    exact lists, tuples and dicts; no mock (counted on their own), module or
-    class (global state), and nothing whose reading could run code.
+    Those ``owner``'s namespace leads to, and those the test's ``mocks``
+    do: their attributes and return values (``Mock(return_value=ctx)``)
+    and the arguments of the calls they recorded.  Plain instances (read
+    through their standard ``__dict__`` slot) and exact lists, tuples and
+    dicts; no mock (counted on their own), module or class (global state),
+    and nothing whose reading could run code.  A container in ``walked``
+    (ids of those whose references are already counted) is followed, but
+    is no candidate: its references would be counted twice.
     """
-    mock_bases = sweep.mock_types()
+    mock_bases, _, readers = sweep.library_types()
     found = []
     seen = set(skip)
     namespace = sweep.namespace_of(owner)
     if namespace is None:
         return found
     frontier = [namespace.values()]
+    for mock in mocks:
+        state = sweep.mock_namespace(mock, readers)
+        if state is not None:
+            frontier.append(state.values())
+            frontier.extend(part if type(part) is tuple else part.values()
+                            for part in _call_parts(state))
     for _ in range(_OWNED_DEPTH):
         following = []
         for values in frontier:
@@ -234,12 +245,35 @@ def _owned_candidates(owner, skip):
                 contents = _contents(value)
                 if contents is None:
                     continue
-                found.append(value)
                 following.append(contents)
+                if key in walked:
+                    continue
+                found.append(value)
                 if len(found) >= _OWNED_LIMIT:
                     return found
         frontier = following
     return found
+
+
+def _call_parts(namespace):
+    """The args tuples and kwargs dicts of the calls a mock recorded.
+
+    Read from its namespace's call records (``call_args``, ``mock_calls``
+    ...): each call's args tuple and kwargs dict are made by the call
+    itself, so never global state; one args tuple is shared by several
+    records.
+    """
+    parts = []
+    for name in _CALL_RECORDS:
+        calls = namespace.get(name)
+        if not issubclass(type(calls), list):
+            continue
+        for call in list.__iter__(calls):
+            if not issubclass(type(call), tuple):
+                continue
+            parts.extend(part for part in tuple.__iter__(call)
+                         if type(part) in (tuple, dict))
+    return parts
 
 
 def _private_objects(candidates, base):
@@ -288,7 +322,8 @@ def _known_references(mocks, holders, companions=(), owner=None,
     the patchers and the mocks they made, then the objects the ``owner``
     leads to.  References from ``functools`` caches are added to each.
     """
-    counts = _count_from_test(mocks, holders, mocks, ())
+    walked = set()
+    counts = _count_from_test(mocks, holders, mocks, (), walked)
     if counts is None or _all_accounted(mocks, counts):
         return counts
     cached = dict.fromkeys(counts, 0)
@@ -301,7 +336,8 @@ def _known_references(mocks, holders, companions=(), owner=None,
             return counts
     if patchers or companions:
         holders = list(holders) + list(patchers)
-        counts = _count_from_test(mocks, holders, mocks, companions)
+        walked = set()
+        counts = _count_from_test(mocks, holders, mocks, companions, walked)
         if counts is None:
             return counts
         _add_counts(counts, cached)
@@ -312,7 +348,8 @@ def _known_references(mocks, holders, companions=(), owner=None,
     skip = {id(obj) for obj in holders}
     skip.update(map(id, mocks))
     skip.update(map(id, companions))
-    candidates = _owned_candidates(owner, skip)
+    candidates = _owned_candidates(owner, skip, list(mocks) + companions,
+                                   walked)
     base = _count_from_test(candidates, holders, mocks, companions)
     if base is None:
         return counts
@@ -395,13 +432,15 @@ def _count_from_objects(counts, objects):
                 counts[key] += 1
 
 
-def _count_from_test(targets, holders, mocks, companions):
+def _count_from_test(targets, holders, mocks, companions, walked=None):
     """id(target) -> references to it from the test's holders and mocks.
 
-    None when a mock's namespace cannot be read.
+    None when a mock's namespace cannot be read.  ``walked``, a set, gets
+    the ids of the namespaces, dicts, lists and tuples whose references
+    were counted.
     """
     counts = dict.fromkeys(map(id, targets), 0)
-    seen = set()
+    seen = set() if walked is None else walked
     mock_bases = sweep.mock_types()
 
     def count(values, sequences=False):
@@ -425,20 +464,18 @@ def _count_from_test(targets, holders, mocks, companions):
             count(namespace)
         return namespace
 
+    def count_class(namespace):
+        # about ninety values, rarely one of the targets: set operations
+        values = namespace.values()
+        hits = counts.keys() & set(map(id, values))
+        if hits:
+            ids = list(map(id, values))
+            for key in hits:
+                counts[key] += ids.count(key)
+
     def count_calls(namespace):
-        # the arguments a mock recorded (call_args, mock_calls ...): each
-        # call's args tuple and kwargs dict are made by the call itself, so
-        # never global state; one args tuple is shared by several records
-        for name in _CALL_RECORDS:
-            calls = namespace.get(name)
-            if not issubclass(type(calls), list):
-                continue
-            for call in list.__iter__(calls):
-                if not issubclass(type(call), tuple):
-                    continue
-                for part in tuple.__iter__(call):
-                    if type(part) in (tuple, dict):
-                        count(part, sequences=True)
+        for part in _call_parts(namespace):
+            count(part, sequences=True)
 
     for holder in holders:
         namespace = visit(holder)
@@ -456,6 +493,11 @@ def _count_from_test(targets, holders, mocks, companions):
         if namespace is None:
             return None
         count_calls(namespace)
+        # the class made for it alone holds what was set as its magic
+        # methods (req.environ.__getitem__ = Mock()) or on it by type(m)
+        # (PropertyMock): references of the test's own
+        if sweep.made_for_one_mock(type(mock)):
+            count_class(sweep._type_dict(type(mock)))
         # its children (attributes, return value) point back with their
         # _mock_parent / _mock_new_parent, and its _mock_children dict is
         # its own (a mock assigned as an attribute of another is there)

@@ -64,6 +64,7 @@ NEW_KEY = object()       # the key did not exist before: heal by deleting it
 UNKNOWN = object()       # the previous value cannot be told: leave it
 
 
+_MOCK_MODULES = ('unittest.mock', 'mock.mock')   # the mock libraries
 _library_types = [None, None, (), (), ()]
 
 
@@ -96,7 +97,7 @@ def _read_library_types():
     """Find the classes again, for the mock libraries loaded now."""
     mocks, proxies = [], []
     libraries = [sys.modules.get(name)
-                 for name in ('unittest.mock', 'mock.mock')]
+                 for name in _MOCK_MODULES]
     for module in libraries:
         if module is not None:
             namespace = _module_dict(module)
@@ -143,7 +144,18 @@ def mock_of(value, bases):
 _instance_getters = {}   # type -> its instances' __dict__ getter, or None
 
 
-def _held_by_its_module(kind):
+def made_for_one_mock(kind):
+    """Whether the mock library made ``kind`` for one mock instance.
+
+    ``NonCallableMock.__new__`` gives every mock a subclass of its own, in
+    the library's module but not held by it: what is set on that class
+    (magic methods, ``type(m).prop = PropertyMock()``) is that mock's.
+    """
+    return (_type_dict(kind).get('__module__') in _MOCK_MODULES
+            and not held_by_its_module(kind))
+
+
+def held_by_its_module(kind):
     """Whether ``kind``'s module holds it under its qualified name.
 
     Only such classes are cached: they live as long as their module
@@ -192,7 +204,7 @@ def instance_namespace(obj, bases=None):
             if issubclass(kind, base):
                 return mock_namespace(obj, mock_readers())
         getter = _dict_getter(kind)
-        if len(_instance_getters) < 4096 and _held_by_its_module(kind):
+        if len(_instance_getters) < 4096 and held_by_its_module(kind):
             _instance_getters[kind] = getter
     if getter is None:
         return None

@@ -738,6 +738,41 @@ class TestEscapeCheck(DetectorTestCase):
         self.assertEqual('success', outcome['test_objects_hold_mocks'])
         self.assertEqual(0, sweeps)
 
+    def test_mocks_set_on_a_mocks_own_class_need_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_magic_methods_and_properties(self):
+                self.request = request = mock.Mock()
+                # a plain Mock keeps a magic method on its own class
+                request.environ.__getitem__ = mock.Mock(return_value=1)
+                status = mock.PropertyMock(return_value='ACTIVE')
+                type(request).status = status
+                self.assertEqual('ACTIVE', request.status)
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success',
+                         outcome['test_magic_methods_and_properties'],
+                         outcome.text('test_magic_methods_and_properties'))
+        self.assertEqual(0, sweeps)
+
+    def test_objects_only_the_tests_mocks_hold_need_no_sweep(self):
+        class Context:
+            def __init__(self):
+                self.notifier = mock.Mock()
+
+        class Case(mocktools.TestCase):
+            def test_context_returned_and_passed(self):
+                self.api = mock.Mock()
+                # reached only through a return value and a recorded call
+                self.request = mock.Mock(return_value=Context())
+                self.api.create(Context(), options={'extra': Context()})
+                self.request()
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success',
+                         outcome['test_context_returned_and_passed'],
+                         outcome.text('test_context_returned_and_passed'))
+        self.assertEqual(0, sweeps)
+
     def test_mocks_passed_to_other_mocks_need_no_sweep(self):
         class Case(mocktools.TestCase):
             def test_calls_record_mocks(self):
@@ -758,6 +793,30 @@ class TestEscapeCheck(DetectorTestCase):
             context = mock.Mock()
             test.api.create(context, items=[context])
             targets.Client.get = context
+        self.assert_leak(body, 'mocktools.tests.targets.Client.get',
+                         'mock in global state (class attribute)')
+
+    def test_mock_in_a_list_the_test_keeps_and_passed_to_a_mock_found(self):
+        # the list is both the test's own object and a recorded argument:
+        # its reference to the mock must be counted once, not twice
+        def body(test):
+            test.api = mock.Mock()
+            context = mock.Mock()
+            test.items = [context]
+            test.api.create(test.items)
+            targets.Client.get = context
+        self.assert_leak(body, 'mocktools.tests.targets.Client.get',
+                         'mock in global state (class attribute)')
+
+    def test_mock_reached_through_a_mocks_return_value_found(self):
+        class Context:
+            pass
+
+        def body(test):
+            context = Context()
+            context.client = mock.Mock()
+            test.request = mock.Mock(return_value=context)
+            targets.Client.get = context.client
         self.assert_leak(body, 'mocktools.tests.targets.Client.get',
                          'mock in global state (class attribute)')
 
