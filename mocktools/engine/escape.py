@@ -53,6 +53,9 @@ _USABLE = hasattr(sys, 'getrefcount') and (
 # Where a mock keeps the calls made to it.
 _CALL_RECORDS = ('_mock_call_args_list', '_mock_mock_calls', 'method_calls')
 
+# The containers whose items the walk follows (never global state).
+_SEQUENCES = frozenset((list, tuple))
+
 # How deep the children of the test's mocks are followed.
 _CHILD_DEPTH = 4
 
@@ -205,31 +208,23 @@ def _count_internal(internal, parent, child, readers):
             internal[id(parent)] = internal.get(id(parent), 0) + found
 
 
-def _owned_candidates(owner, skip, mocks=(), walked=()):
-    """Objects the test leads to that may be its own.
+def _owned_candidates(owner, skip, walked=()):
+    """Objects ``owner``'s namespace leads to that may be the test's own.
 
-    Those ``owner``'s namespace leads to, and those the test's ``mocks``
-    do: their attributes and return values (``Mock(return_value=ctx)``)
-    and the arguments of the calls they recorded.  Plain instances (read
-    through their standard ``__dict__`` slot) and exact lists, tuples and
-    dicts; no mock (counted on their own), module or class (global state),
-    and nothing whose reading could run code.  A container in ``walked``
-    (ids of those whose references are already counted) is followed, but
-    is no candidate: its references would be counted twice.
+    Plain instances (read through their standard ``__dict__`` slot) and
+    exact lists, tuples and dicts; no mock (counted on their own), module or
+    class (global state), and nothing whose reading could run code.  A
+    container in ``walked`` (ids of those whose references are already
+    counted) is followed, but is no candidate: its references would be
+    counted twice.
     """
-    mock_bases, _, readers = sweep.library_types()
+    mock_bases = sweep.mock_types()
     found = []
     seen = set(skip)
     namespace = sweep.namespace_of(owner)
     if namespace is None:
         return found
     frontier = [namespace.values()]
-    for mock in mocks:
-        state = sweep.mock_namespace(mock, readers)
-        if state is not None:
-            frontier.append(state.values())
-            frontier.extend(part if type(part) is tuple else part.values()
-                            for part in _call_parts(state))
     for _ in range(_OWNED_DEPTH):
         following = []
         for values in frontier:
@@ -253,27 +248,6 @@ def _owned_candidates(owner, skip, mocks=(), walked=()):
                     return found
         frontier = following
     return found
-
-
-def _call_parts(namespace):
-    """The args tuples and kwargs dicts of the calls a mock recorded.
-
-    Read from its namespace's call records (``call_args``, ``mock_calls``
-    ...): each call's args tuple and kwargs dict are made by the call
-    itself, so never global state; one args tuple is shared by several
-    records.
-    """
-    parts = []
-    for name in _CALL_RECORDS:
-        calls = namespace.get(name)
-        if not issubclass(type(calls), list):
-            continue
-        for call in list.__iter__(calls):
-            if not issubclass(type(call), tuple):
-                continue
-            parts.extend(part for part in tuple.__iter__(call)
-                         if type(part) in (tuple, dict))
-    return parts
 
 
 def _private_objects(candidates, base):
@@ -348,8 +322,7 @@ def _known_references(mocks, holders, companions=(), owner=None,
     skip = {id(obj) for obj in holders}
     skip.update(map(id, mocks))
     skip.update(map(id, companions))
-    candidates = _owned_candidates(owner, skip, list(mocks) + companions,
-                                   walked)
+    candidates = _owned_candidates(owner, skip, walked)
     base = _count_from_test(candidates, holders, mocks, companions)
     if base is None:
         return counts
@@ -441,22 +414,25 @@ def _count_from_test(targets, holders, mocks, companions, walked=None):
     """
     counts = dict.fromkeys(map(id, targets), 0)
     seen = set() if walked is None else walked
-    mock_bases = sweep.mock_types()
+    mock_bases, _, readers = sweep.library_types()
 
     def count(values, sequences=False):
         if id(values) in seen:
             return
         seen.add(id(values))
-        # a namespace or dict, or an exact list or tuple
-        for value in (values if type(values) in (list, tuple)
-                      else values.values()):
-            key = id(value)
-            if key in counts:
-                counts[key] += 1
-            elif sequences and type(value) in (list, tuple):
-                # side_effect=[Mock(), ...], m(items=[Mock()]): lists and
-                # tuples are never global state; a dict may be a namespace
-                count(value, sequences=True)
+        # a namespace or dict, or an exact list or tuple: a few dozen
+        # values, rarely a target, compared in C-level set operations
+        items = values if type(values) in _SEQUENCES else values.values()
+        ids = list(map(id, items))
+        for key in counts.keys() & set(ids):
+            counts[key] += ids.count(key)
+        if sequences:
+            # side_effect=[Mock(), ...], m(items=[Mock()]): lists and
+            # tuples are never global state; a dict may be a namespace
+            for value in itertools.compress(items, map(
+                    _SEQUENCES.__contains__, map(type, items))):
+                if id(value) not in counts:
+                    count(value, sequences=True)
 
     def visit(obj):
         namespace = sweep.namespace_of(obj)
@@ -464,18 +440,31 @@ def _count_from_test(targets, holders, mocks, companions, walked=None):
             count(namespace)
         return namespace
 
-    def count_class(namespace):
-        # about ninety values, rarely one of the targets: set operations
-        values = namespace.values()
+    def count_class(kind):
+        # About ninety values, rarely one of the targets: set operations
+        # first, and only then the question whether the class is the
+        # mock's own (not a module's mock subclass, global state).
+        values = sweep._type_dict(kind).values()
         hits = counts.keys() & set(map(id, values))
-        if hits:
+        if hits and sweep.made_for_one_mock(kind):
             ids = list(map(id, values))
             for key in hits:
                 counts[key] += ids.count(key)
 
     def count_calls(namespace):
-        for part in _call_parts(namespace):
-            count(part, sequences=True)
+        # the arguments a mock recorded (call_args, mock_calls ...): each
+        # call's args tuple and kwargs dict are made by the call itself, so
+        # never global state; one args tuple is shared by several records
+        for name in _CALL_RECORDS:
+            calls = namespace.get(name)
+            if not issubclass(type(calls), list):
+                continue
+            for call in list.__iter__(calls):
+                if not issubclass(type(call), tuple):
+                    continue
+                for part in tuple.__iter__(call):
+                    if type(part) in (tuple, dict):
+                        count(part, sequences=True)
 
     for holder in holders:
         namespace = visit(holder)
@@ -489,20 +478,23 @@ def _count_from_test(targets, holders, mocks, companions, walked=None):
                 count(mapping, sequences=True)
 
     def visit_mock(mock, depth):
-        namespace = visit(mock)
+        namespace = sweep.mock_namespace(mock, readers)
         if namespace is None:
             return None
+        count(namespace)
         count_calls(namespace)
         # the class made for it alone holds what was set as its magic
         # methods (req.environ.__getitem__ = Mock()) or on it by type(m)
         # (PropertyMock): references of the test's own
-        if sweep.made_for_one_mock(type(mock)):
-            count_class(sweep._type_dict(type(mock)))
+        count_class(type(mock))
         # its children (attributes, return value) point back with their
         # _mock_parent / _mock_new_parent, and its _mock_children dict is
         # its own (a mock assigned as an attribute of another is there)
-        children = [value for value in namespace.values()
-                    if issubclass(type(value), mock_bases)]
+        values = namespace.values()
+        kinds = {kind for kind in set(map(type, values))
+                 if issubclass(kind, mock_bases)}
+        children = list(itertools.compress(values, map(
+            kinds.__contains__, map(type, values)))) if kinds else []
         nested = namespace.get('_mock_children')
         if type(nested) is dict:
             count(nested)
