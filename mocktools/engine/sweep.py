@@ -158,6 +158,7 @@ def made_for_one_mock(kind):
 def held_by_its_module(kind):
     """Whether ``kind``'s module holds it under its qualified name.
 
+    ``Outer.Inner`` is looked up through ``Outer``'s own ``__dict__``.
     Only such classes are cached: they live as long as their module
     anyway.  A class made in a test (``class Fake:`` in a test method,
     whose methods may close over the test) would be kept alive by the
@@ -167,7 +168,13 @@ def held_by_its_module(kind):
     module = sys.modules.get(name) if type(name) is str else None
     if not issubclass(type(module), types.ModuleType):
         return False
-    return _module_dict(module).get(_type_qualname(kind)) is kind
+    outer, _, inner = _type_qualname(kind).partition('.')
+    found = _module_dict(module).get(outer)
+    for part in inner.split('.') if inner else ():
+        if not issubclass(type(found), type):
+            return False
+        found = _type_dict(found).get(part)
+    return found is kind
 
 
 def namespace_of(obj):

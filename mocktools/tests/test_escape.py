@@ -8,10 +8,14 @@ import weakref
 import testtools
 
 from mocktools.engine import escape
+from mocktools.engine import sweep
 
 
 class Holder:
     """Stands for a test instance."""
+
+    class Nested:
+        """A class its module reaches through another."""
 
 
 def _exercise(m):
@@ -111,3 +115,21 @@ class TestUnaccounted(testtools.TestCase):
         self.assertTrue(escape.unaccounted(born, (holder,)))
         del elsewhere
         self.assertFalse(escape.unaccounted(born, (holder,)))
+
+
+class TestWhoseClass(testtools.TestCase):
+    """Which classes are a mock's own, and which live as long as a module."""
+
+    def test_the_class_made_for_one_mock(self):
+        self.assertTrue(sweep.made_for_one_mock(type(mock.Mock())))
+        self.assertTrue(sweep.made_for_one_mock(type(mock.MagicMock())))
+        self.assertFalse(sweep.made_for_one_mock(mock.Mock))
+        self.assertFalse(sweep.made_for_one_mock(Holder))
+
+    def test_classes_held_by_their_module(self):
+        class Local:
+            pass
+        self.assertTrue(sweep.held_by_its_module(Holder))
+        self.assertTrue(sweep.held_by_its_module(Holder.Nested))
+        self.assertFalse(sweep.held_by_its_module(Local))
+        self.assertFalse(sweep.held_by_its_module(type(mock.Mock())))
