@@ -18,6 +18,7 @@ from testtools import matchers
 
 import mocktools
 from mocktools.integrations import cli
+from mocktools.integrations import run
 from mocktools.tests import targets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -309,6 +310,51 @@ class TestRunner(_Subprocess):
         out = self.leaks_summary(stream, tmp)
         self.assertThat(out, matchers.Contains('json.dumps\n'))
         self.assertThat(out, matchers.Contains('json.loads\n'))
+
+
+class TestCheckedRunKeepsTheStartTime(testtools.TestCase):
+    """The runner's and the zero-edit switch's checked run.
+
+    The outcome waits for the check; the start must not: a subunit stream
+    stamps it with the time of the ``startTest`` call, and stestr keeps
+    those times.
+    """
+
+    def run_logged(self, body):
+        events = []
+
+        class Logged(unittest.TestResult):
+            def startTest(self, test):
+                events.append('start')
+                super().startTest(test)
+
+            def addSuccess(self, test):
+                events.append('success')
+                super().addSuccess(test)
+
+            def addFailure(self, test, err):
+                events.append('failure')
+                super().addFailure(test, err)
+
+        class Case(unittest.TestCase):
+            def test_body(self):
+                events.append('body')
+                body()
+
+        suite = run.check_suite(unittest.TestSuite([Case('test_body')]))
+        suite.run(Logged())
+        return events
+
+    def test_start_goes_out_before_the_test_runs(self):
+        self.assertEqual(['start', 'body', 'success'],
+                         self.run_logged(lambda: None))
+
+    def test_a_leak_still_turns_the_outcome(self):
+        self.addCleanup(setattr, targets, 'execute', targets.execute)
+
+        def leak():
+            targets.execute = mock.Mock()
+        self.assertEqual(['start', 'body', 'failure'], self.run_logged(leak))
 
 
 class TestPytestPlugin(_Subprocess):
