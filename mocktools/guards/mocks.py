@@ -355,13 +355,15 @@ class MockGuard:
         test's sweep is deferred to the end of its class.
         """
         scan = settings.scan
+        if self._sweep is not None:
+            # the dict-watcher records are taken in at every check, so that
+            # few wait between sweeps
+            self._sweep.tracker.collect()
         if scan == 'auto' and not (scope.free_mocks or scope.made
                                    or scope.sweep_due
                                    or instrumentation.outside_born
                                    or instrumentation.outside_overflow):
             # the common case: the scope made no mock
-            if self._sweep is not None:
-                self._sweep.tracker.collect()
             return len(sys.modules) != self.global_sweep()._modules_seen
         changed = []
 
@@ -375,9 +377,6 @@ class MockGuard:
         outside = self._outside_escaped(settings, caches)
         if scan == 'off':
             return False
-        if self._sweep is not None:
-            # drain the dict-watcher records between sweeps too
-            self._sweep.tracker.collect()
         if (scan == 'always' or scope.sweep_due or outside
                 or len(sys.modules) != self.global_sweep()._modules_seen
                 or (scope.free_mocks or scope.made)
