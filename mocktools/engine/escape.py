@@ -357,6 +357,7 @@ def _proxies_of(mock, children=False, types=None):
     """
     mock_bases, proxy_types, readers = types or sweep.library_types()
     found = 0
+    closures = None
     # A plain loop: over ninety values, attribute reads that the
     # interpreter specialises beat C-level ``map`` calls of attrgetter.
     for value in sweep._type_dict(type(mock)).values():
@@ -369,6 +370,36 @@ def _proxies_of(mock, children=False, types=None):
             if state is not None:
                 found += (state.get('_mock_parent') is mock) + (
                     state.get('_mock_new_parent') is mock)
+                if closures is None:
+                    closures = set()
+                found += len([value for value in _library_closure(
+                    state, closures) if value is mock])
+    return found
+
+
+def _library_closure(state, seen):
+    """What the side effect the library gave a magic method closes over.
+
+    ``state`` is the namespace of a child mock (``m.__eq__``); for ``m ==
+    x``, ``m != x`` and ``iter(m)``, the library sets a closure over ``m``
+    as its side effect.  A closure whose id is in ``seen`` (a set) was
+    counted already, as one the user put on two children is; its id is
+    added.  Only the library's own functions are read, never user code.
+    """
+    effect = state.get('_mock_side_effect')
+    if (type(effect) is not types.FunctionType
+            or effect.__code__ not in sweep.library_closures()):
+        return ()
+    closure = effect.__closure__
+    if not closure or id(closure) in seen:
+        return ()
+    seen.add(id(closure))
+    found = []
+    for cell in closure:
+        try:
+            found.append(cell.cell_contents)
+        except ValueError:   # an empty cell
+            pass
     return found
 
 
@@ -503,6 +534,9 @@ def _count_from_test(targets, holders, mocks, companions, walked=None):
             count(nested)
             children.extend(value for value in nested.values()
                             if issubclass(type(value), mock_bases))
+        # the side effect of a used ``__eq__``, ``__ne__`` or ``__iter__``:
+        # the library's closure over this mock's parent
+        _tally(counts, kinds, _library_closure(namespace, seen))
         if id(mock) in counts:
             # MagicMock's magic-method proxies, on its own class, refer to
             # it (as ``parent``) and to nothing else that could be a mock

@@ -65,7 +65,7 @@ UNKNOWN = object()       # the previous value cannot be told: leave it
 
 
 _MOCK_MODULES = ('unittest.mock', 'mock.mock')   # the mock libraries
-_library_types = [None, None, (), (), ()]
+_library_types = [None, None, (), (), (), frozenset()]
 
 
 def mock_types():
@@ -81,7 +81,7 @@ def mock_types():
 def library_types():
     """``(mock_types(), MagicProxy classes, mock_readers())``."""
     mock_types()
-    return _library_types[2:]
+    return _library_types[2:5]
 
 
 def mock_readers():
@@ -91,6 +91,17 @@ def mock_readers():
     """
     mock_types()
     return _library_types[4]
+
+
+def library_closures():
+    """Code of the side effects the mock libraries make as closures.
+
+    ``m == x``, ``m != x`` and ``iter(m)`` give a ``MagicMock`` a child
+    mock whose side effect is a function the library made, closing over
+    ``m`` (``_get_eq(m)`` ...): the code objects of those functions.
+    """
+    mock_types()
+    return _library_types[5]
 
 
 def _read_library_types():
@@ -108,7 +119,16 @@ def _read_library_types():
             if type(proxy) is type and proxy not in proxies:
                 proxies.append(proxy)
     readers = tuple((base, _dict_getter(base)) for base in mocks)
-    _library_types[:] = libraries + [tuple(mocks), tuple(proxies), readers]
+    closures = set()
+    for module in libraries:
+        makers = (_module_dict(module).get('_side_effect_methods')
+                  if module is not None else None)
+        for maker in makers.values() if type(makers) is dict else ():
+            if type(maker) is types.FunctionType:
+                closures.update(const for const in maker.__code__.co_consts
+                                if type(const) is types.CodeType)
+    _library_types[:] = libraries + [tuple(mocks), tuple(proxies), readers,
+                                     frozenset(closures)]
 
 
 def _function_mock(function):

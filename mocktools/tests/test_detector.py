@@ -754,6 +754,32 @@ class TestEscapeCheck(DetectorTestCase):
                          outcome.text('test_magic_methods_and_properties'))
         self.assertEqual(0, sweeps)
 
+    def test_compared_mocks_need_no_collection(self):
+        # assert_called_with compares the mocks a call recorded: a
+        # MagicMock's ``__eq__`` child then holds the library's closure
+        # over it, found without the garbage collector.  With the
+        # collector off, a reference the check could not explain would
+        # sweep.
+        class Case(mocktools.TestCase):
+            def test_compares(self):
+                self.api = mock.MagicMock()
+                context = mock.MagicMock()
+                self.api.create(context)
+                self.api.create.assert_called_with(mock.ANY)
+                self.assertNotEqual(context, object())
+                self.assertEqual([], list(context))
+
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            sweeps, outcome = self.sweeps_during(Case)
+        finally:
+            if enabled:
+                gc.enable()
+        self.assertEqual('success', outcome['test_compares'],
+                         outcome.text('test_compares'))
+        self.assertEqual(0, sweeps)
+
     def test_mocks_passed_to_other_mocks_need_no_sweep(self):
         class Case(mocktools.TestCase):
             def test_calls_record_mocks(self):

@@ -102,6 +102,52 @@ class TestUnaccounted(testtools.TestCase):
         self.assertTrue(escape.unaccounted(born, (holder,)))
         del elsewhere
 
+    def test_compared_and_iterated_mocks_need_no_collection(self):
+        # ``m == x``, ``m != x`` and ``iter(m)`` give a MagicMock a child
+        # mock whose side effect the library made as a closure over the
+        # mock: a reference of the mock's own, found without the garbage
+        # collector (assert_called_with compares a call's mocks this way)
+        for use in ((lambda m: m == 1), (lambda m: m != 1), list,
+                    (lambda m: m.__aiter__())):
+            holder = Holder()
+            made = mock.MagicMock()
+            use(made)
+            holder.kept = made
+            born = [weakref.ref(made)]
+            del made
+            self.assertFalse(escape.unaccounted(born, (holder,)), use)
+            elsewhere = [born[0]()]
+            self.assertTrue(escape.unaccounted(born, (holder,)), use)
+            del elsewhere
+
+    def test_compared_mock_passed_to_another_mock(self):
+        # the full walk (recorded calls) counts the closure too
+        holder = Holder()
+        holder.api = mock.MagicMock()
+        made = mock.MagicMock()
+        made == 1   # noqa: B015
+        holder.api.create(made)
+        born = [weakref.ref(made), weakref.ref(holder.api)]
+        del made
+        self.assertFalse(escape.unaccounted(born, (holder,)))
+        elsewhere = [born[0]()]
+        self.assertTrue(escape.unaccounted(born, (holder,)))
+        del elsewhere
+
+    def test_a_closure_of_another_mock_is_not_counted(self):
+        # the side effect of ``other == x`` closes over ``other``; put on
+        # ``made``'s ``__eq__``, it is no reference of ``made``'s own
+        holder = Holder()
+        made, other = mock.MagicMock(), mock.MagicMock()
+        made.__eq__.side_effect = other.__eq__.side_effect
+        holder.kept, holder.other = made, other
+        born = [weakref.ref(made)]
+        del made, other
+        self.assertFalse(escape.unaccounted(born, (holder,)))
+        elsewhere = [born[0]()]
+        self.assertTrue(escape.unaccounted(born, (holder,)))
+        del elsewhere
+
     def test_a_proxy_of_another_mock_is_not_counted(self):
         # only proxies whose parent is the mock account for its references:
         # counting every proxy on its class would hide the list's reference
