@@ -190,6 +190,28 @@ class _MachineryFiles(dict):
 
 
 _machinery_files = _MachineryFiles()
+# read through ``type``'s own descriptors: no metaclass code runs
+_type_mro = type.__dict__['__mro__'].__get__
+_type_dict = type.__dict__['__dict__'].__get__
+
+
+class _RunnerFiles(dict):
+    """filename -> whether it is unittest's or testtools' test case code."""
+
+    __slots__ = ()
+
+    def __missing__(self, filename):
+        runner = self[filename] = filename.endswith(_TEST_RUNNER_FILES)
+        return runner
+
+
+# The files whose frames run a test's methods with the test as ``self``.
+_TEST_RUNNER_FILES = (
+    os.path.join('unittest', 'case.py'),
+    os.path.join('unittest', 'async_case.py'),
+    os.path.join('testtools', 'testcase.py'),
+)
+_runner_files = _RunnerFiles()
 
 
 def _is_machinery(filename):
@@ -197,11 +219,21 @@ def _is_machinery(filename):
 
 
 def _runs_on(frame, owner):
-    """Whether ``frame`` is a method call on ``owner`` (its ``self``)."""
+    """Whether ``frame`` runs a method of ``owner``'s class.
+
+    Told by the code object, found in the class dicts of ``owner``'s MRO,
+    not by reading the frame's ``self``: on Python 3.10-3.12,
+    ``frame.f_locals`` stores a snapshot of every local in the frame, which
+    keeps them alive until the function returns (``del m`` no longer frees
+    the mock, and a mock assigned before looks referenced from outside).
+    """
     code = frame.f_code
-    if not code.co_argcount or code.co_varnames[0] != 'self':
-        return False
-    return frame.f_locals.get('self') is owner
+    name = code.co_name
+    for klass in _type_mro(type(owner)):
+        method = _type_dict(klass).get(name)
+        if type(method) is types.FunctionType and method.__code__ is code:
+            return True
+    return False
 
 
 def caller_origin(scope, depth=2, owner=None):
@@ -264,14 +296,18 @@ def _decorated_function(frame):
 def _running_test(frame):
     """``unchecked test <id>`` of the unittest test on the stack, or None.
 
-    Read from the frames' ``self`` and the test's ``__dict__``, never by
-    calling the test's code.
+    Read from the ``self`` of the test runners' own frames (unittest's and
+    testtools' ``TestCase`` methods) and the test's ``__dict__``, never by
+    calling the test's code.  The locals of no other frame are read: on
+    Python 3.10-3.12 that would store a snapshot in the frame, keeping its
+    locals alive (see :func:`_runs_on`).
     """
     import unittest
     base = unittest.TestCase
     while frame is not None:
         code = frame.f_code
-        if code.co_argcount and code.co_varnames[0] == 'self':
+        if (code.co_argcount and code.co_varnames[0] == 'self'
+                and _runner_files[code.co_filename]):
             test = frame.f_locals.get('self')
             kind = type(test)
             if issubclass(kind, base):

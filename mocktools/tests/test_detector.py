@@ -1147,6 +1147,44 @@ class TestOslotest(DetectorTestCase):
 
 class TestDoesNotDisturb(DetectorTestCase):
 
+    def test_a_frames_locals_are_not_kept_alive(self):
+        # Finding where a mock was made must not read the locals of the
+        # frames it walks: on Python 3.10-3.12, ``frame.f_locals`` stores a
+        # snapshot in the frame that keeps every local alive until the
+        # function returns, so ``del m`` would no longer free the mock.
+        dropped = {}
+
+        class Case(mocktools.TestCase):
+            def _make_and_drop(self):
+                made = mock.Mock()
+                ref = weakref.ref(made)
+                self.other = mock.Mock()   # its origin is looked for here
+                del made
+                gc.collect()
+                return ref() is None
+
+            def test_helper(self):
+                dropped['checked helper'] = self._make_and_drop()
+
+        class Unchecked(testtools.TestCase):
+            def test_unchecked(self):
+                made = mock.MagicMock()
+                ref = weakref.ref(made)
+                self.other = mock.MagicMock()
+                del made
+                gc.collect()
+                dropped['unchecked test'] = ref() is None
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_helper'],
+                         outcome.text('test_helper'))
+        # an unchecked test, with mocktools' hooks installed
+        result = testtools.TestResult()
+        Unchecked('test_unchecked').run(result)
+        self.assertTrue(result.wasSuccessful(), result.errors)
+        self.assertEqual({'checked helper': True, 'unchecked test': True},
+                         dropped)
+
     def test_lazy_and_hostile_modules_are_not_touched(self):
         calls = []
         lazy = types.ModuleType('mocktools_lazy_module')
