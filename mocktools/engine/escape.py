@@ -34,13 +34,11 @@ a sweep of everything loaded.  Only exact built-in containers and standard
 
 import gc
 import itertools
-import operator
 import sys
 import types
 
 from mocktools.engine import sweep
 
-_parent = operator.attrgetter('parent')
 
 __all__ = ['unaccounted']
 
