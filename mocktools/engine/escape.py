@@ -478,10 +478,10 @@ def _count_from_test(targets, holders, mocks, companions, walked=None):
         # About ninety values, rarely one of the targets: a type
         # comparison first, and only then the question whether the class
         # is the mock's own (not a module's mock subclass, global state).
-        values = sweep._type_dict(kind).values()
-        if any([type(value) in kinds for value in values]) and (
-                sweep.made_for_one_mock(kind)):
-            _tally(counts, kinds, values)
+        hits = [value for value in sweep._type_dict(kind).values()
+                if type(value) in kinds]
+        if hits and sweep.made_for_one_mock(kind):
+            _tally(counts, kinds, hits)
 
     def count_calls(namespace):
         # the arguments a mock recorded (call_args, mock_calls ...): each
@@ -523,10 +523,11 @@ def _count_from_test(targets, holders, mocks, companions, walked=None):
         # _mock_parent / _mock_new_parent, and its _mock_children dict is
         # its own (a mock assigned as an attribute of another is there)
         values = namespace.values()
-        kinds = {kind for kind in set(map(type, values))
-                 if issubclass(kind, mock_bases)}
+        child_kinds = {kind for kind in set(map(type, values))
+                       if issubclass(kind, mock_bases)}
         children = list(itertools.compress(values, map(
-            kinds.__contains__, map(type, values)))) if kinds else []
+            child_kinds.__contains__, map(type, values)))) if (
+                child_kinds) else []
         nested = namespace.get('_mock_children')
         if type(nested) is dict:
             count(nested)

@@ -34,6 +34,8 @@ import threading
 import types
 import weakref
 
+from mocktools.engine import sweep
+
 __all__ = ['Origin', 'PatcherRecord', 'Scope', 'install', 'mock_modules',
            'origin_of', 'uninstall']
 
@@ -190,9 +192,6 @@ class _MachineryFiles(dict):
 
 
 _machinery_files = _MachineryFiles()
-# read through ``type``'s own descriptors: no metaclass code runs
-_type_mro = type.__dict__['__mro__'].__get__
-_type_dict = type.__dict__['__dict__'].__get__
 
 
 class _RunnerFiles(dict):
@@ -229,8 +228,8 @@ def _runs_on(frame, owner):
     """
     code = frame.f_code
     name = code.co_name
-    for klass in _type_mro(type(owner)):
-        method = _type_dict(klass).get(name)
+    for klass in sweep._type_mro(type(owner)):
+        method = sweep._type_dict(klass).get(name)
         if type(method) is types.FunctionType and method.__code__ is code:
             return True
     return False

@@ -52,6 +52,13 @@ class TestUnaccounted(testtools.TestCase):
         del made
         return escape.unaccounted(born, (holder, Holder))
 
+    def assert_own_until_kept_elsewhere(self, born, holders, message=None):
+        """born[0] is explained by the holders until a list keeps it."""
+        self.assertFalse(escape.unaccounted(born, holders), message)
+        elsewhere = [born[0]()]
+        self.assertTrue(escape.unaccounted(born, holders), message)
+        del elsewhere
+
     def test_mocks_held_by_the_test_are_accounted_for(self):
         for name, make in FACTORIES.items():
             self.assertFalse(self.check(make, expose=False), name)
@@ -97,10 +104,7 @@ class TestUnaccounted(testtools.TestCase):
         holder.kept = made
         born = [weakref.ref(made)]
         del made
-        self.assertFalse(escape.unaccounted(born, (holder,)))
-        elsewhere = [born[0]()]
-        self.assertTrue(escape.unaccounted(born, (holder,)))
-        del elsewhere
+        self.assert_own_until_kept_elsewhere(born, (holder,))
 
     def test_compared_and_iterated_mocks_need_no_collection(self):
         # ``m == x``, ``m != x`` and ``iter(m)`` give a MagicMock a child
@@ -115,10 +119,7 @@ class TestUnaccounted(testtools.TestCase):
             holder.kept = made
             born = [weakref.ref(made)]
             del made
-            self.assertFalse(escape.unaccounted(born, (holder,)), use)
-            elsewhere = [born[0]()]
-            self.assertTrue(escape.unaccounted(born, (holder,)), use)
-            del elsewhere
+            self.assert_own_until_kept_elsewhere(born, (holder,), use)
 
     def test_compared_mock_passed_to_another_mock(self):
         # the full walk (recorded calls) counts the closure too
@@ -129,10 +130,7 @@ class TestUnaccounted(testtools.TestCase):
         holder.api.create(made)
         born = [weakref.ref(made), weakref.ref(holder.api)]
         del made
-        self.assertFalse(escape.unaccounted(born, (holder,)))
-        elsewhere = [born[0]()]
-        self.assertTrue(escape.unaccounted(born, (holder,)))
-        del elsewhere
+        self.assert_own_until_kept_elsewhere(born, (holder,))
 
     def test_a_closure_of_another_mock_is_not_counted(self):
         # the side effect of ``other == x`` closes over ``other``; put on
@@ -143,10 +141,7 @@ class TestUnaccounted(testtools.TestCase):
         holder.kept, holder.other = made, other
         born = [weakref.ref(made)]
         del made, other
-        self.assertFalse(escape.unaccounted(born, (holder,)))
-        elsewhere = [born[0]()]
-        self.assertTrue(escape.unaccounted(born, (holder,)))
-        del elsewhere
+        self.assert_own_until_kept_elsewhere(born, (holder,))
 
     def test_a_proxy_of_another_mock_is_not_counted(self):
         # only proxies whose parent is the mock account for its references:
