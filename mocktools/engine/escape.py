@@ -205,23 +205,26 @@ def _count_internal(internal, parent, child, readers):
             internal[id(parent)] = internal.get(id(parent), 0) + found
 
 
-def _owned_candidates(owner, skip, walked=()):
-    """Objects ``owner``'s namespace leads to that may be the test's own.
+def _owned_candidates(owner, skip, walked=(), roots=()):
+    """Objects the test leads to that may be the test's own.
 
-    Plain instances (read through their standard ``__dict__`` slot) and
-    exact lists, tuples and dicts; no mock (counted on their own), module or
-    class (global state), and nothing whose reading could run code.  A
-    container in ``walked`` (ids of those whose references are already
-    counted) is followed, but is no candidate: its references would be
-    counted twice.
+    What ``owner``'s namespace (the test instance's) and ``roots`` lead
+    to: the namespaces of the test's mocks (``m.items = [Mock()]``) and the
+    args tuples and kwargs dicts they recorded (``m({'id': Mock()})``,
+    ``m(context)``).  Plain instances (read through their standard
+    ``__dict__`` slot) and exact lists, tuples and dicts; no mock (counted
+    on their own), module or class (global state), and nothing whose
+    reading could run code.  A container in ``walked`` (ids of those whose
+    references are already counted, as the roots') is followed, but is no
+    candidate: its references would be counted twice.
     """
     mock_bases = sweep.mock_types()
     found = []
     seen = set(skip)
-    namespace = sweep.namespace_of(owner)
-    if namespace is None:
-        return found
-    frontier = [namespace.values()]
+    frontier = [_contents(root) for root in roots]
+    namespace = None if owner is None else sweep.namespace_of(owner)
+    if namespace is not None:
+        frontier.append(namespace.values())
     for _ in range(_OWNED_DEPTH):
         following = []
         for values in frontier:
@@ -307,7 +310,8 @@ def _known_references(mocks, holders, companions=(), owner=None,
     leads to.  References from ``functools`` caches are added to each.
     """
     walked = set()
-    counts = _count_from_test(mocks, holders, mocks, (), walked)
+    roots = []
+    counts = _count_from_test(mocks, holders, mocks, (), walked, roots)
     if counts is None or _all_accounted(mocks, counts):
         return counts
     cached = dict.fromkeys(counts, 0)
@@ -321,18 +325,19 @@ def _known_references(mocks, holders, companions=(), owner=None,
     if patchers or companions:
         holders = list(holders) + list(patchers)
         walked = set()
-        counts = _count_from_test(mocks, holders, mocks, companions, walked)
+        roots = []
+        counts = _count_from_test(mocks, holders, mocks, companions, walked,
+                                  roots)
         if counts is None:
             return counts
         _add_counts(counts, cached)
         if _all_accounted(mocks, counts):
             return counts
-    if owner is None:
-        return counts
     skip = {id(obj) for obj in holders}
     skip.update(map(id, mocks))
     skip.update(map(id, companions))
-    candidates = _owned_candidates(owner, skip, walked)
+    candidates = _owned_candidates(owner, skip, walked, roots)
+    del roots
     base = _count_from_test(candidates, holders, mocks, companions)
     if base is None:
         return counts
@@ -440,12 +445,14 @@ def _count_from_objects(counts, objects):
                 counts[key] += 1
 
 
-def _count_from_test(targets, holders, mocks, companions, walked=None):
+def _count_from_test(targets, holders, mocks, companions, walked=None,
+                     roots=None):
     """id(target) -> references to it from the test's holders and mocks.
 
     None when a mock's namespace cannot be read.  ``walked``, a set, gets
     the ids of the namespaces, dicts, lists and tuples whose references
-    were counted.
+    were counted; ``roots``, a list, the namespaces of the mocks and the
+    args tuples and kwargs dicts they recorded.
     """
     counts = dict.fromkeys(map(id, targets), 0)
     kinds = set(map(type, targets))
@@ -496,6 +503,8 @@ def _count_from_test(targets, holders, mocks, companions, walked=None):
                     continue
                 for part in tuple.__iter__(call):
                     if type(part) in (tuple, dict):
+                        if roots is not None and id(part) not in seen:
+                            roots.append(part)
                         count(part, sequences=True)
 
     for holder in holders:
@@ -514,6 +523,8 @@ def _count_from_test(targets, holders, mocks, companions, walked=None):
         if namespace is None:
             return None
         count(namespace)
+        if roots is not None:
+            roots.append(namespace)
         count_calls(namespace)
         # the class made for it alone holds what was set as its magic
         # methods (req.environ.__getitem__ = Mock()) or on it by type(m)

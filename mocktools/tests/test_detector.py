@@ -794,6 +794,52 @@ class TestEscapeCheck(DetectorTestCase):
         self.assertEqual('success', outcome['test_calls_record_mocks'])
         self.assertEqual(0, sweeps)
 
+    def test_containers_on_mocks_and_in_their_calls_need_no_sweep(self):
+        # a list set on a mock, a dict or an instance passed to one: the
+        # test's own as long as nothing else refers to them
+        class Context:
+            pass
+
+        class Case(mocktools.TestCase):
+            def test_keeps_mocks_in_containers(self):
+                cluster = mock.Mock()
+                cluster.instances = [mock.Mock()]
+                cluster.flavors = {'small': {'id': mock.Mock()}}
+                context = Context()
+                context.session = mock.Mock()
+                self.api = mock.Mock()
+                self.api.load.return_value = cluster
+                self.api.authorize(context, {'tenant': mock.Mock()})
+                self.api.notify(payload={'ids': [mock.Mock()]})
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_keeps_mocks_in_containers'],
+                         outcome.text('test_keeps_mocks_in_containers'))
+        self.assertEqual(0, sweeps)
+
+    def test_mock_in_a_global_list_a_mock_also_holds_is_found(self):
+        # the list is reached from the test's mock, but it is not the
+        # test's own: the module refers to it too
+        def body(test):
+            test.api = mock.Mock()
+            test.api.handlers = targets.HANDLERS
+            targets.HANDLERS.append(mock.Mock())
+        self.assert_leak(body, 'mocktools.tests.targets.HANDLERS[2]',
+                         'mock in global state (item of a list in global '
+                         'state)')
+
+    def test_mock_in_a_global_dict_passed_to_a_mock_is_found(self):
+        # the inner dict is only referred to by the outer one, which the
+        # module holds: neither is the test's own
+        def body(test):
+            test.api = mock.Mock()
+            test.api.register(targets.DRIVERS)
+            targets.DRIVERS['volume']['fake'] = mock.Mock()
+        self.assert_leak(body,
+                         "mocktools.tests.targets.DRIVERS['volume']['fake']",
+                         'mock in global state (entry of a dict in global '
+                         'state)')
+
     def test_mock_passed_to_a_mock_and_stored_is_found(self):
         def body(test):
             test.api = mock.Mock()
