@@ -306,42 +306,32 @@ def _known_references(mocks, holders, companions=(), owner=None,
     A separate function so that none of its locals still refers to a mock
     when the caller reads the reference counts.  It looks only as far as it
     must: the holders and the mocks first (most tests stop there), then
-    the patchers and the mocks they made, then the objects the ``owner``
-    leads to.  References from ``functools`` caches are added to each.
+    references from ``functools`` caches, then the patchers and the mocks
+    they made, then the objects the ``owner`` and the mocks lead to.  Each
+    stage adds to what the previous ones counted.
     """
-    walked = set()
-    roots = []
-    counts = _count_from_test(mocks, holders, mocks, (), walked, roots)
-    if counts is None or _all_accounted(mocks, counts):
+    walk = _Walk(mocks)
+    counts = walk.counts
+    if not _count_from_test(walk, holders, mocks):
+        return None
+    if _all_accounted(mocks, counts):
         return counts
-    cached = dict.fromkeys(counts, 0)
     entries = caches() if callable(caches) else caches
     if entries:
-        _count_from_caches(cached, entries)
+        _count_from_caches(counts, entries)
         del entries
-        _add_counts(counts, cached)
         if _all_accounted(mocks, counts):
             return counts
     if patchers or companions:
-        holders = list(holders) + list(patchers)
-        walked = set()
-        roots = []
-        counts = _count_from_test(mocks, holders, mocks, companions, walked,
-                                  roots)
-        if counts is None:
-            return counts
-        _add_counts(counts, cached)
+        _count_from_test(walk, patchers, companions)
         if _all_accounted(mocks, counts):
             return counts
     skip = {id(obj) for obj in holders}
+    skip.update(map(id, patchers))
     skip.update(map(id, mocks))
     skip.update(map(id, companions))
-    candidates = _owned_candidates(owner, skip, walked, roots)
-    del roots
-    base = _count_from_test(candidates, holders, mocks, companions)
-    if base is None:
-        return counts
-    private = _private_objects(candidates, base)
+    candidates = _owned_candidates(owner, skip, walk.walked, walk.roots)
+    private = _private_objects(candidates, _recount(walk, candidates))
     _count_from_objects(counts, private)
     return counts
 
@@ -445,18 +435,60 @@ def _count_from_objects(counts, objects):
                 counts[key] += 1
 
 
-def _count_from_test(targets, holders, mocks, companions, walked=None,
-                     roots=None):
-    """id(target) -> references to it from the test's holders and mocks.
+class _Walk:
+    """What counting the test's references has read so far.
 
-    None when a mock's namespace cannot be read.  ``walked``, a set, gets
-    the ids of the namespaces, dicts, lists and tuples whose references
-    were counted; ``roots``, a list, the namespaces of the mocks and the
-    args tuples and kwargs dicts they recorded.
+    The count grows in stages (the holders and the test's mocks, then the
+    patchers and the mocks they made): nothing read once is counted again.
+    ``counts`` maps id(target) to the references found; ``walked`` holds
+    the ids of the namespaces, dicts, lists and tuples counted, ``visited``
+    those of the mocks walked; ``roots`` the mocks' namespaces and the args
+    tuples and kwargs dicts they recorded (where :func:`_owned_candidates`
+    starts); ``tallied`` everything counted, so that
+    :func:`_recount` finds references to other targets without walking
+    again.  It refers to no target itself.
+    """
+
+    __slots__ = ('counts', 'kinds', 'walked', 'visited', 'roots',
+                 'tallied')
+
+    def __init__(self, targets):
+        self.counts = dict.fromkeys(map(id, targets), 0)
+        self.kinds = set(map(type, targets))
+        self.walked = set()
+        self.visited = set()
+        self.roots = []
+        self.tallied = []
+
+
+def _recount(walk, targets):
+    """id(target) -> references to ``targets`` from what ``walk`` counted.
+
+    Fewer than a walk would find (the classes made for the mocks are not
+    read again): for the test's own objects, too few only means fewer of
+    them are found private.
     """
     counts = dict.fromkeys(map(id, targets), 0)
     kinds = set(map(type, targets))
-    seen = set() if walked is None else walked
+    for values in walk.tallied:
+        _tally(counts, kinds,
+               values if type(values) in _SEQUENCES else values.values())
+    return counts
+
+
+def _count_from_test(walk, holders, mocks):
+    """Add to ``walk`` the references from ``holders`` and ``mocks``.
+
+    ``mocks`` are the test's mocks and their children are walked too.
+    False when the namespace of a mock whose references are counted (a
+    target) cannot be read.
+    """
+    counts = walk.counts
+    kinds = walk.kinds
+    seen = walk.walked
+    tallied = walk.tallied
+    roots = walk.roots
+    visited = walk.visited
     mock_bases, _, readers = sweep.library_types()
 
     def count(values, sequences=False):
@@ -465,6 +497,7 @@ def _count_from_test(targets, holders, mocks, companions, walked=None,
         seen.add(id(values))
         # a namespace or dict, or an exact list or tuple: a few dozen
         # values, rarely a target
+        tallied.append(values)
         items = values if type(values) in _SEQUENCES else values.values()
         _tally(counts, kinds, items)
         if sequences:
@@ -474,12 +507,6 @@ def _count_from_test(targets, holders, mocks, companions, walked=None,
                           if type(value) in _SEQUENCES]:
                 if id(value) not in counts:
                     count(value, sequences=True)
-
-    def visit(obj):
-        namespace = sweep.namespace_of(obj)
-        if namespace is not None:
-            count(namespace)
-        return namespace
 
     def count_class(kind):
         # About ninety values, rarely one of the targets: a type
@@ -503,14 +530,15 @@ def _count_from_test(targets, holders, mocks, companions, walked=None,
                     continue
                 for part in tuple.__iter__(call):
                     if type(part) in (tuple, dict):
-                        if roots is not None and id(part) not in seen:
+                        if id(part) not in seen:
                             roots.append(part)
                         count(part, sequences=True)
 
     for holder in holders:
-        namespace = visit(holder)
+        namespace = sweep.namespace_of(holder)
         if namespace is None:
             continue
+        count(namespace)
         # a patcher's keyword arguments (return_value=Mock(), ...) and a
         # patch.dict's values: only exact dicts are read, no user code runs
         for name in ('kwargs', 'values'):
@@ -523,8 +551,7 @@ def _count_from_test(targets, holders, mocks, companions, walked=None,
         if namespace is None:
             return None
         count(namespace)
-        if roots is not None:
-            roots.append(namespace)
+        roots.append(namespace)
         count_calls(namespace)
         # the class made for it alone holds what was set as its magic
         # methods (req.environ.__getitem__ = Mock()) or on it by type(m)
@@ -558,11 +585,18 @@ def _count_from_test(targets, holders, mocks, companions, walked=None,
                     visit_mock(child, depth + 1)
         return namespace
 
-    mock_ids = set(map(id, mocks))
-    visited = set(mock_ids)
-    visited.update(map(id, companions))
-    for mock in list(mocks) + [mock for mock in companions
-                               if id(mock) not in mock_ids]:
-        if visit_mock(mock, 0) is None and id(mock) in mock_ids:
-            return None
-    return counts
+    # marked visited first: one met as another's child is walked from
+    # depth 0, and each is walked once, whatever the stage
+    mocks = [mock for mock in mocks if id(mock) not in visited]
+    visited.update(map(id, mocks))
+    try:
+        for mock in mocks:
+            if visit_mock(mock, 0) is None and id(mock) in counts:
+                return False
+        return True
+    finally:
+        # the two recursive closures refer to themselves: a cycle that,
+        # left to the collector, would keep what the walk read -- the
+        # mocks' namespaces -- alive past the check, in an old generation
+        # when a collection ran during the walk
+        count = visit_mock = None

@@ -1,5 +1,6 @@
 """escape.unaccounted: references a test's own objects do not explain."""
 
+import gc
 import sys
 import types
 from unittest import mock
@@ -57,6 +58,22 @@ class TestUnaccounted(testtools.TestCase):
         self.assertFalse(escape.unaccounted(born, holders), message)
         elsewhere = [born[0]()]
         self.assertTrue(escape.unaccounted(born, holders), message)
+        del elsewhere
+
+    def test_the_count_leaves_no_garbage_cycle(self):
+        # a cycle of the walk's own, left to the collector, would keep the
+        # mocks' namespaces alive past the check (in an old generation,
+        # if a collection ran meanwhile)
+        holder = Holder()
+        holder.kept = mock.MagicMock()
+        holder.kept.child(1, items=[holder.kept.other])
+        born = [weakref.ref(holder.kept)]
+        elsewhere = [holder.kept]   # unexplained: the full walk runs
+        self.addCleanup(gc.enable if gc.isenabled() else gc.disable)
+        gc.collect()
+        gc.disable()
+        self.assertTrue(escape.unaccounted(born, (holder, Holder)))
+        self.assertEqual(0, gc.collect())
         del elsewhere
 
     def test_mocks_held_by_the_test_are_accounted_for(self):
