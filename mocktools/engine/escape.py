@@ -209,19 +209,20 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
     """Objects the test leads to that may be the test's own.
 
     What ``owner``'s namespace (the test instance's) and ``roots`` lead
-    to: the namespaces of the test's mocks (``m.items = [Mock()]``) and the
+    to: the namespaces of the test's mocks (``m.items = [Mock()]``), the
     args tuples and kwargs dicts they recorded (``m({'id': Mock()})``,
-    ``m(context)``).  Plain instances (read through their standard
-    ``__dict__`` slot) and exact lists, tuples and dicts; no mock (counted
-    on their own), module or class (global state), and nothing whose
-    reading could run code.  A container in ``walked`` (ids of those whose
-    references are already counted, as the roots') is followed, but is no
-    candidate: its references would be counted twice.
+    ``m(context)``) and the getters of its patchers
+    (``patch.object(self.client, ...)``).  Plain instances (read through
+    their standard ``__dict__`` slot) and exact lists, tuples and dicts; no
+    mock (counted on their own), module or class (global state), and
+    nothing whose reading could run code.  A container in ``walked`` (ids
+    of those whose references are already counted, as the roots') is
+    followed, but is no candidate: its references would be counted twice.
     """
     mock_bases = sweep.mock_types()
     found = []
     seen = set(skip)
-    frontier = [_contents(root) for root in roots]
+    frontier = list(map(_held_by, roots))
     namespace = None if owner is None else sweep.namespace_of(owner)
     if namespace is not None:
         frontier.append(namespace.values())
@@ -370,25 +371,37 @@ def _proxies_of(mock, children=False, types=None):
     return found
 
 
-def _library_closure(state, seen):
-    """What the side effect the library gave a magic method closes over.
+def _library_closure(state, seen, name='_mock_side_effect'):
+    """What a function the library made, kept in ``state[name]``, closes over.
 
-    ``state`` is the namespace of a child mock (``m.__eq__``); for ``m ==
+    ``state`` is the namespace of a child mock (``m.__eq__``): for ``m ==
     x``, ``m != x`` and ``iter(m)``, the library sets a closure over ``m``
-    as its side effect.  A closure whose id is in ``seen`` (a set) was
+    as its side effect; or of a patcher, whose ``getter`` closes over the
+    object it patches.  A closure whose id is in ``seen`` (a set) was
     counted already, as one the user put on two children is; its id is
     added.  Only the library's own functions are read, never user code.
     """
-    effect = state.get('_mock_side_effect')
-    if (type(effect) is not types.FunctionType
-            or effect.__code__ not in sweep.library_closures()):
+    function = _library_function(state, name)
+    if function is None or id(function.__closure__) in seen:
         return ()
-    closure = effect.__closure__
-    if not closure or id(closure) in seen:
-        return ()
-    seen.add(id(closure))
+    seen.add(id(function.__closure__))
+    return _closed_over(function)
+
+
+def _library_function(state, name):
+    """``state[name]`` if it is a closure the mock library made, or None."""
+    function = state.get(name)
+    if (type(function) is not types.FunctionType
+            or function.__code__ not in sweep.library_closures()
+            or not function.__closure__):
+        return None
+    return function
+
+
+def _closed_over(function):
+    """The objects in the cells of ``function``'s closure."""
     found = []
-    for cell in closure:
+    for cell in function.__closure__:
         try:
             found.append(cell.cell_contents)
         except ValueError:   # an empty cell
@@ -442,9 +455,10 @@ class _Walk:
     patchers and the mocks they made): nothing read once is counted again.
     ``counts`` maps id(target) to the references found; ``walked`` holds
     the ids of the namespaces, dicts, lists and tuples counted, ``visited``
-    those of the mocks walked; ``roots`` the mocks' namespaces and the args
-    tuples and kwargs dicts they recorded (where :func:`_owned_candidates`
-    starts); ``tallied`` everything counted, so that
+    those of the mocks walked; ``roots`` the mocks' namespaces, the args
+    tuples and kwargs dicts they recorded and the patchers' getters (where
+    :func:`_owned_candidates` starts); ``tallied`` everything counted (of
+    a patcher's ``getter``, what its closure holds), so that
     :func:`_recount` finds references to other targets without walking
     again.  It refers to no target itself.
     """
@@ -470,10 +484,23 @@ def _recount(walk, targets):
     """
     counts = dict.fromkeys(map(id, targets), 0)
     kinds = set(map(type, targets))
-    for values in walk.tallied:
-        _tally(counts, kinds,
-               values if type(values) in _SEQUENCES else values.values())
+    for counted in walk.tallied:
+        _tally(counts, kinds, _held_by(counted))
     return counts
+
+
+def _held_by(counted):
+    """What something the walk counted refers to.
+
+    An exact list's or tuple's items, a dict's (or namespace's) values, or
+    what a closure the mock library made holds (a patcher's ``getter``).
+    """
+    kind = type(counted)
+    if kind in _SEQUENCES:
+        return counted
+    if kind is types.FunctionType:
+        return _closed_over(counted)
+    return counted.values()
 
 
 def _count_from_test(walk, holders, mocks):
@@ -545,6 +572,15 @@ def _count_from_test(walk, holders, mocks):
             mapping = namespace.get(name)
             if type(mapping) is dict:
                 count(mapping, sequences=True)
+        # and the object it patches: patch.object(self.client, ...) keeps
+        # it in the closure of its getter (kept as the function: a list of
+        # what it holds would be one more reference to each)
+        held = _library_closure(namespace, seen, 'getter')
+        if held:
+            _tally(counts, kinds, held)
+            tallied.append(namespace['getter'])
+            roots.append(namespace['getter'])
+            del held
 
     def visit_mock(mock, depth):
         namespace = sweep.mock_namespace(mock, readers)

@@ -177,6 +177,13 @@ active = {}
 # stopped since the last sweep: the truth for healing, where the sweep's own
 # snapshot may predate that stop.  The detector clears it after each sweep.
 restored = {}
+# The ids of the owners the sweep watches, set by the mock guard when it
+# makes the sweep (None before).  Only a stop on one of them is kept in
+# ``restored``: the sweep reads no other owner, and a test's own object
+# kept there (an attribute patched on the test's mock) would outlive its
+# test until the next sweep, and look to the escape check like a mock
+# referenced from outside.
+watched_owners = None
 MISSING = object()
 
 
@@ -486,7 +493,9 @@ def _wrap_exit(original):
         previous = state.get('temp_original', MISSING) if state.get(
             'is_local') else MISSING
         result = original(self, *exc_info)
-        if target is not None and isinstance(name, str):
+        watched = watched_owners
+        if (target is not None and isinstance(name, str)
+                and watched is not None and id(target) in watched):
             restored[id(target), name] = (target, previous)
         return result
     __exit__.__mocktools_hook__ = original

@@ -94,11 +94,13 @@ def mock_readers():
 
 
 def library_closures():
-    """Code of the side effects the mock libraries make as closures.
+    """Code of the functions the mock libraries make as closures.
 
     ``m == x``, ``m != x`` and ``iter(m)`` give a ``MagicMock`` a child
     mock whose side effect is a function the library made, closing over
-    ``m`` (``_get_eq(m)`` ...): the code objects of those functions.
+    ``m`` (``_get_eq(m)`` ...); ``patch.object(target, ...)`` and
+    ``patch.multiple(target, ...)`` give the patcher a ``getter`` closing
+    over ``target``: the code objects of those functions.
     """
     mock_types()
     return _library_types[5]
@@ -121,9 +123,14 @@ def _read_library_types():
     readers = tuple((base, _dict_getter(base)) for base in mocks)
     closures = set()
     for module in libraries:
-        makers = (_module_dict(module).get('_side_effect_methods')
-                  if module is not None else None)
-        for maker in makers.values() if type(makers) is dict else ():
+        if module is None:
+            continue
+        namespace = _module_dict(module)
+        makers = namespace.get('_side_effect_methods')
+        makers = list(makers.values()) if type(makers) is dict else []
+        makers += [namespace.get('_patch_object'),
+                   namespace.get('_patch_multiple')]
+        for maker in makers:
             if type(maker) is types.FunctionType:
                 closures.update(const for const in maker.__code__.co_consts
                                 if type(const) is types.CodeType)
@@ -542,6 +549,10 @@ class GlobalStateSweep:
             'method': self.tracker.method,
             'reads': self.reads,
         }
+
+    def watched_owners(self):
+        """The ids of the owners watched so far (a live set, grows)."""
+        return self._seen
 
     # -- discovering containers --------------------------------------------
 

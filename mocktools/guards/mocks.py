@@ -204,6 +204,7 @@ class MockGuard:
         """The global-state sweep (made once, on first use)."""
         if self._sweep is None:
             self._sweep = sweep_module.GlobalStateSweep()
+            instrumentation.watched_owners = self._sweep.watched_owners()
         return self._sweep
 
     def begin_test(self, settings):

@@ -817,6 +817,80 @@ class TestEscapeCheck(DetectorTestCase):
                          outcome.text('test_keeps_mocks_in_containers'))
         self.assertEqual(0, sweeps)
 
+    def test_an_attribute_patched_on_the_tests_mock_needs_no_sweep(self):
+        # the stopped patcher's owner is the test's own mock: what it put
+        # back is no global state to remember for healing
+        class Case(mocktools.TestCase):
+            def test_patches_its_mock(self):
+                self.connection = mock.MagicMock()
+                self.mock_patch_object(self.connection, 'invoke',
+                                       return_value=1)
+                self.connection.invoke()
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_patches_its_mock'],
+                         outcome.text('test_patches_its_mock'))
+        self.assertEqual(0, sweeps)
+
+    def test_an_object_only_its_patcher_still_holds_needs_no_sweep(self):
+        # cinder's base test deletes its attributes at cleanup: the client
+        # the test patched is then held by the stopped patcher alone
+        class Client:
+            def connect(self):
+                pass
+
+        class Case(mocktools.TestCase):
+            def test_patches_its_client(self):
+                client = Client()
+                client.ssh = mock.MagicMock()
+                self.mock_patch_object(client, 'connect')
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_patches_its_client'],
+                         outcome.text('test_patches_its_client'))
+        self.assertEqual(0, sweeps)
+
+    def test_mock_on_a_module_level_object_a_patcher_held_is_found(self):
+        # reached through the patcher's getter, the singleton is still no
+        # object of the test's own: the module refers to it
+        def body(test):
+            patcher = mock.patch.object(targets.SERVICE, 'ping')
+            patcher.start()
+            test.addCleanup(patcher.stop)
+            targets.SERVICE.name = mock.Mock()
+        self.assert_leak(body, 'mocktools.tests.targets.SERVICE.name',
+                         'mock in global state (attribute of a module-level '
+                         'object)')
+
+    def test_a_mock_the_test_patches_and_stores_is_found(self):
+        # the stopped patcher still refers to its target: one reference,
+        # counted once, and the class attribute's is still unexplained
+        def body(test):
+            test.connection = mock.MagicMock()
+            patcher = mock.patch.object(test.connection, 'invoke')
+            patcher.start()
+            test.addCleanup(patcher.stop)
+            targets.Client.get = test.connection
+        self.assert_leak(body, 'mocktools.tests.targets.Client.get',
+                         'mock in global state (class attribute)')
+
+    def test_an_object_patched_by_a_test_is_not_kept_alive(self):
+        class Thing:
+            pass
+
+        things = []
+
+        class Case(mocktools.TestCase):
+            def test_patches_an_object(self):
+                thing = Thing()
+                things.append(weakref.ref(thing))
+                self.mock_patch_object(thing, 'attribute', create=True)
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_patches_an_object'],
+                         outcome.text('test_patches_an_object'))
+        self.assertIsNone(things[0]())
+
     def test_mock_in_a_global_list_a_mock_also_holds_is_found(self):
         # the list is reached from the test's mock, but it is not the
         # test's own: the module refers to it too
