@@ -381,21 +381,14 @@ def _library_closure(state, seen, name='_mock_side_effect'):
     counted already, as one the user put on two children is; its id is
     added.  Only the library's own functions are read, never user code.
     """
-    function = _library_function(state, name)
-    if function is None or id(function.__closure__) in seen:
-        return ()
-    seen.add(id(function.__closure__))
-    return _closed_over(function)
-
-
-def _library_function(state, name):
-    """``state[name]`` if it is a closure the mock library made, or None."""
     function = state.get(name)
     if (type(function) is not types.FunctionType
             or function.__code__ not in sweep.library_closures()
-            or not function.__closure__):
-        return None
-    return function
+            or not function.__closure__
+            or id(function.__closure__) in seen):
+        return ()
+    seen.add(id(function.__closure__))
+    return _closed_over(function)
 
 
 def _closed_over(function):
@@ -407,11 +400,6 @@ def _closed_over(function):
         except ValueError:   # an empty cell
             pass
     return found
-
-
-def _add_counts(counts, more):
-    for key, value in more.items():
-        counts[key] += value
 
 
 def _count_from_caches(counts, entries):
