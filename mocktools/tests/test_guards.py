@@ -6,12 +6,14 @@ so the next test runs in a clean world).  Fixtures that restore the state
 themselves must never be reported.
 """
 
+from concurrent import futures
 import logging
 import os
 import signal
 import socket
 import sys
 import threading
+import time
 import unittest
 from unittest import mock
 import warnings
@@ -347,6 +349,30 @@ class TestThreads(GuardTestCase):
             'not undone: a thread cannot be stopped')
         self.assertThat(report, matchers.MatchesRegex(
             r".*changed:  .*%s:\d+ in body" % HERE, flags=16))
+
+    def test_idle_pool_worker_is_reported_without_the_grace_period(self):
+        # it waits for work until its executor shuts down: waiting for it
+        # would cost every such test the whole grace period
+        pools = []
+        self.addCleanup(lambda: [pool.shutdown() for pool in pools])
+
+        def body(test):
+            pool = futures.ThreadPoolExecutor(1, thread_name_prefix='mt-pool')
+            pools.append(pool)
+            pool.submit(int).result()
+        started = time.monotonic()
+        outcome = support.run_case(polluting(body, leak_thread_grace=30))
+        self.assertLess(time.monotonic() - started, 15)
+        self.assertReported(outcome, "thread 'mt-pool_0'",
+                            'thread still running', 'running (target _worker)')
+
+    def test_busy_pool_worker_gets_the_grace_period(self):
+        # it ends once its work item is done and its executor shut down
+        def body(test):
+            pool = futures.ThreadPoolExecutor(1)
+            pool.submit(time.sleep, 0.2)
+            pool.shutdown(wait=False)
+        self.assertClean(support.run_case(polluting(body)))
 
     def test_thread_finishing_within_the_grace_period(self):
         def body(test):
