@@ -209,26 +209,29 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
     """Objects the test leads to that may be the test's own.
 
     What ``owner``'s namespace (the test instance's) and ``roots`` lead
-    to: the namespaces of the test's mocks (``m.items = [Mock()]``), the
+    to: the namespaces of the test's mocks (``m.items = [Mock()]``) and the
     args tuples and kwargs dicts they recorded (``m({'id': Mock()})``,
-    ``m(context)``) and the getters of its patchers
-    (``patch.object(self.client, ...)``).  Plain instances (read through
-    their standard ``__dict__`` slot) and exact lists, tuples and dicts; no
-    mock (counted on their own), module or class (global state), and
-    nothing whose reading could run code.  A container in ``walked`` (ids
-    of those whose references are already counted, as the roots') is
-    followed, but is no candidate: its references would be counted twice.
+    ``m(context)``); and what its patchers' getters hold, the objects they
+    patched (``patch.object(self.client, ...)``), which are candidates but
+    are not followed: a patched module-level object can lead far, and is
+    not the test's own anyway.  Plain instances (read through their
+    standard ``__dict__`` slot) and exact lists, tuples and dicts; no mock
+    (counted on their own), module or class (global state), and nothing
+    whose reading could run code.  A container in ``walked`` (ids of those
+    whose references are already counted, as the roots') is followed, but
+    is no candidate: its references would be counted twice.
     """
     mock_bases = sweep.mock_types()
     found = []
     seen = set(skip)
-    frontier = list(map(_held_by, roots))
+    frontier = [(_held_by(root), type(root) is not types.FunctionType)
+                for root in roots]
     namespace = None if owner is None else sweep.namespace_of(owner)
     if namespace is not None:
-        frontier.append(namespace.values())
+        frontier.append((namespace.values(), True))
     for _ in range(_OWNED_DEPTH):
         following = []
-        for values in frontier:
+        for values, follow in frontier:
             for value in values:
                 key = id(value)
                 if key in seen:
@@ -241,7 +244,8 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
                 contents = _contents(value)
                 if contents is None:
                     continue
-                following.append(contents)
+                if follow:
+                    following.append((contents, True))
                 if key in walked:
                     continue
                 found.append(value)
