@@ -115,5 +115,8 @@ def _runs_now(thread, code):
     queue: a work item runs in frames of its own.  eventlet's green
     threads have no frame there, so they are never idle to this test.
     """
-    frame = sys._current_frames().get(vars(thread).get('_ident'))
+    current_frames = getattr(sys, '_current_frames', None)
+    if current_frames is None:   # pragma: no cover - not CPython
+        return False
+    frame = current_frames().get(vars(thread).get('_ident'))
     return frame is not None and frame.f_code is code
