@@ -187,28 +187,18 @@ watched_owners = None
 MISSING = object()
 
 
-class _MachineryFiles(dict):
-    """filename -> whether frames there are machinery, worked out once."""
+class _PerFile(dict):
+    """filename -> ``test(filename)``, worked out once per file."""
 
-    __slots__ = ()
+    __slots__ = ('_test',)
 
-    def __missing__(self, filename):
-        machinery = self[filename] = any(
-            part in filename for part in _SKIP_PARTS)
-        return machinery
-
-
-_machinery_files = _MachineryFiles()
-
-
-class _RunnerFiles(dict):
-    """filename -> whether it is unittest's or testtools' test case code."""
-
-    __slots__ = ()
+    def __init__(self, test):
+        super().__init__()
+        self._test = test
 
     def __missing__(self, filename):
-        runner = self[filename] = filename.endswith(_TEST_RUNNER_FILES)
-        return runner
+        answer = self[filename] = self._test(filename)
+        return answer
 
 
 # The files whose frames run a test's methods with the test as ``self``.
@@ -217,7 +207,12 @@ _TEST_RUNNER_FILES = (
     os.path.join('unittest', 'async_case.py'),
     os.path.join('testtools', 'testcase.py'),
 )
-_runner_files = _RunnerFiles()
+# Whether frames in a file are machinery; whether it is unittest's or
+# testtools' test case code.
+_machinery_files = _PerFile(
+    lambda filename: any(part in filename for part in _SKIP_PARTS))
+_runner_files = _PerFile(
+    lambda filename: filename.endswith(_TEST_RUNNER_FILES))
 
 
 def _is_machinery(filename):

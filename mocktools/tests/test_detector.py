@@ -137,6 +137,12 @@ class DetectorTestCase(testtools.TestCase):
         outcome = support.run_case(case)
         return detector.sweeps - before, outcome
 
+    def assert_no_sweep(self, case, name):
+        """A second run of ``case`` passes its test ``name`` unswept."""
+        sweeps, outcome = self.sweeps_during(case)
+        self.assertEqual('success', outcome[name], outcome.text(name))
+        self.assertEqual(0, sweeps)
+
     def assert_leak(self, body, path, kind, **attributes):
         """Run ``body`` in a test; assert it failed naming path and kind."""
         outcome = support.run_case(leaking(body, **attributes))
@@ -575,10 +581,7 @@ class TestPatcherMocksKeptInGlobalState(DetectorTestCase):
                 with mock.patch.object(targets, 'generate_password') as gen:
                     gen.return_value = self.execute.return_value
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_keeps_them'],
-                         outcome.text('test_keeps_them'))
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_keeps_them')
 
 
 class TestEscapeCheck(DetectorTestCase):
@@ -594,9 +597,7 @@ class TestEscapeCheck(DetectorTestCase):
                 self.fetch = mock.AsyncMock()
                 self.parts = mock.NonCallableMagicMock()
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_locals_and_attributes'])
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_locals_and_attributes')
 
     def test_mocks_kept_by_functools_caches_need_no_sweep(self):
         class Case(mocktools.TestCase):
@@ -607,9 +608,7 @@ class TestEscapeCheck(DetectorTestCase):
 
         self.addCleanup(targets.describe.cache_clear)
         self.addCleanup(targets.remember.cache_clear)
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_cached'])
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_cached')
 
     def test_reading_the_caches_calls_nothing_on_the_mocks(self):
         made = []
@@ -641,9 +640,7 @@ class TestEscapeCheck(DetectorTestCase):
                 self.kept = mock.MagicMock()
                 {self.kept: len(self.kept)}
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_hashed'])
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_hashed')
 
     def test_mocks_kept_only_by_a_reference_cycle_need_no_sweep(self):
         class Case(mocktools.TestCase):
@@ -656,9 +653,7 @@ class TestEscapeCheck(DetectorTestCase):
                     info = sys.exc_info()
                 self.assertIs(ValueError, info[0])
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_caught'])
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_caught')
 
     def test_a_cached_mock_also_in_global_state_is_still_found(self):
         def body(test):
@@ -717,10 +712,7 @@ class TestEscapeCheck(DetectorTestCase):
                                        side_effect=[mock.Mock()]):
                     pass
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_patchers_hold_free_mocks'],
-                         outcome.text('test_patchers_hold_free_mocks'))
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_patchers_hold_free_mocks')
 
     def test_mocks_inside_the_tests_own_objects_need_no_sweep(self):
         class Cluster:
@@ -734,9 +726,7 @@ class TestEscapeCheck(DetectorTestCase):
                 self.cluster.manager = Cluster(mock.MagicMock())
                 self.pairs = (mock.Mock(), [mock.Mock()])
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_objects_hold_mocks'])
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_objects_hold_mocks')
 
     def test_mocks_set_on_a_mocks_own_class_need_no_sweep(self):
         class Case(mocktools.TestCase):
@@ -748,11 +738,7 @@ class TestEscapeCheck(DetectorTestCase):
                 type(request).status = status
                 self.assertEqual('ACTIVE', request.status)
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success',
-                         outcome['test_magic_methods_and_properties'],
-                         outcome.text('test_magic_methods_and_properties'))
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_magic_methods_and_properties')
 
     def test_compared_mocks_need_no_collection(self):
         # assert_called_with compares the mocks a call recorded: a
@@ -772,13 +758,10 @@ class TestEscapeCheck(DetectorTestCase):
         enabled = gc.isenabled()
         gc.disable()
         try:
-            sweeps, outcome = self.sweeps_during(Case)
+            self.assert_no_sweep(Case, 'test_compares')
         finally:
             if enabled:
                 gc.enable()
-        self.assertEqual('success', outcome['test_compares'],
-                         outcome.text('test_compares'))
-        self.assertEqual(0, sweeps)
 
     def test_mocks_passed_to_other_mocks_need_no_sweep(self):
         class Case(mocktools.TestCase):
@@ -790,9 +773,7 @@ class TestEscapeCheck(DetectorTestCase):
                 patched = self.mock_patch_object(targets, 'execute')
                 patched(context, mock.Mock())
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_calls_record_mocks'])
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_calls_record_mocks')
 
     def test_containers_on_mocks_and_in_their_calls_need_no_sweep(self):
         # a list set on a mock, a dict or an instance passed to one: the
@@ -812,10 +793,7 @@ class TestEscapeCheck(DetectorTestCase):
                 self.api.authorize(context, {'tenant': mock.Mock()})
                 self.api.notify(payload={'ids': [mock.Mock()]})
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_keeps_mocks_in_containers'],
-                         outcome.text('test_keeps_mocks_in_containers'))
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_keeps_mocks_in_containers')
 
     def test_an_attribute_patched_on_the_tests_mock_needs_no_sweep(self):
         # the stopped patcher's owner is the test's own mock: what it put
@@ -827,10 +805,7 @@ class TestEscapeCheck(DetectorTestCase):
                                        return_value=1)
                 self.connection.invoke()
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_patches_its_mock'],
-                         outcome.text('test_patches_its_mock'))
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_patches_its_mock')
 
     def test_an_object_only_its_patcher_still_holds_needs_no_sweep(self):
         # cinder's base test deletes its attributes at cleanup: the client
@@ -845,10 +820,7 @@ class TestEscapeCheck(DetectorTestCase):
                 client.ssh = mock.MagicMock()
                 self.mock_patch_object(client, 'connect')
 
-        sweeps, outcome = self.sweeps_during(Case)
-        self.assertEqual('success', outcome['test_patches_its_client'],
-                         outcome.text('test_patches_its_client'))
-        self.assertEqual(0, sweeps)
+        self.assert_no_sweep(Case, 'test_patches_its_client')
 
     def test_mock_on_a_module_level_object_a_patcher_held_is_found(self):
         # reached through the patcher's getter, the singleton is still no
