@@ -12,10 +12,14 @@ An idle worker of a ``concurrent.futures.ThreadPoolExecutor`` the test
 left open waits for work until its executor shuts down: it gets a short
 moment (for a shutdown under way), not the whole grace period, which every
 such test would otherwise pay in full.  It is told by the code its thread
-runs now (``sys._current_frames``), looked at again while it runs a work
-item; eventlet's green threads keep the whole grace period.
+runs now: the frame its worker loop calls is its work queue's ``get`` (or
+none, for the C queue), and it is looked at again while it runs a work
+item.  An OS thread's frames come from ``sys._current_frames``; an eventlet
+green thread's from its greenlet, found among the waiters its work queue
+holds (a green thread's ident is its greenlet's ``id``).
 """
 
+import gc
 import sys
 import threading
 import time
@@ -54,7 +58,7 @@ class ThreadsGuard(base.JournalGuard):
     def current(self, key, thread):
         loop = _pool_worker_loop(thread)
         if loop is None:
-            thread.join(max(self._deadline - time.monotonic(), 0))
+            _join(thread, max(self._deadline - time.monotonic(), 0))
         else:
             # a worker may finish the item it runs, then wait for the next
             while thread.is_alive():
@@ -62,9 +66,9 @@ class ThreadsGuard(base.JournalGuard):
                 if timeout <= 0:
                     break
                 if _runs_now(thread, loop):
-                    thread.join(min(timeout, _IDLE_WORKER_WAIT))
+                    _join(thread, min(timeout, _IDLE_WORKER_WAIT))
                     break
-                thread.join(min(timeout, _WORKER_POLL))
+                _join(thread, min(timeout, _WORKER_POLL))
         return thread if thread.is_alive() else base.MISSING
 
     @staticmethod
@@ -85,6 +89,24 @@ class ThreadsGuard(base.JournalGuard):
     def put(self, key, value, subject):
         return ('not undone: a thread cannot be stopped from outside; join '
                 'it in a cleanup')
+
+
+def _join(thread, seconds):
+    """``thread.join(seconds)``, which returns when the time is up.
+
+    Under eventlet on Python 3.13 a green thread's join raises eventlet's
+    ``Timeout`` (a ``BaseException``) instead of returning, which would end
+    the whole run.  Only that timeout, for this call's ``seconds``, is
+    taken as the time being up; any other exception goes on.
+    """
+    try:
+        thread.join(seconds)
+    except BaseException as error:
+        module = sys.modules.get('eventlet.timeout')
+        timeout = vars(module).get('Timeout') if module is not None else None
+        if not (type(timeout) is type and issubclass(type(error), timeout)
+                and vars(error).get('seconds') == seconds):
+            raise
 
 
 # Seconds an idle executor worker gets: its executor's shutdown, if one is
@@ -109,14 +131,87 @@ def _pool_worker_loop(thread):
 
 
 def _runs_now(thread, code):
-    """Whether ``thread``'s innermost frame runs ``code`` (an OS thread's).
+    """Whether ``thread`` waits in its pool's worker loop (``code``).
 
-    The pool's worker loop is innermost only while it waits on its work
-    queue: a work item runs in frames of its own.  eventlet's green
-    threads have no frame there, so they are never idle to this test.
+    The loop is idle while the frame it calls is its work queue's ``get``,
+    or while it calls none (the C ``SimpleQueue``'s ``get`` has no frame):
+    a work item runs in frames of its own.  Only frame and code objects
+    are read; a thread whose frames cannot be found is never idle.
     """
+    frame = _innermost_frame(thread)
+    inner = None
+    while frame is not None:
+        if frame.f_code is code:
+            return inner is None or inner.f_code is _work_queue_get(thread)
+        inner, frame = frame, frame.f_back
+    return False
+
+
+def _innermost_frame(thread):
+    """The frame ``thread`` runs now: an OS thread's, or a green thread's."""
+    ident = vars(thread).get('_ident')
     current_frames = getattr(sys, '_current_frames', None)
-    if current_frames is None:   # pragma: no cover - not CPython
-        return False
-    frame = current_frames().get(vars(thread).get('_ident'))
-    return frame is not None and frame.f_code is code
+    if current_frames is not None:
+        frame = current_frames().get(ident)
+        if frame is not None:
+            return frame
+    greenlet = _waiting_greenlet(thread, ident)
+    return None if greenlet is None else greenlet.gr_frame
+
+
+# How far, and through how many objects, the waiters of a green thread's
+# work queue are looked for: the queue, its semaphore, the semaphore's
+# condition, the condition's waiter locks and theirs are five steps.
+_WAITER_DEPTH = 8
+_WAITER_OBJECTS = 256
+_NOT_FOLLOWED = (type, types.ModuleType, types.FunctionType,
+                 types.MethodType, types.BuiltinFunctionType,
+                 types.CodeType, types.FrameType)
+
+
+def _waiting_greenlet(thread, ident):
+    """The greenlet of a green ``thread`` that waits on what it was given.
+
+    An eventlet green thread has no frame in ``sys._current_frames`` and
+    its ident is its greenlet's ``id``.  A worker blocked on its work queue
+    is held by the queue's waiters, so the greenlet is looked for among the
+    objects the thread's arguments refer to (``gc.get_referents``: no
+    attribute is read and no code runs), not through greenlets, functions,
+    classes or modules.  None when greenlet is not loaded or not found.
+    """
+    module = sys.modules.get('greenlet')
+    kind = vars(module).get('greenlet') if module is not None else None
+    if type(kind) is not type or ident is None:
+        return None
+    seen = set()
+    layer = [vars(thread).get('_args')]
+    for _ in range(_WAITER_DEPTH):
+        following = []
+        for held in layer:
+            for referent in gc.get_referents(held):
+                kind_of = type(referent)
+                if id(referent) in seen or issubclass(kind_of, _NOT_FOLLOWED):
+                    continue
+                if issubclass(kind_of, kind):
+                    if id(referent) == ident:
+                        return referent
+                    continue
+                seen.add(id(referent))
+                following.append(referent)
+        if not following or len(seen) > _WAITER_OBJECTS:
+            return None
+        layer = following
+    return None
+
+
+def _work_queue_get(thread):
+    """The code of the worker's work queue's ``get`` method, or None."""
+    for held in vars(thread).get('_args') or ():
+        for klass in type(held).__mro__:
+            get = vars(klass).get('get')
+            if get is not None:
+                if type(get) is types.FunctionType and (
+                        vars(klass).get('put') is not None):
+                    return get.__code__
+                break
+    return None

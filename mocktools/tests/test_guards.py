@@ -374,6 +374,71 @@ class TestThreads(GuardTestCase):
             pool.shutdown(wait=False)
         self.assertClean(support.run_case(polluting(body)))
 
+    def test_green_pool_workers_under_eventlet(self):
+        # nova, cinder... monkey-patch: a worker is a greenlet with no frame
+        # in sys._current_frames, found among its work queue's waiters.
+        # The idle worker is reported at once, the busy one gets the grace
+        # period and finishes in it, a waiting thread is reported after it.
+        import subprocess
+        import textwrap
+        code = textwrap.dedent("""
+            import eventlet
+            eventlet.monkey_patch()
+            import threading, time, unittest
+            from concurrent import futures
+            import mocktools
+
+            POOLS = []   # as a driver keeps its pool: not shut down by gc
+
+            class Case(mocktools.TestCase):
+                leak_thread_grace = 30
+
+                def test_idle(self):
+                    pool = futures.ThreadPoolExecutor(
+                        1, thread_name_prefix='mt-green')
+                    POOLS.append(pool)
+                    pool.submit(int).result()
+
+                def test_busy(self):
+                    pool = futures.ThreadPoolExecutor(1)
+                    pool.submit(time.sleep, 0.2)
+                    pool.shutdown(wait=False)
+
+            class Waiting(mocktools.TestCase):
+                leak_thread_grace = 0.1
+
+                def test_waiting(self):
+                    threading.Thread(target=threading.Event().wait,
+                                     name='mt-waiting', daemon=True).start()
+
+            result = unittest.TestResult()
+            started = time.monotonic()
+            for case in Case, Waiting:
+                unittest.defaultTestLoader.loadTestsFromTestCase(case).run(
+                    result)
+            print(round(time.monotonic() - started))
+            for test, text in result.failures + result.errors:
+                print(test.id().rsplit('.', 1)[1])
+                print(text)
+            """)
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith('MOCKTOOLS_')}
+        env['PYTHONWARNINGS'] = 'ignore'
+        process = subprocess.run([sys.executable, '-c', code], env=env,
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, timeout=120)
+        output = process.stdout.decode()
+        self.assertEqual(0, process.returncode, output)
+        seconds, _, failures = output.partition('\n')
+        self.assertLess(int(seconds), 15, output)
+        self.assertThat(failures, matchers.StartsWith('test_idle\n'))
+        self.assertIn("thread 'mt-green_0'", failures)
+        self.assertIn('running (target _worker)', failures)
+        self.assertNotIn('test_busy', failures)
+        # a green thread's join(timeout) raises eventlet's Timeout on 3.13
+        self.assertIn("test_waiting\n", failures)
+        self.assertIn("thread 'mt-waiting'", failures)
+
     def test_thread_finishing_within_the_grace_period(self):
         def body(test):
             threading.Timer(0.01, lambda: None).start()
