@@ -161,8 +161,9 @@ def _innermost_frame(thread):
 
 # How far, and through how many objects, the waiters of a green thread's
 # work queue are looked for: the queue, its semaphore, the semaphore's
-# condition, the condition's waiter locks and theirs are five steps.
-_WAITER_DEPTH = 8
+# condition, the condition's waiter locks and theirs are five steps, ten
+# where each instance's __dict__ is an object of its own (before 3.11).
+_WAITER_DEPTH = 12
 _WAITER_OBJECTS = 256
 _NOT_FOLLOWED = (type, types.ModuleType, types.FunctionType,
                  types.MethodType, types.BuiltinFunctionType,
