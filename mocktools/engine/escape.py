@@ -231,6 +231,7 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
         frontier.append((namespace.values(), True))
     for _ in range(_OWNED_DEPTH):
         following = []
+        # what passes references on is followed within the same level
         for values, follow in frontier:
             for value in values:
                 key = id(value)
@@ -245,7 +246,8 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
                 if contents is None:
                     continue
                 if follow:
-                    following.append((contents, True))
+                    (frontier if kind in _PASSING_ON else following).append(
+                        (contents, True))
                 if key in walked:
                     continue
                 found.append(value)
@@ -420,15 +422,58 @@ def _contents(obj):
     """What ``obj`` refers to, read without running its code (or None).
 
     An exact list's or tuple's items, an exact dict's values, a plain
-    instance's ``__dict__`` values.
+    instance's ``__dict__`` values; and what a side effect leads to: a
+    function's closure cells, defaults and attributes, a cell's content, a
+    generator's locals (``(s for s in statuses)``), the container a
+    built-in iterator goes over (``side_effect=[Mock(), Mock()]`` keeps
+    one).  Those are read from slots and ``gc.get_referents``.
     """
     kind = type(obj)
     if kind is list or kind is tuple:
         return obj
     if kind is dict:
         return obj.values()
+    if kind in _PASSING_ON:
+        return _passed_on(obj, kind)
     namespace = sweep.instance_namespace(obj)
     return None if namespace is None else namespace.values()
+
+
+# Objects that pass references on from a side effect to what it returns:
+# followed without counting as one of _OWNED_DEPTH's levels.
+_ITERATORS = frozenset(map(type, (
+    iter([]), reversed([]), iter(()), iter({}), iter({}.values()),
+    iter({}.items()))))
+_PASSING_ON = frozenset((types.FunctionType, types.CellType,
+                         types.GeneratorType)) | _ITERATORS
+# Before 3.11 a generator refers to a frame object holding its locals.
+_GENERATOR_FRAMES = sys.version_info < (3, 11)
+
+
+def _passed_on(obj, kind):
+    """:func:`_contents` of a function, cell, generator or iterator."""
+    if kind is types.FunctionType:
+        parts = [obj.__closure__, obj.__defaults__, obj.__kwdefaults__]
+        namespace = sweep.instance_namespace(obj)
+        if namespace:
+            parts.extend(namespace.values())
+        return parts
+    if kind is types.CellType:
+        try:
+            return (obj.cell_contents,)
+        except ValueError:   # an empty cell
+            return ()
+    parts = gc.get_referents(obj)
+    if kind is types.GeneratorType and _GENERATOR_FRAMES:
+        # gi_frame creates no frame here; the module's globals and the
+        # builtins it refers to are global state, not the generator's own
+        frame = obj.gi_frame
+        if frame is not None:
+            shared = (frame.f_globals, frame.f_builtins, frame.f_back)
+            parts = [part for part in parts if part is not frame]
+            parts.extend(part for part in gc.get_referents(frame)
+                         if not any(part is each for each in shared))
+    return parts
 
 
 def _count_from_objects(counts, objects):

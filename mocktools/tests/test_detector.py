@@ -795,6 +795,73 @@ class TestEscapeCheck(DetectorTestCase):
 
         self.assert_no_sweep(Case, 'test_keeps_mocks_in_containers')
 
+    def test_side_effects_need_no_sweep(self):
+        # what a side effect returns next is the test's own: a list of
+        # values (kept as an iterator), a closure over a mock, a generator
+        # over objects holding mocks, an iterator of such objects
+        class Status:
+            pass
+
+        class Case(mocktools.TestCase):
+            def test_side_effects(self):
+                self.api = mock.Mock()
+                self.api.get.side_effect = [mock.Mock(), mock.Mock()]
+                self.api.get()
+                other = mock.Mock()
+
+                def closure(*args):
+                    return other
+                self.api.put.side_effect = closure
+                statuses = []
+                for _ in range(3):
+                    status = Status()
+                    status.save = mock.MagicMock()
+                    statuses.append(status)
+                answers = (status for status in statuses)
+
+                def next_answer(*args):
+                    return next(answers)
+                self.mock_patch_object(targets.Client, 'get',
+                                       side_effect=next_answer)
+                targets.Client().get()
+                self.api.find.side_effect = iter(statuses[1:])
+
+        self.assert_no_sweep(Case, 'test_side_effects')
+
+    def test_mock_a_side_effect_leads_to_in_global_state_is_found(self):
+        # the side effect's reference is counted once: the global list's
+        # is still unexplained
+        def body(test):
+            leaked = mock.Mock()
+            test.api = mock.Mock(side_effect=lambda: leaked)
+            test.api.get.side_effect = [leaked]
+            test.api.put.side_effect = (each for each in [leaked])
+            targets.HANDLERS.append(leaked)
+        self.assert_leak(body, 'mocktools.tests.targets.HANDLERS[2]',
+                         'mock in global state (item of a list in global '
+                         'state)')
+
+    def test_cell_a_global_closure_shares_is_not_the_tests_own(self):
+        # the mock is reached from global state through ``other``'s
+        # closure, which the sweep does not read: the check must sweep
+        class Case(mocktools.TestCase):
+            def test_shares_a_cell(self):
+                shared = mock.Mock()
+
+                def hook():
+                    return shared
+
+                def other():
+                    return shared
+                self.api = mock.Mock(side_effect=hook)
+                targets.SERVICE.callback = other
+                self.addCleanup(vars(targets.SERVICE).pop, 'callback')
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_shares_a_cell'],
+                         outcome.text('test_shares_a_cell'))
+        self.assertEqual(1, sweeps)
+
     def test_an_attribute_patched_on_the_tests_mock_needs_no_sweep(self):
         # the stopped patcher's owner is the test's own mock: what it put
         # back is no global state to remember for healing
