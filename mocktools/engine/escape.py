@@ -14,9 +14,11 @@ own:
   the arguments of the calls they recorded (``mock_calls``);
 * a patcher the test started (its ``kwargs``: ``return_value=Mock()``);
 * lists and tuples reached from those (never inspected by the sweep), and
-  the objects the test instance leads to -- plain instances, dicts -- as
-  long as every reference to each of them is itself the test's own (a
-  module-level singleton that the test also keeps is not);
+  the objects the test instance leads to -- plain instances, dicts, and
+  what a side effect passes on: a function's closure cells, a generator's
+  locals, the container a built-in iterator goes over -- as long as every
+  reference to each of them is itself the test's own (a module-level
+  singleton that the test also keeps is not);
 * not the test's, but not global state either: the entries of
   ``functools.lru_cache`` / ``functools.cache`` caches in global state (a
   mock passed to a cached function is kept by its cache, which the sweep
