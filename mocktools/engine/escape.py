@@ -425,7 +425,7 @@ def _contents(obj):
 
     An exact list's or tuple's items, an exact dict's values, a plain
     instance's ``__dict__`` values; and what a side effect leads to: a
-    function's closure cells, defaults and attributes, a cell's content, a
+    function's closure cells and defaults, a cell's content, a
     generator's locals (``(s for s in statuses)``), the container a
     built-in iterator goes over (``side_effect=[Mock(), Mock()]`` keeps
     one).  Those are read from slots and ``gc.get_referents``.
@@ -455,11 +455,8 @@ _GENERATOR_FRAMES = sys.version_info < (3, 11)
 def _passed_on(obj, kind):
     """:func:`_contents` of a function, cell, generator or iterator."""
     if kind is types.FunctionType:
-        parts = [obj.__closure__, obj.__defaults__, obj.__kwdefaults__]
-        namespace = sweep.instance_namespace(obj)
-        if namespace:
-            parts.extend(namespace.values())
-        return parts
+        # not its attributes: reading a function's __dict__ would make one
+        return (obj.__closure__, obj.__defaults__, obj.__kwdefaults__)
     if kind is types.CellType:
         try:
             return (obj.cell_contents,)
