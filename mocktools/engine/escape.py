@@ -462,17 +462,20 @@ def _passed_on(obj, kind):
             return (obj.cell_contents,)
         except ValueError:   # an empty cell
             return ()
-    parts = gc.get_referents(obj)
     if kind is types.GeneratorType and _GENERATOR_FRAMES:
-        # gi_frame creates no frame here; the module's globals and the
-        # builtins it refers to are global state, not the generator's own
+        # gi_frame makes no frame here.  Its locals are the generator's
+        # while the frame is (the generator's reference, this function's
+        # and getrefcount's); the module's globals and the builtins it
+        # refers to are global state, not the generator's own.
         frame = obj.gi_frame
-        if frame is not None:
+        if frame is not None and sys.getrefcount(frame) == 3:
             shared = (frame.f_globals, frame.f_builtins, frame.f_back)
-            parts = [part for part in parts if part is not frame]
+            parts = [part for part in gc.get_referents(obj)
+                     if part is not frame]
             parts.extend(part for part in gc.get_referents(frame)
                          if not any(part is each for each in shared))
-    return parts
+            return parts
+    return gc.get_referents(obj)
 
 
 def _count_from_objects(counts, objects):

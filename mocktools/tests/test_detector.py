@@ -862,6 +862,23 @@ class TestEscapeCheck(DetectorTestCase):
                          outcome.text('test_shares_a_cell'))
         self.assertEqual(1, sweeps)
 
+    @unittest.skipIf(sys.version_info >= (3, 11),
+                     'a generator refers to a frame object before 3.11')
+    def test_generator_whose_frame_global_state_holds_sweeps(self):
+        # the frame holds the generator's locals: they are the test's own
+        # only while the generator alone refers to the frame
+        class Case(mocktools.TestCase):
+            def test_shares_a_frame(self):
+                answers = (each for each in [mock.Mock()])
+                self.api = mock.Mock(side_effect=answers)
+                targets.SERVICE.frame = answers.gi_frame
+                self.addCleanup(vars(targets.SERVICE).pop, 'frame')
+
+        sweeps, outcome = self.sweeps_during(Case)
+        self.assertEqual('success', outcome['test_shares_a_frame'],
+                         outcome.text('test_shares_a_frame'))
+        self.assertEqual(1, sweeps)
+
     def test_an_attribute_patched_on_the_tests_mock_needs_no_sweep(self):
         # the stopped patcher's owner is the test's own mock: what it put
         # back is no global state to remember for healing
