@@ -1,6 +1,9 @@
 """Helpers for mocktools' own tests: run test cases, read the outcome."""
 
 import gc
+import os
+import subprocess
+import sys
 import traceback
 import unittest
 
@@ -94,6 +97,21 @@ def run_case(*classes, names=None):
     result = ExtendedTestResult()
     suite.run(testtools.ExtendedToOriginalDecorator(result))
     return Outcome(result)
+
+
+def run_python(script, **environ):
+    """Run ``script`` with ``python -c`` in a fresh process.
+
+    No ``MOCKTOOLS_*`` variable is passed on; ``environ`` adds variables.
+    Returns the ``CompletedProcess``: its output and errors, as text, in
+    ``stdout``.
+    """
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith('MOCKTOOLS_')}
+    env.update(environ)
+    return subprocess.run([sys.executable, '-c', script], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=120)
 
 
 class KnobEnvironment(fixtures.Fixture):

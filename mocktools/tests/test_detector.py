@@ -10,7 +10,6 @@ import json
 import os
 import pickle
 import re
-import subprocess
 import sys
 import textwrap
 import types
@@ -1874,12 +1873,8 @@ class TestMocksStayPlainMocks(DetectorTestCase):
             gc.collect()
             print(result.wasSuccessful(), [ref() is None for ref in refs])
             ''')
-        environ = {key: value for key, value in os.environ.items()
-                   if not key.startswith('MOCKTOOLS_')}
-        process = subprocess.run([sys.executable, '-c', script],
-                                 env=environ, capture_output=True,
-                                 text=True, timeout=120)
-        self.assertEqual(0, process.returncode, process.stderr)
+        process = support.run_python(script)
+        self.assertEqual(0, process.returncode, process.stdout)
         self.assertEqual('True [True, True]', process.stdout.strip())
 
 

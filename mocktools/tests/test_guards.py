@@ -379,7 +379,6 @@ class TestThreads(GuardTestCase):
         # in sys._current_frames, found among its work queue's waiters.
         # The idle worker is reported at once, the busy one gets the grace
         # period and finishes in it, a waiting thread is reported after it.
-        import subprocess
         import textwrap
         code = textwrap.dedent("""
             import eventlet
@@ -421,13 +420,8 @@ class TestThreads(GuardTestCase):
                 print(test.id().rsplit('.', 1)[1])
                 print(text)
             """)
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith('MOCKTOOLS_')}
-        env['PYTHONWARNINGS'] = 'ignore'
-        process = subprocess.run([sys.executable, '-c', code], env=env,
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, timeout=120)
-        output = process.stdout.decode()
+        process = support.run_python(code, PYTHONWARNINGS='ignore')
+        output = process.stdout
         self.assertEqual(0, process.returncode, output)
         seconds, _, failures = output.partition('\n')
         self.assertLess(int(seconds), 15, output)
@@ -794,7 +788,6 @@ class TestFirstCheckOfAProcess(testtools.TestCase):
     def test_leak_check_fixture_first_in_a_process(self):
         # oslotest order in a fresh process: a fixture in setUp sets a
         # variable, then the first LeakCheck creates the detector
-        import subprocess
         import textwrap
         code = textwrap.dedent("""
             import os, sys, unittest
@@ -817,12 +810,7 @@ class TestFirstCheckOfAProcess(testtools.TestCase):
             unittest.defaultTestLoader.loadTestsFromTestCase(Case).run(result)
             print([test.id().rsplit('.', 1)[1] for test, _ in result.failures])
             """)
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith('MOCKTOOLS_')}
-        process = subprocess.run([sys.executable, '-c', code], env=env,
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT)
-        self.assertEqual(b"['test_b']\n", process.stdout)
+        self.assertEqual("['test_b']\n", support.run_python(code).stdout)
 
 
 class TestDetectorWithoutStateGuards(GuardTestCase):
