@@ -63,6 +63,11 @@ _CHILD_DEPTH = 4
 _OWNED_DEPTH = 4
 _OWNED_LIMIT = 2000
 
+# Values that refer to nothing a mock could be reached through: most of
+# what a test's objects hold (names, numbers, flags), passed over by one
+# type lookup before anything else is asked of them.
+_LEAVES = frozenset((str, int, float, bool, type(None), bytes, complex))
+
 
 def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
                 caches=(), collect=False):
@@ -101,31 +106,33 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
 
 def _unexplained(born, holders, companions, owner, patchers, caches):
     """The check of :func:`unaccounted`, once."""
-    internal = {}
+    internal, proxies = {}, {}
     mocks = _family((mock for mock in (ref() for ref in born)
                      if mock is not None), internal)
     if not mocks:
         return False
     if _all_accounted(mocks, _direct_references(mocks, holders, caches,
-                                                internal)):
+                                                internal, proxies)):
         return False
     del internal
     companions = [mock for mock in (ref() for ref in companions)
                   if mock is not None]
     counts = _known_references(mocks, holders, companions, owner, patchers,
-                               caches)
+                               caches, proxies)
     if counts is None:
         return True
     del companions
     return not _all_accounted(mocks, counts)
 
 
-def _direct_references(mocks, holders, caches, internal=None):
+def _direct_references(mocks, holders, caches, internal=None, proxies=None):
     """id(mock) -> references counted without walking the mocks.
 
     Those from the holders' ``__dict__``, the mock's own magic-method
     proxies, new ``functools`` cache entries and ``internal`` (id ->
     references between parents and children, counted by :func:`_family`).
+    ``proxies``, a dict, is given id(mock) -> the references from its
+    proxies alone, for the full walk to use again.
     The common cases -- a mock kept on the test, a ``MagicMock``, a mock
     handed to a cached function, a patcher's mock and the return value it
     gave -- are counted in one pass over each namespace, before the full
@@ -143,7 +150,7 @@ def _direct_references(mocks, holders, caches, internal=None):
             counts[key] += value
     types = sweep.library_types()
     for mock in mocks:
-        counts[id(mock)] += _proxies_of(mock, True, types)
+        counts[id(mock)] += _proxies_of(mock, True, types, proxies)
     del mock   # a reference _all_accounted must not see
     if not _all_accounted(mocks, counts):
         entries = caches() if callable(caches) else caches
@@ -236,11 +243,13 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
         # what passes references on is followed within the same level
         for values, follow in frontier:
             for value in values:
+                kind = type(value)
+                if kind in _LEAVES:
+                    continue
                 key = id(value)
                 if key in seen:
                     continue
                 seen.add(key)
-                kind = type(value)
                 if (issubclass(kind, (type, types.ModuleType))
                         or issubclass(kind, mock_bases)):
                     continue
@@ -270,19 +279,36 @@ def _private_objects(candidates, base):
     The list must hold the only reference the caller's frames have to each
     candidate.
     """
-    while candidates:
-        counts = dict(base)
-        _count_from_objects(counts, candidates)
+    kinds = set(map(type, candidates))
+    counts = dict(base)
+    # what each candidate refers to among the others (ids, one per
+    # reference), read once: dropping one takes its references back
+    refers_to = []
+    for obj in candidates:
+        contents = _contents(obj)
+        refers_to.append([id(value) for value in contents
+                          if type(value) in kinds and id(value) in counts]
+                         if contents else ())
+    obj = contents = None
+    for keys in refers_to:
+        for key in keys:
+            counts[key] += 1
+    private = range(len(candidates))
+    while private:
         keep = []
-        for index in range(len(candidates)):
+        for index in private:
             obj = candidates[index]
             # getrefcount's argument, the list and ``obj``
             if sys.getrefcount(obj) - 3 <= counts[id(obj)]:
                 keep.append(index)
+            else:
+                for key in refers_to[index]:
+                    counts[key] -= 1
         obj = None
-        if len(keep) == len(candidates):
+        if len(keep) == len(private):
             break
-        candidates[:] = [candidates[index] for index in keep]
+        private = keep
+    candidates[:] = [candidates[index] for index in private]
     return candidates
 
 
@@ -309,7 +335,7 @@ def _tally(counts, kinds, values):
 
 
 def _known_references(mocks, holders, companions=(), owner=None,
-                      patchers=(), caches=()):
+                      patchers=(), caches=(), proxies=None):
     """id(mock) -> references found in the test's own objects (or None).
 
     A separate function so that none of its locals still refers to a mock
@@ -317,9 +343,13 @@ def _known_references(mocks, holders, companions=(), owner=None,
     must: the holders and the mocks first (most tests stop there), then
     references from ``functools`` caches, then the patchers and the mocks
     they made, then the objects the ``owner`` and the mocks lead to.  Each
-    stage adds to what the previous ones counted.
+    stage adds to what the previous ones counted.  ``proxies`` are the
+    references from magic-method proxies that :func:`_direct_references`
+    counted (id(mock) -> count).
     """
     walk = _Walk(mocks)
+    if proxies:
+        walk.proxies = proxies
     counts = walk.counts
     if not _count_from_test(walk, holders, mocks):
         return None
@@ -341,11 +371,11 @@ def _known_references(mocks, holders, companions=(), owner=None,
     skip.update(map(id, companions))
     candidates = _owned_candidates(owner, skip, walk.walked, walk.roots)
     private = _private_objects(candidates, _recount(walk, candidates))
-    _count_from_objects(counts, private)
+    _count_from_objects(counts, walk.kinds, private)
     return counts
 
 
-def _proxies_of(mock, children=False, types=None):
+def _proxies_of(mock, children=False, types=None, proxies=None):
     """References to ``mock`` from what ``MagicMock`` puts on its class.
 
     ``MagicMock`` gives each mock a class of its own, holding one
@@ -355,10 +385,11 @@ def _proxies_of(mock, children=False, types=None):
     ``_mock_parent`` / ``_mock_new_parent`` (the full walk counts those
     as children instead).  Read through the standard ``__dict__`` slot.
     ``types`` is :func:`~mocktools.engine.sweep.library_types`, for a
-    caller that already has it.
+    caller that already has it.  With ``proxies`` (a dict), also note
+    there id(mock) -> the references from the proxies alone.
     """
     mock_bases, proxy_types, readers = types or sweep.library_types()
-    found = 0
+    found = from_children = 0
     closures = None
     # A plain loop: over ninety values, attribute reads that the
     # interpreter specialises beat C-level ``map`` calls of attrgetter.
@@ -370,13 +401,15 @@ def _proxies_of(mock, children=False, types=None):
         elif children and issubclass(kind, mock_bases):
             state = sweep.mock_namespace(value, readers)
             if state is not None:
-                found += (state.get('_mock_parent') is mock) + (
+                from_children += (state.get('_mock_parent') is mock) + (
                     state.get('_mock_new_parent') is mock)
                 if closures is None:
                     closures = set()
-                found += len([value for value in _library_closure(
+                from_children += len([value for value in _library_closure(
                     state, closures) if value is mock])
-    return found
+    if proxies is not None:
+        proxies[id(mock)] = found
+    return found + from_children
 
 
 def _library_closure(state, seen, name='_mock_side_effect'):
@@ -478,13 +511,15 @@ def _passed_on(obj, kind):
     return gc.get_referents(obj)
 
 
-def _count_from_objects(counts, objects):
-    """Add the references from ``objects`` (the test's own) to ``counts``."""
+def _count_from_objects(counts, kinds, objects):
+    """Add the references from ``objects`` (the test's own) to ``counts``.
+
+    ``kinds`` are the types of the counted objects (see :func:`_tally`).
+    """
     for obj in objects:
-        for value in _contents(obj) or ():
-            key = id(value)
-            if key in counts:
-                counts[key] += 1
+        contents = _contents(obj)
+        if contents:
+            _tally(counts, kinds, contents)
 
 
 class _Walk:
@@ -499,13 +534,15 @@ class _Walk:
     :func:`_owned_candidates` starts); ``tallied`` everything counted (of
     a patcher's ``getter``, what its closure holds), so that
     :func:`_recount` finds references to other targets without walking
-    again.  It refers to no target itself.
+    again; ``proxies`` the references from each target's magic-method
+    proxies, where already counted.  It refers to no target itself.
     """
 
     __slots__ = ('counts', 'kinds', 'walked', 'visited', 'roots',
-                 'tallied')
+                 'tallied', 'proxies')
 
     def __init__(self, targets):
+        self.proxies = {}
         self.counts = dict.fromkeys(map(id, targets), 0)
         self.kinds = set(map(type, targets))
         self.walked = set()
@@ -555,6 +592,7 @@ def _count_from_test(walk, holders, mocks):
     tallied = walk.tallied
     roots = walk.roots
     visited = walk.visited
+    proxies = walk.proxies
     mock_bases, _, readers = sweep.library_types()
 
     def count(values, sequences=False):
@@ -652,7 +690,9 @@ def _count_from_test(walk, holders, mocks):
         if id(mock) in counts:
             # MagicMock's magic-method proxies, on its own class, refer to
             # it (as ``parent``) and to nothing else that could be a mock
-            counts[id(mock)] += _proxies_of(mock)
+            known = proxies.get(id(mock))
+            counts[id(mock)] += (known if known is not None
+                                 else _proxies_of(mock))
         if depth < _CHILD_DEPTH:
             for child in children:
                 if id(child) not in visited:

@@ -1020,6 +1020,20 @@ class TestEscapeCheck(DetectorTestCase):
                          'mock in global state (attribute of a module-level '
                          'object)')
 
+    def test_mock_held_by_what_global_state_shares_with_a_test_found(self):
+        # the test keeps both dicts; the outer one is also in a global list,
+        # so it is not the test's own, and then neither is the inner one
+        # (the test's reference and the outer one's): the mock it holds
+        # has escaped
+        def body(test):
+            test.inner = {'client': mock.Mock()}
+            test.outer = {'inner': test.inner}
+            targets.HANDLERS.append(test.outer)
+        self.assert_leak(
+            body, "mocktools.tests.targets.HANDLERS[2]['inner']['client']",
+            'mock in global state (item of a list in global state, inside '
+            'the dict put there)')
+
     def test_mock_given_to_a_patcher_and_stored_is_found(self):
         def body(test):
             kept = mock.MagicMock()
