@@ -14,12 +14,10 @@ import unittest
 from unittest import mock as unittest_mock
 import warnings
 
-from oslo_config import cfg
 import testtools
 from testtools import content
 
 from mocktools import async_support
-from mocktools import config
 from mocktools import declarative
 from mocktools.engine import detector as detector_module
 from mocktools.engine.settings import environment_reader
@@ -580,13 +578,19 @@ class TestCase(testtools.TestCase):
 
     def get_conf(self):
         """The ``ConfigOpts`` to override (``conf_opts`` or ``cfg.CONF``)."""
-        return self.conf_opts if self.conf_opts is not None else cfg.CONF
+        if self.conf_opts is not None:
+            return self.conf_opts
+        # imported here: a suite that never overrides an option does not
+        # pay for importing oslo.config (a tenth of a second)
+        from oslo_config import cfg
+        return cfg.CONF
 
     @property
     def config_fixture(self):
         """The test's :class:`~mocktools.config.ConfigFixture` (lazily)."""
         fixture = self.__dict__.get('_mocktools_config_fixture')
         if fixture is None:
+            from mocktools import config
             fixture = self.useFixture(config.ConfigFixture(self.get_conf()))
             self.__dict__['_mocktools_config_fixture'] = fixture
         return fixture

@@ -180,3 +180,33 @@ class TestConfigFixtureFeatures(testtools.TestCase):
             fixture.override('cluster_support', False, group='redis')
             self.assertIs(False, self.conf.redis.cluster_support)
         self.assertIs(True, self.conf.redis.cluster_support)
+
+
+class TestImportedOnlyWhenUsed(testtools.TestCase):
+
+    def test_oslo_config_is_imported_by_the_first_override_only(self):
+        # a suite that never overrides an option runs its checked tests
+        # without paying for importing oslo.config
+        script = '\n'.join([
+            'import sys, unittest',
+            'import mocktools',
+            'import mocktools.integrations.run',
+            'import mocktools.integrations.pytest_plugin',
+            'class Case(mocktools.TestCase):',
+            '    def test_plain(self):',
+            '        pass',
+            '    def test_conf(self):',
+            '        print("conf", type(self.get_conf()).__name__)',
+            'def imported():',
+            '    return sorted(name for name in sys.modules',
+            '                  if name.startswith("oslo_config"))',
+            'result = unittest.TestResult()',
+            'Case("test_plain").run(result)',
+            'print("plain", imported(), result.wasSuccessful())',
+            'Case("test_conf").run(result)',
+            'print("override", "oslo_config.cfg" in imported(),',
+            '      result.wasSuccessful())',
+        ])
+        output = support.run_python(script).stdout
+        self.assertEqual(
+            'plain [] True\nconf ConfigOpts\noverride True True\n', output)
