@@ -49,6 +49,10 @@ _HEAPTYPE = 1 << 9
 _IMMUTABLETYPE = 1 << 8
 _chain = itertools.chain.from_iterable
 _NOT_INSTANCES = (type, types.ModuleType, BaseException)
+# Of the objects a module's containers hold, these are not shared state: a
+# test or suite object's attributes are its own.
+_NOT_SHARED_OBJECTS = _NOT_INSTANCES + (unittest.TestCase,
+                                        unittest.BaseTestSuite)
 
 # Our own bookkeeping changes between tests; looking at it would only cost.
 _SKIP_MODULES = frozenset((
@@ -306,6 +310,8 @@ _NESTED_WIDTH = 256    # the items of bigger containers are not followed
 _NESTED_LIMIT = 100000
 _LRU_WRAPPER = getattr(functools, '_lru_cache_wrapper', None)
 _PLAIN_KEYS = (str, int, float, bool, bytes, type(None))
+# Values that hold nothing: passed over by one lookup.
+_PLAIN_VALUES = frozenset(_PLAIN_KEYS)
 # Python 3.13 writes an instance's attributes into values stored inline in
 # the object even after its __dict__ exists, without a dict event or a new
 # version tag: such dicts are compared value by value.
@@ -339,6 +345,20 @@ class Container:
         self.before = None      # the values at the last read
         # for a container: (parent container, key, what is under the key)
         self.anchor = anchor
+
+    @property
+    def in_module(self):
+        """Whether a module holds this container through containers alone.
+
+        Its objects are then as shared as the module's own
+        (``TEST_LIMITS[0]._get_time = Mock()`` leaks like
+        ``SERVICE.name = Mock()``); a class's or an object's containers hold
+        their owner's objects, not watched.
+        """
+        container = self
+        while container.anchor is not None and container.kind != 'instance':
+            container = container.anchor[0]
+        return container.kind == 'module'
 
     def reachable(self):
         """Whether a container is still where it was found.
@@ -461,11 +481,15 @@ class Finding:
             'module': 'module attribute',
             'class': 'class attribute',
             'instance': 'attribute of a module-level object',
+            'object': 'attribute of an object in a %s in global state',
             'dict': 'entry of a dict in global state',
             'list': 'item of a list in global state',
             'set': 'member of a set in global state',
             'deque': 'item of a deque in global state',
-        }[self.container.kind]
+        }['object' if self.container.kind == 'instance'
+          and self.container.anchor else self.container.kind]
+        if '%s' in place:
+            place %= self.container.anchor[0].kind
         if self.inner:
             place += ', inside the %s put there' % type(self.placed).__name__
         return place
@@ -595,9 +619,12 @@ class GlobalStateSweep:
 
     def _add_members(self, container, items):
         """Watch what ``items`` (new keys of ``container``) lead to."""
-        # only a module's plain objects are global state: a class's or an
-        # object's instances belong to their owner
+        # only a module's plain objects are global state, and those its
+        # containers hold: a class's or an object's instances belong to
+        # their owner
         instances = container.kind == 'module'
+        objects = instances or container.kind == 'dict' and (
+            container.in_module)
         for key, value in items:
             if id(value) in self._seen:
                 continue
@@ -608,11 +635,15 @@ class GlobalStateSweep:
                 if container.kind != 'sys.modules':
                     self._add_nested(container.item_path(key), value,
                                      container.depth + 1,
-                                     (container, key, value))
+                                     (container, key, value), objects)
             elif kind is _LRU_WRAPPER:
                 self._add_cache(value)
-            elif instances and not issubclass(kind, _NOT_INSTANCES):
-                self._add_instance(container.item_path(key), value)
+            elif instances:
+                if not issubclass(kind, _NOT_INSTANCES):
+                    self._add_instance(container.item_path(key), value)
+            elif objects and kind not in _PLAIN_VALUES:
+                self._add_object(container.item_path(key), value,
+                                 container.depth + 1, (container, key, value))
 
     def _add_class(self, cls):
         flags = _type_flags(cls)
@@ -630,19 +661,35 @@ class GlobalStateSweep:
         self.add(container)
         self._add_members(container, list(mapping.items()))
 
-    def _add_instance(self, path, obj):
+    def _add_instance(self, path, obj, depth=0, anchor=None):
         if is_mock(obj, self._mock_bases):
             return
         mapping = instance_namespace(obj)
         if mapping is not None:
-            container = Container('instance', path, obj, mapping)
+            container = Container('instance', path, obj, mapping, depth,
+                                  anchor)
             self.add(container)
             self._add_members(container, list(mapping.items()))
 
-    def _add_nested(self, path, obj, depth, anchor):
+    def _add_object(self, path, obj, depth, anchor, objects=True):
+        """Watch a plain object that a module's container holds.
+
+        ``anchor`` is ``(container, key, value)``: where it was found.
+        (``objects``: as for :meth:`_add_nested`, always true here.)
+        """
+        if (depth > _NESTED_DEPTH or self._nested >= _NESTED_LIMIT
+                or id(obj) in self._seen
+                or issubclass(type(obj), _NOT_SHARED_OBJECTS)):
+            return
+        self._nested += 1
+        self._add_instance(path, obj, depth, anchor)
+
+    def _add_nested(self, path, obj, depth, anchor, objects=False):
         """Watch an exact built-in container (and those it holds).
 
         ``anchor`` is ``(container, key, value)``: where it was found.
+        With ``objects`` (a module holds it, through containers alone), the
+        plain objects in it are watched too.
         """
         if depth > _NESTED_DEPTH or self._nested >= _NESTED_LIMIT:
             return
@@ -665,15 +712,22 @@ class GlobalStateSweep:
         else:
             items = list(enumerate(list(obj)))
         for key, value in items:
-            if type(value) in _CONTAINERS:
-                if container is None:   # inside a tuple
-                    self._add_nested('%s[%d]' % (path, key), value,
-                                     depth + 1, anchor)
-                else:
-                    self._add_nested(container.item_path(key), value,
-                                     depth + 1, (container, key, value))
-            elif kind is dict and type(value) is _LRU_WRAPPER:
+            value_kind = type(value)
+            if value_kind in _CONTAINERS:
+                add = self._add_nested
+            elif kind is dict and value_kind is _LRU_WRAPPER:
                 self._add_cache(value)
+                continue
+            elif objects and value_kind not in _PLAIN_VALUES:
+                add = self._add_object
+            else:
+                continue
+            if container is None:   # inside a tuple
+                add('%s[%d]' % (path, key), value, depth + 1, anchor,
+                    objects)
+            else:
+                add(container.item_path(key), value, depth + 1,
+                    (container, key, value), objects)
 
     def _add_cache(self, wrapper):
         """Follow a ``functools`` cache: see :meth:`new_cache_entries`."""
@@ -750,12 +804,17 @@ class GlobalStateSweep:
             self.tracker.seen(position)
         self.reads += 1
         if container.is_sequence:
+            objects = container.in_module
             for index, value in enumerate(container.before):
-                if type(value) in _CONTAINERS and id(value) not in (
-                        before_ids):
+                if id(value) in before_ids:
+                    continue
+                here = (container, index, value)
+                if type(value) in _CONTAINERS:
                     self._add_nested(container.item_path(index), value,
-                                     container.depth + 1,
-                                     (container, index, value))
+                                     container.depth + 1, here, objects)
+                elif objects and type(value) not in _PLAIN_VALUES:
+                    self._add_object(container.item_path(index), value,
+                                     container.depth + 1, here)
             return
         before_ids.update(id(finding.placed) for finding in findings)
         fresh = [(key, value) for key, value in list(container.mapping.items())

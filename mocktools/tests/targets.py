@@ -88,6 +88,23 @@ SEEN = set()
 QUEUE = collections.deque()
 
 
+class Limit:
+    """A plain object that global state holds in a container."""
+
+    def __init__(self, verb):
+        self.verb = verb
+
+    def get_time(self):
+        """The time the limit is counted from."""
+        return 0
+
+
+# Objects in containers that global state holds: a mock set on one of them
+# is seen by every later test too.
+LIMITS = [Limit('GET'), Limit('POST')]
+BACKENDS = {'lvm': Limit('PUT')}
+
+
 class _Spooky:
     """A property that must never be triggered by the detector."""
 

@@ -406,6 +406,40 @@ class TestContainerLeaks(DetectorTestCase):
                                    'item of a deque in global state',
                                    'removed')
 
+    def test_attribute_set_on_an_object_a_global_list_holds(self):
+        # Trove's TEST_LIMITS[0]._get_time = Mock(): every later test that
+        # reads the list meets the mock
+        def body(test):
+            targets.LIMITS[0].get_time = mock.Mock()
+        self.assert_container_leak(
+            body, 'LIMITS[0].get_time',
+            'attribute of an object in a list in global state', 'removed')
+        self.assertNotIn('get_time', vars(targets.LIMITS[0]))
+
+    def test_attribute_replaced_on_an_object_a_global_dict_holds(self):
+        def body(test):
+            targets.BACKENDS['lvm'].verb = mock.Mock()
+        self.assert_container_leak(
+            body, "BACKENDS['lvm'].verb",
+            'attribute of an object in a dict in global state',
+            'original restored')
+        self.assertEqual('PUT', targets.BACKENDS['lvm'].verb)
+
+    def test_object_taken_out_of_a_global_list_is_the_tests_own(self):
+        # no longer global state: what is set on it afterwards is no leak
+        limit = targets.LIMITS[-1]
+        self.addCleanup(targets.LIMITS.append, limit)
+        self.addCleanup(vars(limit).pop, 'get_time', None)
+
+        class Case(mocktools.TestCase):
+            def test_take_out(self):
+                targets.LIMITS.remove(limit)
+                limit.get_time = mock.Mock()
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_take_out'],
+                         outcome.text('test_take_out'))
+
     def test_entry_added_to_a_class_level_dict(self):
         def body(test):
             targets.Service.plugins['x'] = mock.Mock()
