@@ -481,15 +481,18 @@ class Finding:
             'module': 'module attribute',
             'class': 'class attribute',
             'instance': 'attribute of a module-level object',
-            'object': 'attribute of an object in a %s in global state',
             'dict': 'entry of a dict in global state',
             'list': 'item of a list in global state',
             'set': 'member of a set in global state',
             'deque': 'item of a deque in global state',
-        }['object' if self.container.kind == 'instance'
-          and self.container.anchor else self.container.kind]
-        if '%s' in place:
-            place %= self.container.anchor[0].kind
+        }[self.container.kind]
+        if self.container.kind == 'instance' and self.container.anchor:
+            # an object a module's container holds (in a tuple, the anchor
+            # is where the tuple is)
+            parent, _, placed = self.container.anchor
+            place = 'attribute of an object in a %s in global state' % (
+                parent.kind if placed is self.container.owner
+                else type(placed).__name__)
         if self.inner:
             place += ', inside the %s put there' % type(self.placed).__name__
         return place

@@ -103,6 +103,7 @@ class Limit:
 # is seen by every later test too.
 LIMITS = [Limit('GET'), Limit('POST')]
 BACKENDS = {'lvm': Limit('PUT')}
+DEFAULT_LIMITS = (Limit('HEAD'),)
 
 
 class _Spooky:

@@ -425,6 +425,13 @@ class TestContainerLeaks(DetectorTestCase):
             'original restored')
         self.assertEqual('PUT', targets.BACKENDS['lvm'].verb)
 
+    def test_attribute_set_on_an_object_a_global_tuple_holds(self):
+        def body(test):
+            targets.DEFAULT_LIMITS[0].get_time = mock.Mock()
+        self.assert_container_leak(
+            body, 'DEFAULT_LIMITS[0].get_time',
+            'attribute of an object in a tuple in global state', 'removed')
+
     def test_object_taken_out_of_a_global_list_is_the_tests_own(self):
         # no longer global state: what is set on it afterwards is no leak
         limit = targets.LIMITS[-1]
