@@ -63,11 +63,6 @@ _CHILD_DEPTH = 4
 _OWNED_DEPTH = 4
 _OWNED_LIMIT = 2000
 
-# Values that refer to nothing a mock could be reached through: most of
-# what a test's objects hold (names, numbers, flags), passed over by one
-# type lookup before anything else is asked of them.
-_LEAVES = frozenset((str, int, float, bool, type(None), bytes, complex))
-
 
 def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
                 caches=(), collect=False):
@@ -231,6 +226,7 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
     is no candidate: its references would be counted twice.
     """
     mock_bases = sweep.mock_types()
+    plain = sweep.PLAIN_VALUES
     found = []
     seen = set(skip)
     frontier = [(_held_by(root), type(root) is not types.FunctionType)
@@ -244,7 +240,7 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
         for values, follow in frontier:
             for value in values:
                 kind = type(value)
-                if kind in _LEAVES:
+                if kind in plain:   # most of what a test's objects hold
                     continue
                 key = id(value)
                 if key in seen:

@@ -310,8 +310,9 @@ _NESTED_WIDTH = 256    # the items of bigger containers are not followed
 _NESTED_LIMIT = 100000
 _LRU_WRAPPER = getattr(functools, '_lru_cache_wrapper', None)
 _PLAIN_KEYS = (str, int, float, bool, bytes, type(None))
-# Values that hold nothing: passed over by one lookup.
-_PLAIN_VALUES = frozenset(_PLAIN_KEYS)
+#: Values that refer to nothing a mock could be reached through (names,
+#: numbers, flags): passed over by one type lookup.
+PLAIN_VALUES = frozenset(_PLAIN_KEYS + (complex,))
 # Python 3.13 writes an instance's attributes into values stored inline in
 # the object even after its __dict__ exists, without a dict event or a new
 # version tag: such dicts are compared value by value.
@@ -644,7 +645,7 @@ class GlobalStateSweep:
             elif instances:
                 if not issubclass(kind, _NOT_INSTANCES):
                     self._add_instance(container.item_path(key), value)
-            elif objects and kind not in _PLAIN_VALUES:
+            elif objects and kind not in PLAIN_VALUES:
                 self._add_object(container.item_path(key), value,
                                  container.depth + 1, (container, key, value))
 
@@ -674,11 +675,22 @@ class GlobalStateSweep:
             self.add(container)
             self._add_members(container, list(mapping.items()))
 
-    def _add_object(self, path, obj, depth, anchor, objects=True):
+    def _add_held(self, path, value, depth, anchor, objects):
+        """Watch what a container holds at ``path``, if it is worth it.
+
+        A nested container, or, with ``objects`` (a module holds the
+        container, through containers alone), a plain object.
+        """
+        kind = type(value)
+        if kind in _CONTAINERS:
+            self._add_nested(path, value, depth, anchor, objects)
+        elif objects and kind not in PLAIN_VALUES:
+            self._add_object(path, value, depth, anchor)
+
+    def _add_object(self, path, obj, depth, anchor):
         """Watch a plain object that a module's container holds.
 
         ``anchor`` is ``(container, key, value)``: where it was found.
-        (``objects``: as for :meth:`_add_nested`, always true here.)
         """
         if (depth > _NESTED_DEPTH or self._nested >= _NESTED_LIMIT
                 or id(obj) in self._seen
@@ -716,21 +728,17 @@ class GlobalStateSweep:
             items = list(enumerate(list(obj)))
         for key, value in items:
             value_kind = type(value)
-            if value_kind in _CONTAINERS:
-                add = self._add_nested
-            elif kind is dict and value_kind is _LRU_WRAPPER:
+            if kind is dict and value_kind is _LRU_WRAPPER:
                 self._add_cache(value)
-                continue
-            elif objects and value_kind not in _PLAIN_VALUES:
-                add = self._add_object
-            else:
-                continue
-            if container is None:   # inside a tuple
-                add('%s[%d]' % (path, key), value, depth + 1, anchor,
-                    objects)
-            else:
-                add(container.item_path(key), value, depth + 1,
-                    (container, key, value), objects)
+            elif value_kind in _CONTAINERS or objects and (
+                    value_kind not in PLAIN_VALUES):
+                if container is None:   # inside a tuple
+                    self._add_held('%s[%d]' % (path, key), value, depth + 1,
+                                   anchor, objects)
+                else:
+                    self._add_held(container.item_path(key), value,
+                                   depth + 1, (container, key, value),
+                                   objects)
 
     def _add_cache(self, wrapper):
         """Follow a ``functools`` cache: see :meth:`new_cache_entries`."""
@@ -809,15 +817,10 @@ class GlobalStateSweep:
         if container.is_sequence:
             objects = container.in_module
             for index, value in enumerate(container.before):
-                if id(value) in before_ids:
-                    continue
-                here = (container, index, value)
-                if type(value) in _CONTAINERS:
-                    self._add_nested(container.item_path(index), value,
-                                     container.depth + 1, here, objects)
-                elif objects and type(value) not in _PLAIN_VALUES:
-                    self._add_object(container.item_path(index), value,
-                                     container.depth + 1, here)
+                if id(value) not in before_ids:
+                    self._add_held(container.item_path(index), value,
+                                   container.depth + 1,
+                                   (container, index, value), objects)
             return
         before_ids.update(id(finding.placed) for finding in findings)
         fresh = [(key, value) for key, value in list(container.mapping.items())
