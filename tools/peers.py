@@ -14,7 +14,8 @@ by tox), and the matching sdists are downloaded from the package index into
 Per suite and path it prints: tests, passed, failed (errors included),
 skipped, leaks reported, detector internal errors, whether the pass/fail
 set is identical to the unchecked run of the same runner, and the wall-time
-ratio to that run (the fastest of ``--repeat`` runs of each).  ``--rst``
+ratio to that run (the fastest of ``--repeat`` runs of each; ``--cpu N``
+pins every run to one CPU).  ``--rst``
 prints the table as reStructuredText for doc/source/user/tested_on.rst.
 """
 
@@ -184,6 +185,14 @@ def _environment(check):
 # Each command runs this many times; its time is the fastest run (the
 # least disturbed by the machine), its outcomes those of the last.
 REPEAT = 3
+# The CPU every command is pinned to (None: wherever the system runs it).
+# On a small shared machine a process that moves between CPUs is slowed by
+# what else runs there, more in one run than the next.
+CPU = None
+
+
+def _pin():
+    os.sched_setaffinity(0, {CPU})
 
 
 def _timed(args, cwd, env):
@@ -193,7 +202,8 @@ def _timed(args, cwd, env):
         process = subprocess.run(args, cwd=cwd, env=env,
                                  stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
+                                 stderr=subprocess.PIPE,
+                                 preexec_fn=None if CPU is None else _pin)
         elapsed = time.perf_counter() - start
         last = process
         best = elapsed if best is None else min(best, elapsed)
@@ -366,7 +376,7 @@ def verdict(results):
 
 
 def main(argv=None):
-    global REPEAT
+    global REPEAT, CPU
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--workdir', default=os.path.join(
         tempfile.gettempdir(), 'mocktools-peers'),
@@ -378,8 +388,17 @@ def main(argv=None):
                              '(default: %(default)s)')
     parser.add_argument('--rst', action='store_true',
                         help='print the table as reStructuredText')
+    parser.add_argument('--cpu', type=int, default=None,
+                        help='pin every run to this CPU (steadier times on '
+                             'a small shared machine)')
     args = parser.parse_args(argv)
     REPEAT = max(1, args.repeat)
+    if args.cpu is not None:
+        if args.cpu not in os.sched_getaffinity(0):
+            parser.error('--cpu %d: not one of the CPUs this process may '
+                         'use (%s)' % (args.cpu, sorted(
+                             os.sched_getaffinity(0))))
+        CPU = args.cpu
     os.makedirs(args.workdir, exist_ok=True)
     pins = pinned_versions()
     results = []
