@@ -186,8 +186,6 @@ def _environment(check):
 # least disturbed by the machine), its outcomes those of the last.
 REPEAT = 3
 # The CPU every command is pinned to (None: wherever the system runs it).
-# On a small shared machine a process that moves between CPUs is slowed by
-# what else runs there, more in one run than the next.
 CPU = None
 
 
@@ -389,8 +387,8 @@ def main(argv=None):
     parser.add_argument('--rst', action='store_true',
                         help='print the table as reStructuredText')
     parser.add_argument('--cpu', type=int, default=None,
-                        help='pin every run to this CPU (steadier times on '
-                             'a small shared machine)')
+                        help='pin every run (and what it starts) to this '
+                             'CPU')
     args = parser.parse_args(argv)
     REPEAT = max(1, args.repeat)
     if args.cpu is not None:
