@@ -28,6 +28,7 @@ not taken for the user's code.
 """
 
 import functools
+import importlib._bootstrap
 import os
 import sys
 import threading
@@ -125,14 +126,24 @@ class Origin:
     ``context`` names what was running, where known (an unchecked test).
     """
 
-    __slots__ = ('scope', 'filename', 'lineno', 'function', 'context')
+    __slots__ = ('scope', 'filename', 'lineno', 'function', 'context',
+                 'importing')
 
-    def __init__(self, scope, filename, lineno, function, context=None):
+    def __init__(self, scope, filename, lineno, function, context=None,
+                 importing=False):
         self.scope = scope          # the Scope it was created in, or None
         self.filename = filename
         self.lineno = lineno
         self.function = function
         self.context = context
+        # made while this thread imported a module (by the module's
+        # top-level code, or a function it called)
+        self.importing = importing
+
+    @property
+    def by_import(self):
+        """Whether a module's import made it, not the scope's own code."""
+        return self.importing or self.function == '<module>'
 
     @property
     def scope_name(self):
@@ -169,6 +180,10 @@ class PatcherRecord:
         self.stopped_target = None      # its target, kept when it stopped
 
 
+# importlib keeps a lock per module being imported; none while no import
+# runs, so the common case of importing() is one truth test
+_module_locks = getattr(importlib._bootstrap, '_module_locks', None)
+
 # The scope events are attributed to; set by the detector.
 current_scope = None
 # id(patcher) -> PatcherRecord for every patcher entered and not yet exited.
@@ -184,6 +199,11 @@ restored = {}
 # test until the next sweep, and look to the escape check like a mock
 # referenced from outside.
 watched_owners = None
+# Called, when set (by the mock guard), as a checked scope makes a mock
+# outside any import: the modules imported since the last look are watched
+# from then on, so that a mock the scope then puts on one of them is found
+# with the value it replaced.
+modules_imported = None
 MISSING = object()
 
 
@@ -259,7 +279,8 @@ def caller_origin(scope, depth=2, owner=None):
                                   decorated.co_firstlineno,
                                   decorated.co_name,
                                   None if scope is not None
-                                  else _running_test(frame))
+                                  else _running_test(frame),
+                                  importing(frame))
         elif owner is None or code.co_name[0] != '_' or not _runs_on(
                 frame, owner):
             # (the methods a patcher or mock runs while being made, in a
@@ -272,7 +293,27 @@ def caller_origin(scope, depth=2, owner=None):
         frame = last
     return Origin(scope, frame.f_code.co_filename, frame.f_lineno,
                   frame.f_code.co_name,
-                  None if scope is not None else _running_test(frame))
+                  None if scope is not None else _running_test(frame),
+                  importing(frame))
+
+
+def importing(frame=None):
+    """Whether ``frame`` (by default the caller's) runs inside an import.
+
+    That is, below a module's top-level code that the import system runs,
+    seen as its frames on the stack.  The import system keeps a lock per
+    module being imported (``importlib._bootstrap._module_locks``, almost
+    always empty): without one, no frame is walked.
+    """
+    if isinstance(_module_locks, dict) and not _module_locks:
+        return False
+    if frame is None:
+        frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith('<frozen importlib'):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _decorated_function(frame):
@@ -551,7 +592,11 @@ def _wrap_mock_init(original):
                     origin.scope.made.append(ref)
             return
         scope = current_scope
-        ref = _record_origin(self, caller_origin(scope, 2, self))
+        origin = caller_origin(scope, 2, self)
+        ref = _record_origin(self, origin)
+        if scope is not None and not origin.by_import and (
+                modules_imported is not None):
+            modules_imported()
         if scope is None:
             # Made outside any check (an unchecked test, a module's
             # import): the next check looks for it, and never blames its

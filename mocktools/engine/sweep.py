@@ -453,16 +453,19 @@ class Finding:
     suffix such as ``[0]``), which healing takes away as a whole.
     """
 
-    __slots__ = ('container', 'key', 'value', 'previous', 'placed', 'inner')
+    __slots__ = ('container', 'key', 'value', 'previous', 'placed', 'inner',
+                 'fresh')
 
     def __init__(self, container, key, value, previous, placed=None,
-                 inner=''):
+                 inner='', fresh=False):
         self.container = container
         self.key = key
         self.value = value
         self.previous = previous
         self.placed = value if placed is None else placed
         self.inner = inner
+        # in state first watched by this sweep: maybe there all along
+        self.fresh = fresh
 
     @property
     def path(self):
@@ -558,6 +561,11 @@ class GlobalStateSweep:
         self._seen = set()          # ids of owners already watched
         self._nested = 0
         self._modules_seen = 0      # len(sys.modules) at the last scan
+        # containers first watched since the last sweep (while a test ran,
+        # see adopt_imports) and, during a sweep, those it adds: the next
+        # sweep looks at what they hold (see _inspect_new)
+        self._adopted = []
+        self._new = None
         self._sequence_lengths = array('q')
         self._sequence_raw = b''
         self._sequences_dirty = False
@@ -588,6 +596,8 @@ class GlobalStateSweep:
         """Watch ``container`` from now on."""
         self._seen.add(id(container.owner))
         container.before = container.read()
+        if self._new is not None:
+            self._new.append(container)
         if container.is_sequence or (
                 container.kind == 'instance' and _INLINE_VALUES):
             # no tracker sees these change: compared in one flat read
@@ -791,6 +801,7 @@ class GlobalStateSweep:
 
     def rebase(self):
         """Take the current state as the new 'before'."""
+        self._adopted = []
         if len(sys.modules) != self._modules_seen:
             # modules imported, or removed by hand: what is loaded now is
             # the world, and a module removed must not look like an import
@@ -831,24 +842,84 @@ class GlobalStateSweep:
             else:
                 self._add_members(container, fresh)
 
-    def sweep(self):
-        """Return findings for mocks that appeared since the last snapshot."""
-        if len(sys.modules) != self._modules_seen:
+    def modules_changed(self):
+        """Whether modules came (or went) since the last sweep."""
+        return len(sys.modules) != self._modules_seen or bool(self._adopted)
+
+    def adopt_imports(self):
+        """Watch the modules imported since the last look, from now on.
+
+        For a test that imports a module and then puts a mock on it: called
+        before it can (see ``instrumentation.modules_imported``), so that
+        the sweep finds that mock with the value it replaced, as on any
+        module.  What the modules hold already is looked at by the next
+        sweep, as if they had been imported then.
+        """
+        if len(sys.modules) == self._modules_seen:
+            return
+        self._new = self._adopted
+        try:
             self._scan_modules()
-        bases = mock_types()
-        findings = []
-        for position in self.tracker.changed():
-            container = self.containers[position]
-            found = self._inspect(container, bases)
-            findings.extend(found)
-            self._reread(container, position, found)
-        changed = self._changed_sequences()
-        for index in changed:
-            findings.extend(self._inspect(self.sequences[index], bases))
-            self._reread(self.sequences[index])
-        if changed or self._sequences_dirty:
-            self._snapshot_sequences()
+        finally:
+            self._new = None
+
+    def sweep(self):
+        """Return findings for mocks that appeared since the last snapshot.
+
+        Those in state first seen since then (a module imported, a class or
+        object put in a module) come with ``fresh`` set and their previous
+        value unknown: see :meth:`_inspect_new`.
+        """
+        new = self._new = self._adopted
+        self._adopted = []
+        try:
+            if len(sys.modules) != self._modules_seen:
+                self._scan_modules()
+            bases = mock_types()
+            findings = []
+            for position in self.tracker.changed():
+                container = self.containers[position]
+                found = self._inspect(container, bases)
+                findings.extend(found)
+                self._reread(container, position, found)
+            changed = self._changed_sequences()
+            for index in changed:
+                findings.extend(self._inspect(self.sequences[index], bases))
+                self._reread(self.sequences[index])
+            if changed or self._sequences_dirty:
+                self._snapshot_sequences()
+        finally:
+            self._new = None
+        if new:
+            findings.extend(self._inspect_new(new, bases, findings))
         return findings
+
+    @staticmethod
+    def _inspect_new(containers, bases, found):
+        """Findings for the mocks that newly watched ``containers`` hold.
+
+        Whether such a mock was there before the test began cannot be told:
+        the module may have made it at import (its own), or the test put it
+        there after importing the module (a leak).  Each is returned with
+        ``fresh`` set and its previous value unknown, and the mock guard
+        keeps those that the test's own code made.  ``found`` are the
+        findings of the sweep so far, not returned twice.
+        """
+        known = {(id(finding.container), finding.key) for finding in found}
+        new = []
+        for container in containers:
+            if container.anchor is not None and not container.reachable():
+                continue
+            if container.is_sequence:
+                items = list(enumerate(container.read()))
+            else:
+                items = list(container.mapping.items())
+            for key, value in items:
+                if is_mock(value, bases) and (
+                        (id(container), key) not in known):
+                    new.append(Finding(container, key, value, UNKNOWN,
+                                       fresh=True))
+        return new
 
     def _snapshot_sequences(self):
         objects = self._compared

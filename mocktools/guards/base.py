@@ -21,7 +21,6 @@ oslotest ``setUp``, ``fixtures.FakeLogger``) -- and is not.
 """
 
 import _collections_abc
-import importlib._bootstrap
 import logging
 import os
 import signal
@@ -79,26 +78,6 @@ def _is_writer(filename):
     return known
 
 
-# importlib keeps a lock per module being imported; none while no import
-# runs, so the common case is one dict truth test
-_module_locks = getattr(importlib._bootstrap, '_module_locks', None)
-
-
-def _importing(frame):
-    """Whether ``frame`` runs inside an import (a module's top-level code).
-
-    A library configuring the process while a test imports it (a
-    ``NullHandler`` on its logger) is not the test's doing.
-    """
-    if isinstance(_module_locks, dict) and not _module_locks:
-        return False
-    while frame is not None:
-        if frame.f_code.co_filename.startswith('<frozen importlib'):
-            return True
-        frame = frame.f_back
-    return False
-
-
 def state_origin(depth=2):
     """The :class:`~mocktools.engine.instrumentation.Origin` of a state write.
 
@@ -116,7 +95,8 @@ def state_origin(depth=2):
     if frame is None:
         frame = last
     filename = frame.f_code.co_filename
-    if any(part in filename for part in _PYTEST) or _importing(frame):
+    if any(part in filename for part in _PYTEST) or (
+            instrumentation.importing(frame)):
         return RUNNER_WRITE
     if filename.endswith(_RUNNER_FILES):
         return None

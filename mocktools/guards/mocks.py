@@ -34,6 +34,7 @@ its comparison restores as it goes; the other guards
 import collections
 import os
 import sys
+import traceback
 import types
 
 from mocktools.engine import escape
@@ -128,7 +129,7 @@ def _culprit_elsewhere(origin):
     unchecked test, if one ran), or by a module's top-level code, whichever
     test's import happened to run it.
     """
-    if origin.function == '<module>':
+    if origin.by_import:
         during = ('%s %s' % (origin.scope.kind, origin.scope_name)
                   if origin.scope is not None else origin.context)
         return 'a module import, %s' % (
@@ -192,6 +193,7 @@ class MockGuard:
     def __init__(self):
         self._sweep = None
         self.sweeps = 0       # how many times global state was swept
+        self._adopt_error = None   # what adopting imports raised, to report
         # the last test names since the last sweep (bounded: only used to
         # name who may have stored a mock that has no birth record)
         self._unswept = collections.deque(maxlen=8)
@@ -205,7 +207,19 @@ class MockGuard:
         if self._sweep is None:
             self._sweep = sweep_module.GlobalStateSweep()
             instrumentation.watched_owners = self._sweep.watched_owners()
+            instrumentation.modules_imported = self._adopt_imports
         return self._sweep
+
+    def _adopt_imports(self):
+        """A checked scope makes a mock: watch what it imported so far.
+
+        Runs inside the mock's constructor: an error is kept for the
+        scope's report, never raised into the test.
+        """
+        try:
+            self._sweep.adopt_imports()
+        except Exception:
+            self._adopt_error = traceback.format_exc()
 
     def begin_test(self, settings):
         """A test begins: the first one takes the sweep's 'before'."""
@@ -216,6 +230,8 @@ class MockGuard:
     def check_test(self, scope, settings, report):
         """Find and heal what the test ``scope`` leaked, into ``report()``."""
         self._unswept.append(scope)
+        if self._adopt_error is not None:
+            report().errors.append(self._take_adopt_error())
         still_active = scope.patchers and self._still_active(scope, settings)
         sweep = self._should_sweep(scope, settings)
         if still_active or sweep:
@@ -227,6 +243,8 @@ class MockGuard:
 
     def check_owner(self, scope, settings, report):
         """Find and heal what a class or fixture ``scope`` leaked."""
+        if self._adopt_error is not None:
+            report.errors.append(self._take_adopt_error())
         self._collect_patchers(self._still_active(scope, settings), scope,
                                settings, report)
         self._collect_deferred(scope, report)
@@ -237,6 +255,10 @@ class MockGuard:
             # later heal restores must be today's values, not those of
             # a sweep made while the class had them replaced
             self.resync()
+
+    def _take_adopt_error(self):
+        error, self._adopt_error = self._adopt_error, None
+        return error
 
     def resync(self):
         """Take the current global state as the new 'before'."""
@@ -365,7 +387,7 @@ class MockGuard:
                                    or instrumentation.outside_born
                                    or instrumentation.outside_overflow):
             # the common case: the scope made no mock
-            return len(sys.modules) != self.global_sweep()._modules_seen
+            return self.global_sweep().modules_changed()
         changed = []
 
         def caches():
@@ -379,7 +401,7 @@ class MockGuard:
         if scan == 'off':
             return False
         if (scan == 'always' or scope.sweep_due or outside
-                or len(sys.modules) != self.global_sweep()._modules_seen
+                or self.global_sweep().modules_changed()
                 or (scope.free_mocks or scope.made)
                 and self._escaped(scope, caches)):
             if scan == 'class' and scope.kind == 'test' and (
@@ -457,6 +479,11 @@ class MockGuard:
                                     else value)
             origin = _origin_of_family(
                 sweep_module.mock_of(finding.value, bases))
+            if finding.fresh and (origin is None or origin.scope is None
+                                  or origin.by_import):
+                # in a module first seen now, made by its import (or
+                # outside any check): its own, there from the start
+                continue
             owner = origin.scope if origin is not None else None
             if owner is not None and owner is not scope and owner.open and (
                     owner.kind != 'test'):
@@ -505,7 +532,7 @@ class MockGuard:
     def _blame(scope, origin, window):
         """Who leaked it, and whether ``scope`` is the one to report it."""
         if origin is not None and (origin.scope is None
-                                   or origin.function == '<module>'):
+                                   or origin.by_import):
             # made outside any check, or by an import: never the finder's
             return _culprit_elsewhere(origin), False
         if origin is not None:

@@ -6,6 +6,7 @@ asserts on the outcome and on the failure text a user would read.
 
 import copy
 import gc
+import importlib
 import json
 import os
 import pickle
@@ -484,6 +485,200 @@ class TestContainerLeaks(DetectorTestCase):
         outcome = support.run_case(Fills)
         self.assertEqual('success', outcome['test_fill'],
                          outcome.text('test_fill'))
+
+
+class TestModulesTheTestImports(DetectorTestCase):
+    """Mocks put on a module that the leaking test itself imported first.
+
+    Whether the module was loaded before the test must not change the
+    verdict; what the module's own import made stays its own.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.directory = self.useFixture(fixtures.TempDir()).path
+        sys.path.insert(0, self.directory)
+        self.addCleanup(sys.path.remove, self.directory)
+        self.names = []
+        self.addCleanup(self._unload)
+        # the leaking test's own (first) sweep must not see the world
+        # before it: an earlier test's modules are taken in now
+        detector_module.get_detector().resync()
+
+    def _unload(self):
+        for name in self.names:
+            sys.modules.pop(name, None)
+        detector_module.get_detector().resync()
+
+    def module(self, source):
+        """A module file not imported yet; returns its name."""
+        name = 'mocktools_fresh_%d_%s' % (len(self.names), self.id().rsplit(
+            '.', 1)[-1])
+        with open(os.path.join(self.directory, name + '.py'), 'w') as f:
+            f.write(textwrap.dedent(source))
+        importlib.invalidate_caches()
+        self.names.append(name)
+        return name
+
+    def run_pair(self, name, body, check):
+        """``test_leak`` runs ``body(module)``, then ``check(module)``."""
+        class Importer(mocktools.TestCase):
+            def test_leak(self):
+                body(importlib.import_module(name))
+
+            def test_next(self):
+                check(sys.modules[name])
+        return support.run_case(Importer)
+
+    def test_mock_set_after_the_import_found_and_original_restored(self):
+        name = self.module('''
+            VALUE = 1
+
+            class Service:
+                client = None
+            ''')
+
+        def body(module):
+            module.VALUE = mock.Mock()
+            module.Service.client = mock.MagicMock()
+
+        def check(module):
+            assert module.VALUE == 1 and module.Service.client is None, (
+                'the next test saw a leaked mock')
+        outcome = self.run_pair(name, body, check)
+        text = outcome.text('test_leak')
+        self.assertEqual('failure', outcome['test_leak'], text)
+        self.assertThat(text, matchers.Contains('2 dangling mocks'))
+        self.assertThat(text, matchers.Contains(
+            '\n  %s.VALUE\n      kind:    mock in global state (module '
+            'attribute)' % name))
+        self.assertThat(text, matchers.Contains(
+            '\n  %s.Service.client\n      kind:    mock in global state '
+            '(class attribute)' % name))
+        self.assertThat(text, matchers.MatchesRegex(
+            r'.*created: \S*%s:\d+ in body' % HERE, flags=16))
+        self.assertEqual(2, text.count('\n      healed:  original restored'))
+        self.assertEqual('success', outcome['test_next'],
+                         outcome.text('test_next'))
+
+    def test_mock_made_before_the_import_found(self):
+        # no mock is made after the import: the module is first read at
+        # the test's end, when its value from before cannot be told
+        name = self.module('''
+            VALUE = 1
+            ''')
+        made = mock.Mock()
+
+        class Importer(mocktools.TestCase):
+            def test_leak(self):
+                made.reset_mock()   # (made here, as the test's own)
+                importlib.import_module(name).VALUE = self.kept
+
+            def setUp(self):
+                super().setUp()
+                self.kept = mock.Mock()
+        outcome = support.run_case(Importer)
+        text = outcome.text('test_leak')
+        self.assertEqual('failure', outcome['test_leak'], text)
+        self.assertThat(text, matchers.Contains(
+            '\n  %s.VALUE\n      kind:    mock in global state (module '
+            'attribute)' % name))
+        self.assertThat(text, matchers.Contains(
+            'healed:  left in place (previous value unknown)'))
+
+    def test_mocks_the_module_makes_as_it_is_imported_are_its_own(self):
+        name = self.module('''
+            from unittest import mock
+
+            def _fake():
+                return mock.MagicMock()
+
+            HELPER = mock.Mock()
+            FAKE = _fake()
+            REGISTRY = {'fake': _fake()}
+
+            class Service:
+                client = _fake()
+            ''')
+
+        def body(module):
+            # a mock made after the import: the module is taken in now
+            mock.Mock()
+
+        def check(module):
+            assert isinstance(module.FAKE, mock.MagicMock)
+        outcome = self.run_pair(name, body, check)
+        self.assertEqual('success', outcome['test_leak'],
+                         outcome.text('test_leak'))
+        self.assertNotIn('dangling', outcome.text('test_leak'))
+        self.assertEqual('success', outcome['test_next'])
+
+    def test_mocks_made_as_the_module_is_imported_only_are_its_own(self):
+        # the same, read at the test's end only (no mock after the import)
+        name = self.module('''
+            from unittest import mock
+
+            def _fake():
+                return mock.MagicMock()
+
+            FAKE = _fake()
+            ''')
+        outcome = self.run_pair(name, lambda module: None,
+                                lambda module: None)
+        self.assertEqual('success', outcome['test_leak'],
+                         outcome.text('test_leak'))
+        self.assertNotIn('dangling', outcome.text('test_leak'))
+
+    def test_an_import_that_leaks_into_other_modules_is_not_the_tests(self):
+        # a helper the module's top-level code calls made it: whichever
+        # test imports the module first is not to blame
+        name = self.module('''
+            from unittest import mock
+            from mocktools.tests import targets
+
+            def _install():
+                targets.created_attr = mock.Mock()
+
+            _install()
+            ''')
+
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter('always')
+            outcome = self.run_pair(name, lambda module: None,
+                                    lambda module: None)
+        text = outcome.text('test_leak')
+        self.assertEqual('success', outcome['test_leak'], text)
+        self.assertThat(text, matchers.Contains(
+            'mocktools.tests.targets.created_attr'))
+        self.assertThat(text, matchers.Contains(
+            'by:      a module import, during test '))
+        self.assertThat(text, matchers.Contains('"foreign": true'))
+        self.assertTrue(world_is_clean())
+
+    def test_an_error_taking_in_the_imports_is_reported(self):
+        name = self.module('''
+            VALUE = 1
+            ''')
+
+        def explode(sweep):
+            raise RuntimeError('adoption exploded')
+        self.useFixture(fixtures.MonkeyPatch(
+            'mocktools.engine.sweep.GlobalStateSweep.adopt_imports',
+            explode))
+
+        def body(module):
+            made = mock.Mock()    # the constructor does not raise
+            made.ok()
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            outcome = self.run_pair(name, body, lambda module: None)
+        self.assertEqual('success', outcome['test_leak'])
+        self.assertThat(outcome.text('test_leak'),
+                        matchers.Contains('adoption exploded'))
+        self.assertTrue(any(
+            issubclass(w.category, mocktools.DetectorErrorWarning)
+            for w in caught))
 
 
 class TestReports(DetectorTestCase):
