@@ -301,17 +301,23 @@ def importing(frame=None):
     """Whether ``frame`` (by default the caller's) runs inside an import.
 
     That is, below a module's top-level code that the import system runs,
-    seen as its frames on the stack.  The import system keeps a lock per
-    module being imported (``importlib._bootstrap._module_locks``, almost
-    always empty): without one, no frame is walked.
+    seen as its frames on the stack -- below the running test's frames: a
+    whole run started from a module's import is not one.  The import system
+    keeps a lock per module being imported
+    (``importlib._bootstrap._module_locks``, almost always empty): without
+    one, no frame is walked.
     """
     if isinstance(_module_locks, dict) and not _module_locks:
         return False
     if frame is None:
         frame = sys._getframe(1)
+    runner_files = _runner_files
     while frame is not None:
-        if frame.f_code.co_filename.startswith('<frozen importlib'):
+        filename = frame.f_code.co_filename
+        if filename.startswith('<frozen importlib'):
             return True
+        if runner_files[filename]:
+            return False
         frame = frame.f_back
     return False
 

@@ -655,6 +655,38 @@ class TestModulesTheTestImports(DetectorTestCase):
         self.assertThat(text, matchers.Contains('"foreign": true'))
         self.assertTrue(world_is_clean())
 
+    def test_a_run_started_by_an_import_still_blames_its_tests(self):
+        # only an import inside the test makes a mock the import's: a whole
+        # run started from a module's top-level code is no such import
+        name = self.module('''
+            import unittest
+            from unittest import mock
+
+            import mocktools
+            from mocktools.tests import targets
+
+            def _install():
+                targets.created_attr = mock.Mock()
+
+            class Leaky(mocktools.TestCase):
+                def test_leak(self):
+                    _install()
+
+            RESULT = unittest.TestResult()
+            unittest.defaultTestLoader.loadTestsFromTestCase(
+                Leaky).run(RESULT)
+            ''')
+        process = support.run_python(
+            'import sys; sys.path.insert(0, %r); import %s as m; '
+            'print(len(m.RESULT.failures), m.RESULT.failures[0][1] '
+            'if m.RESULT.failures else "")' % (self.directory, name))
+        self.assertEqual(0, process.returncode, process.stdout)
+        self.assertTrue(process.stdout.startswith('1 '), process.stdout)
+        self.assertThat(process.stdout, matchers.Contains(
+            'mocktools.tests.targets.created_attr'))
+        self.assertThat(process.stdout, matchers.Contains(
+            'by:      %s.Leaky.test_leak' % name))
+
     def test_an_error_taking_in_the_imports_is_reported(self):
         name = self.module('''
             VALUE = 1
