@@ -561,9 +561,9 @@ class GlobalStateSweep:
         self._seen = set()          # ids of owners already watched
         self._nested = 0
         self._modules_seen = 0      # len(sys.modules) at the last scan
-        # containers first watched since the last sweep (while a test ran,
-        # see adopt_imports) and, during a sweep, those it adds: the next
-        # sweep looks at what they hold (see _inspect_new)
+        # the containers of the modules imported since the last sweep
+        # (taken in while a test ran, see adopt_imports, or by the sweep):
+        # what they hold is looked at (see _inspect_new)
         self._adopted = []
         self._new = None
         self._sequence_lengths = array('q')
@@ -857,58 +857,76 @@ class GlobalStateSweep:
         """
         if len(sys.modules) == self._modules_seen:
             return
+        start = len(self._compared)
+        in_step = not self._sequences_dirty and (
+            len(self._sequence_lengths) == start)
         self._new = self._adopted
         try:
             self._scan_modules()
         finally:
             self._new = None
+        if in_step and len(self._compared) != start:
+            # their lists, sets and objects are compared from now on too:
+            # added to the flat copy, without reading the others again (a
+            # change the test made to those is for the sweep to find)
+            added = self._compared[start:]
+            self._sequence_lengths.extend(map(len, added))
+            self._sequence_raw += _pointers(list(_chain(added)))
+            self._sequences_dirty = False
 
     def sweep(self):
         """Return findings for mocks that appeared since the last snapshot.
 
-        Those in state first seen since then (a module imported, a class or
-        object put in a module) come with ``fresh`` set and their previous
-        value unknown: see :meth:`_inspect_new`.
+        Those in the modules imported since then come with ``fresh`` set and
+        their previous value unknown: see :meth:`_inspect_new`.  (What a
+        test puts in a module watched already -- a new class, object or
+        container -- is taken in as it is found, as before.)
         """
-        new = self._new = self._adopted
-        self._adopted = []
-        try:
-            if len(sys.modules) != self._modules_seen:
+        new, self._adopted = self._adopted, []
+        if len(sys.modules) != self._modules_seen:
+            self._new = new
+            try:
                 self._scan_modules()
-            bases = mock_types()
-            findings = []
-            for position in self.tracker.changed():
-                container = self.containers[position]
-                found = self._inspect(container, bases)
-                findings.extend(found)
-                self._reread(container, position, found)
-            changed = self._changed_sequences()
-            for index in changed:
-                findings.extend(self._inspect(self.sequences[index], bases))
-                self._reread(self.sequences[index])
-            if changed or self._sequences_dirty:
-                self._snapshot_sequences()
-        finally:
-            self._new = None
+            finally:
+                self._new = None
+        bases = mock_types()
+        findings = []
+        for position in self.tracker.changed():
+            container = self.containers[position]
+            found = self._inspect(container, bases)
+            findings.extend(found)
+            self._reread(container, position, found)
+        changed = self._changed_sequences()
+        for index in changed:
+            findings.extend(self._inspect(self.sequences[index], bases))
+            self._reread(self.sequences[index])
+        if changed or self._sequences_dirty:
+            self._snapshot_sequences()
         if new:
             findings.extend(self._inspect_new(new, bases, findings))
         return findings
 
     @staticmethod
     def _inspect_new(containers, bases, found):
-        """Findings for the mocks that newly watched ``containers`` hold.
+        """Findings for the mocks in newly imported modules' ``containers``.
 
         Whether such a mock was there before the test began cannot be told:
         the module may have made it at import (its own), or the test put it
         there after importing the module (a leak).  Each is returned with
         ``fresh`` set and its previous value unknown, and the mock guard
         keeps those that the test's own code made.  ``found`` are the
-        findings of the sweep so far, not returned twice.
+        findings of the sweep so far, not returned twice.  Not the
+        attributes of module-level objects: an object often makes mocks of
+        its own when it is made (a fake service's ``self.images =
+        MagicMock()``), and a test that makes a new one has left no mock
+        of its own there.
         """
         known = {(id(finding.container), finding.key) for finding in found}
         new = []
         for container in containers:
-            if container.anchor is not None and not container.reachable():
+            if container.kind == 'instance' or (
+                    container.anchor is not None
+                    and not container.reachable()):
                 continue
             if container.is_sequence:
                 items = list(enumerate(container.read()))

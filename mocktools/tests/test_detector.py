@@ -487,6 +487,13 @@ class TestContainerLeaks(DetectorTestCase):
                          outcome.text('test_fill'))
 
 
+class FakeServiceWithMocks:
+    """A fake that makes mocks of its own as it is made."""
+
+    def __init__(self):
+        self.images = mock.MagicMock()
+
+
 class TestModulesTheTestImports(DetectorTestCase):
     """Mocks put on a module that the leaking test itself imported first.
 
@@ -536,19 +543,32 @@ class TestModulesTheTestImports(DetectorTestCase):
 
             class Service:
                 client = None
+
+            SERVICE = Service()
+            HANDLERS = ['log']
             ''')
 
         def body(module):
             module.VALUE = mock.Mock()
             module.Service.client = mock.MagicMock()
+            module.SERVICE.client = mock.Mock()
+            module.HANDLERS.append(mock.Mock())
 
         def check(module):
-            assert module.VALUE == 1 and module.Service.client is None, (
-                'the next test saw a leaked mock')
+            assert module.VALUE == 1 and module.Service.client is None and (
+                'client' not in vars(module.SERVICE)) and (
+                module.HANDLERS == ['log']), 'the next test saw a leaked mock'
         outcome = self.run_pair(name, body, check)
         text = outcome.text('test_leak')
         self.assertEqual('failure', outcome['test_leak'], text)
-        self.assertThat(text, matchers.Contains('2 dangling mocks'))
+        self.assertThat(text, matchers.Contains('4 dangling mocks'))
+        self.assertThat(text, matchers.Contains(
+            '\n  %s.SERVICE.client\n      kind:    mock in global state '
+            '(attribute of a module-level object)' % name))
+        self.assertThat(text, matchers.Contains(
+            '\n  %s.HANDLERS[1]\n      kind:    mock in global state '
+            '(item of a list in global state)' % name))
+        self.assertEqual(2, text.count('\n      healed:  removed'))
         self.assertThat(text, matchers.Contains(
             '\n  %s.VALUE\n      kind:    mock in global state (module '
             'attribute)' % name))
@@ -628,6 +648,26 @@ class TestModulesTheTestImports(DetectorTestCase):
         self.assertEqual('success', outcome['test_leak'],
                          outcome.text('test_leak'))
         self.assertNotIn('dangling', outcome.text('test_leak'))
+
+    def test_an_object_the_test_makes_with_its_own_mocks_is_not_a_leak(self):
+        # as for a module watched already: a fake that makes mocks of its
+        # own when made, put in a module's global (cinder's image service
+        # fake, replaced by a reset function), leaves no mock of the test's
+        name = self.module('''
+            SERVICE = None
+            ''')
+
+        class Replaces(mocktools.TestCase):
+            def test_a_first_import(self):
+                service = FakeServiceWithMocks()
+                importlib.import_module(name).SERVICE = service
+
+            def test_b_module_watched_already(self):
+                sys.modules[name].SERVICE = FakeServiceWithMocks()
+        outcome = support.run_case(Replaces)
+        for test in ('test_a_first_import', 'test_b_module_watched_already'):
+            self.assertEqual('success', outcome[test], outcome.text(test))
+            self.assertNotIn('dangling', outcome.text(test))
 
     def test_an_import_that_leaks_into_other_modules_is_not_the_tests(self):
         # a helper the module's top-level code calls made it: whichever
