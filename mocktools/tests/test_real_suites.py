@@ -52,6 +52,21 @@ PROJECT = {
             def get(self):
                 return 'real'
         ''',
+    'proj/drivers.py': '''
+        # imported by no module: only the test that loads a driver does
+        CLIENT = 'real'
+        ''',
+    'proj/tests/fakes.py': '''
+        # loaded by a test; what its import makes is its own
+        from unittest import mock
+
+
+        def _fake_client():
+            return mock.MagicMock()
+
+
+        CLIENT = _fake_client()
+        ''',
     'proj/tests/__init__.py': '''
         from oslotest import mock_fixture
 
@@ -60,6 +75,7 @@ PROJECT = {
         ''',
     'proj/tests/bodies.py': '''
         """The test bodies every path runs."""
+        import importlib
         from unittest import mock
 
         import proj
@@ -83,6 +99,18 @@ PROJECT = {
             mock.patch.object(proj, 'helper').__enter__()
 
 
+        def loads_driver_and_assigns(test):
+            # the module is imported here first, whatever ran before
+            drivers = importlib.import_module('proj.drivers')
+            drivers.CLIENT = mock.Mock()
+
+
+        def loads_fakes(test):
+            test.assertIsInstance(
+                importlib.import_module('proj.tests.fakes').CLIENT,
+                mock.MagicMock)
+
+
         def skip(test):
             test.skipTest('not on this platform')
 
@@ -93,6 +121,8 @@ PROJECT = {
 
 
         def sees_real(test):
+            test.assertEqual(
+                'real', importlib.import_module('proj.drivers').CLIENT)
             test.assertEqual('real', proj.execute())
             test.assertEqual('real', proj.helper())
             test.assertEqual('real', proj.Client().get())
@@ -102,7 +132,8 @@ PROJECT = {
         def tests(namespace):
             """Add one test method per body to a class namespace."""
             for name in ('left_to_stopall', 'explicit_stop', 'assign',
-                         'context_never_exited', 'skip', 'fail_and_leak'):
+                         'context_never_exited', 'skip', 'fail_and_leak',
+                         'loads_driver_and_assigns', 'loads_fakes'):
                 body = globals()[name]
                 namespace['test_' + name] = (
                     lambda self, body=body: body(self))
@@ -155,6 +186,8 @@ EXPECTED = {
     'test_context_never_exited': ('failed', ('proj.helper',)),
     'test_skip': ('skipped', ()),
     'test_fail_and_leak': ('failed', ('proj.registry',)),
+    'test_loads_driver_and_assigns': ('failed', ('proj.drivers.CLIENT',)),
+    'test_loads_fakes': ('passed', ()),
     'test_zz_sees_real': ('passed', ()),
 }
 
@@ -265,8 +298,8 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
             stdout=subprocess.PIPE, env=self.env, cwd=self.root)
         self.assertEqual(1, process.returncode)
         self.assertThat(process.stdout.decode(), matchers.Contains(
-            '3 leaks of 3 targets by 3 tests; read 7 tests from 1 stream: '
-            '3 passed, 3 failed, 1 skipped'))
+            '4 leaks of 4 targets by 4 tests; read 9 tests from 1 stream: '
+            '4 passed, 4 failed, 1 skipped'))
 
     def test_zero_edit_under_subunit_run(self):
         code, stream, err = self.run_command(
@@ -280,7 +313,7 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
              '-s', 'proj/tests/plain'], check_env=True)
         self.assertEqual(1, code, err)
         self.assertThat(err, matchers.Contains(
-            'FAILED (failures=3, skipped=1)'))
+            'FAILED (failures=4, skipped=1)'))
         for method, (_, paths) in EXPECTED.items():
             for path in paths:
                 self.assertThat(err, matchers.MatchesRegex(
