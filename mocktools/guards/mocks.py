@@ -216,8 +216,11 @@ class MockGuard:
         Runs inside the mock's constructor: an error is kept for the
         scope's report, never raised into the test.
         """
+        sweep = self._sweep
+        if len(sys.modules) == sweep._modules_seen:
+            return      # the common case: nothing imported since
         try:
-            self._sweep.adopt_imports()
+            sweep.adopt_imports()
         except Exception:
             self._adopt_error = traceback.format_exc()
 
