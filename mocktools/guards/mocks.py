@@ -34,6 +34,7 @@ its comparison restores as it goes; the other guards
 import collections
 import os
 import sys
+import threading
 import traceback
 import types
 
@@ -194,6 +195,7 @@ class MockGuard:
         self._sweep = None
         self.sweeps = 0       # how many times global state was swept
         self._adopt_error = None   # what adopting imports raised, to report
+        self._sweep_thread = None  # the thread that made the sweep
         # the last test names since the last sweep (bounded: only used to
         # name who may have stored a mock that has no birth record)
         self._unswept = collections.deque(maxlen=8)
@@ -206,6 +208,8 @@ class MockGuard:
         """The global-state sweep (made once, on first use)."""
         if self._sweep is None:
             self._sweep = sweep_module.GlobalStateSweep()
+            # the thread that runs the checks (and the sweeps)
+            self._sweep_thread = threading.get_ident()
             instrumentation.watched_owners = self._sweep.watched_owners()
             instrumentation.modules_imported = self._adopt_imports
         return self._sweep
@@ -219,6 +223,10 @@ class MockGuard:
         sweep = self._sweep
         if len(sys.modules) == sweep._modules_seen:
             return      # the common case: nothing imported since
+        if threading.get_ident() != self._sweep_thread:
+            # a worker thread of the test: never under a running sweep's
+            # feet (what the test imported is taken in by its sweep)
+            return
         try:
             sweep.adopt_imports()
         except Exception:

@@ -13,6 +13,7 @@ import pickle
 import re
 import sys
 import textwrap
+import threading
 import types
 import unittest
 from unittest import mock
@@ -726,6 +727,33 @@ class TestModulesTheTestImports(DetectorTestCase):
             'mocktools.tests.targets.created_attr'))
         self.assertThat(process.stdout, matchers.Contains(
             'by:      %s.Leaky.test_leak' % name))
+
+    def test_a_worker_thread_never_takes_in_the_imports(self):
+        # only the thread that runs the checks touches the sweep's state
+        name = self.module('''
+            VALUE = 1
+            ''')
+        taken_in = []
+
+        class Threaded(mocktools.TestCase):
+            def test_leak(self):
+                module = importlib.import_module(name)
+                sweep = detector_module.get_detector()._global_sweep()
+                worker = threading.Thread(target=mock.Mock)
+                worker.start()
+                worker.join()
+                taken_in.append(id(module) in sweep.watched_owners())
+                made = mock.Mock()
+                taken_in.append(id(module) in sweep.watched_owners())
+                module.VALUE = made
+        outcome = support.run_case(Threaded)
+        self.assertEqual([False, True], taken_in)
+        text = outcome.text('test_leak')
+        self.assertEqual('failure', outcome['test_leak'], text)
+        self.assertThat(text, matchers.Contains(
+            '\n  %s.VALUE\n' % name))
+        self.assertThat(text, matchers.Contains(
+            'healed:  original restored'))
 
     def test_an_error_taking_in_the_imports_is_reported(self):
         name = self.module('''
