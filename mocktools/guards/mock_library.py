@@ -28,9 +28,12 @@ _CLASSES = ('MagicMock', 'NonCallableMagicMock', 'AsyncMock', 'PropertyMock',
             '_SentinelObject')
 
 # Caches filled in on first use, not by a test: ``mock_open``'s specs
-# (module globals, from None) and ``copyreg``'s ``__slotnames__`` (set on a
-# class the first time an instance is copied or pickled).
-_LAZY = frozenset(('file_spec', 'open_spec', '__slotnames__'))
+# (module globals, from None), ``copyreg``'s ``__slotnames__`` (set on a
+# class the first time an instance is copied or pickled) and the
+# ``__warningregistry__`` the interpreter adds to a module the first time a
+# warning is issued from its code (whether shown or not).
+_LAZY = frozenset(('file_spec', 'open_spec', '__slotnames__',
+                   '__warningregistry__'))
 
 
 class MockLibraryGuard(base.SnapshotGuard):
