@@ -474,11 +474,21 @@ class MockGuard:
         self._unswept.clear()
         restored = dict(instrumentation.restored)
         instrumentation.restored.clear()
-        if not findings:
-            return
         bases = sweep_module.mock_types()
-        placed = self._placed_by_active_patchers()
+        found = []
         for finding in findings:
+            origin = _origin_of_family(
+                sweep_module.mock_of(finding.value, bases))
+            if finding.fresh and (origin is None or origin.scope is None
+                                  or origin.by_import):
+                # in a module first seen now, made by its import (or
+                # outside any check): its own, there from the start
+                continue
+            found.append((finding, origin))
+        if not found:
+            return   # (the sweep left its 'before' up to date)
+        placed = self._placed_by_active_patchers()
+        for finding, origin in found:
             path = finding.path
             where = (finding.container.owner_key, finding.key)
             if where in placed or settings.allows(path):
@@ -488,13 +498,6 @@ class MockGuard:
                 finding.previous = (sweep_module.NEW_KEY
                                     if value is instrumentation.MISSING
                                     else value)
-            origin = _origin_of_family(
-                sweep_module.mock_of(finding.value, bases))
-            if finding.fresh and (origin is None or origin.scope is None
-                                  or origin.by_import):
-                # in a module first seen now, made by its import (or
-                # outside any check): its own, there from the start
-                continue
             owner = origin.scope if origin is not None else None
             if owner is not None and owner is not scope and owner.open and (
                     owner.kind != 'test'):
