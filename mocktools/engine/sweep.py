@@ -448,6 +448,9 @@ class Container:
 class Finding:
     """A mock found at a place in global state where it was not before.
 
+    (Or, ``fresh``, a mock in state watched for the first time, which may
+    have been there all along: see ``GlobalStateSweep._inspect_new``.)
+
     ``value`` is the mock; ``placed`` what was put under ``key`` -- the
     mock itself, or a new container holding it at ``inner`` (a path
     suffix such as ``[0]``), which healing takes away as a whole.
@@ -878,9 +881,10 @@ class GlobalStateSweep:
         """Return findings for mocks that appeared since the last snapshot.
 
         Those in the modules imported since then come with ``fresh`` set and
-        their previous value unknown: see :meth:`_inspect_new`.  (What a
-        test puts in a module watched already -- a new class, object or
-        container -- is taken in as it is found, as before.)
+        their previous value unknown: see :meth:`_inspect_new`.  What a test
+        puts in a module watched already is found as a change: a mock, or
+        a new container holding one; a new class or object is taken in as
+        it is, not looked inside.
         """
         new, self._adopted = self._adopted, []
         if len(sys.modules) != self._modules_seen:
