@@ -568,7 +568,7 @@ class GlobalStateSweep:
         # (taken in while a test ran, see adopt_imports, or by the sweep):
         # what they hold is looked at (see _inspect_new)
         self._adopted = []
-        self._new = None
+        self._new = None            # where _scan_modules collects, if set
         self._sequence_lengths = array('q')
         self._sequence_raw = b''
         self._sequences_dirty = False
@@ -614,16 +614,24 @@ class GlobalStateSweep:
             return
         self.containers.append(container)
 
-    def _scan_modules(self):
+    def _scan_modules(self, new=None):
+        """Watch the modules not watched yet.
+
+        ``new``, a list, also receives every container the scan adds.
+        """
         # new modules may bring a mock library: look it up once per scan
         self._mock_bases = mock_types()
         modules = sys.modules
-        for name, module in list(modules.items()):
-            if (id(module) not in self._seen
-                    and issubclass(type(module), types.ModuleType)
-                    and name not in self._skip_modules
-                    and not name.startswith(_SKIP_PACKAGES)):
-                self._add_module(name, module)
+        self._new = new
+        try:
+            for name, module in list(modules.items()):
+                if (id(module) not in self._seen
+                        and issubclass(type(module), types.ModuleType)
+                        and name not in self._skip_modules
+                        and not name.startswith(_SKIP_PACKAGES)):
+                    self._add_module(name, module)
+        finally:
+            self._new = None
         self._modules_seen = len(modules)
 
     def _add_module(self, name, module):
@@ -863,11 +871,7 @@ class GlobalStateSweep:
         start = len(self._compared)
         in_step = not self._sequences_dirty and (
             len(self._sequence_lengths) == start)
-        self._new = self._adopted
-        try:
-            self._scan_modules()
-        finally:
-            self._new = None
+        self._scan_modules(self._adopted)
         if in_step and len(self._compared) != start:
             # their lists, sets and objects are compared from now on too:
             # added to the flat copy, without reading the others again (a
@@ -888,11 +892,7 @@ class GlobalStateSweep:
         """
         new, self._adopted = self._adopted, []
         if len(sys.modules) != self._modules_seen:
-            self._new = new
-            try:
-                self._scan_modules()
-            finally:
-                self._new = None
+            self._scan_modules(new)
         bases = mock_types()
         findings = []
         for position in self.tracker.changed():

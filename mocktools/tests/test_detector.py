@@ -563,19 +563,15 @@ class TestModulesTheTestImports(DetectorTestCase):
         text = outcome.text('test_leak')
         self.assertEqual('failure', outcome['test_leak'], text)
         self.assertThat(text, matchers.Contains('4 dangling mocks'))
-        self.assertThat(text, matchers.Contains(
-            '\n  %s.SERVICE.client\n      kind:    mock in global state '
-            '(attribute of a module-level object)' % name))
-        self.assertThat(text, matchers.Contains(
-            '\n  %s.HANDLERS[1]\n      kind:    mock in global state '
-            '(item of a list in global state)' % name))
+        for path, where in (
+                ('VALUE', 'module attribute'),
+                ('Service.client', 'class attribute'),
+                ('SERVICE.client', 'attribute of a module-level object'),
+                ('HANDLERS[1]', 'item of a list in global state')):
+            self.assertThat(text, matchers.Contains(
+                '\n  %s.%s\n      kind:    mock in global state (%s)' % (
+                    name, path, where)))
         self.assertEqual(2, text.count('\n      healed:  removed'))
-        self.assertThat(text, matchers.Contains(
-            '\n  %s.VALUE\n      kind:    mock in global state (module '
-            'attribute)' % name))
-        self.assertThat(text, matchers.Contains(
-            '\n  %s.Service.client\n      kind:    mock in global state '
-            '(class attribute)' % name))
         self.assertThat(text, matchers.MatchesRegex(
             r'.*created: \S*%s:\d+ in body' % HERE, flags=16))
         self.assertEqual(2, text.count('\n      healed:  original restored'))
