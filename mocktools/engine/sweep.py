@@ -64,6 +64,13 @@ _SKIP_MODULES = frozenset((
 # until the next check: theirs, not global state.
 _SKIP_PACKAGES = ('mocktools.guards.',)
 
+# Containers watched for what is put in them, but not followed into: the
+# interpreter's cache of source lines grows with every traceback formatted
+# (a report, a log record, testtools' details), and each file's lines
+# would be one more list compared at every sweep -- more than half of all
+# the items compared, late in a run of Trove's unit tests.
+_VALUES_ONLY = frozenset(('linecache.cache',))
+
 NEW_KEY = object()       # the key did not exist before: heal by deleting it
 UNKNOWN = object()       # the previous value cannot be told: leave it
 
@@ -647,6 +654,8 @@ class GlobalStateSweep:
         # only a module's plain objects are global state, and those its
         # containers hold: a class's or an object's instances belong to
         # their owner
+        if container.path in _VALUES_ONLY:
+            return
         instances = container.kind == 'module'
         objects = instances or container.kind == 'dict' and (
             container.in_module)
@@ -741,7 +750,8 @@ class GlobalStateSweep:
                 kind.__name__)
             container = Container(kind_name, path, obj, obj, depth, anchor)
             self.add(container)
-        if len(obj) > _NESTED_WIDTH or kind in (set, frozenset):
+        if len(obj) > _NESTED_WIDTH or kind in (set, frozenset) or (
+                path in _VALUES_ONLY):
             return
         if kind is dict:
             items = list(obj.items())

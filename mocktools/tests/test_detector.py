@@ -8,6 +8,7 @@ import copy
 import gc
 import importlib
 import json
+import linecache
 import os
 import pickle
 import re
@@ -407,6 +408,17 @@ class TestContainerLeaks(DetectorTestCase):
         self.assert_container_leak(body, 'QUEUE[0]',
                                    'item of a deque in global state',
                                    'removed')
+
+    def test_entry_added_to_the_source_line_cache(self):
+        # linecache.cache is watched for what is put in it, though the
+        # lines of the files it holds are not compared
+        def body(test):
+            linecache.cache['<leaked>'] = mock.Mock()
+        text = self.assert_leak(body, "linecache.cache['<leaked>']",
+                                'mock in global state (entry of a dict in '
+                                'global state)')
+        self.assertThat(text, matchers.Contains('healed:  removed\n'))
+        self.assertNotIn('<leaked>', linecache.cache)
 
     def test_attribute_set_on_an_object_a_global_list_holds(self):
         # Trove's TEST_LIMITS[0]._get_time = Mock(): every later test that

@@ -5,6 +5,7 @@ the sweep must find the same leaks whichever tracker it runs on, so every
 test here runs once per tracker this interpreter supports.
 """
 
+import linecache
 import sys
 import types
 from unittest import mock
@@ -167,6 +168,25 @@ class SweepOnEveryTracker(testtools.TestCase):
                 finally:
                     undo()
                 self.assertEqual([path], found, sweeper.tracker.method)
+
+    def test_source_lines_read_for_a_traceback_are_not_compared(self):
+        # every traceback formatted (a report, a log record) caches the
+        # lines of its files in linecache.cache: comparing each file's
+        # lines at every sweep made late sweeps twice as costly
+        for sweeper in self.sweeps():
+            sweeper.sweep()
+            before = sweeper.stats()
+            path = self.useFixture(fixtures.TempDir()).join('source.py')
+            with open(path, 'w') as handle:
+                handle.write('x = 1\n' * 500)
+            self.addCleanup(linecache.cache.pop, path, None)
+            self.assertEqual(500, len(linecache.getlines(path)))
+            self.assertEqual([], sweeper.sweep(), sweeper.tracker.method)
+            after = sweeper.stats()
+            self.assertEqual(before['sequences'], after['sequences'],
+                             sweeper.tracker.method)
+            self.assertEqual(before['items'], after['items'],
+                             sweeper.tracker.method)
 
     def test_stats_say_what_is_watched_and_how(self):
         sweeper = next(self.sweeps())
