@@ -13,9 +13,10 @@ by tox), and the matching sdists are downloaded from the package index into
 
 Per suite and path it prints: tests, passed, failed (errors included),
 skipped, leaks reported, detector internal errors, whether the pass/fail
-set is identical to the unchecked run of the same runner, and the wall-time
-ratio to that run (the fastest of ``--repeat`` runs of each; ``--cpu N``
-pins every run to one CPU).  ``--rst``
+set is identical to the unchecked run of the same runner, and the ratios
+of its wall time and CPU time to that run's.  The paths of a suite run in
+turn, ``--repeat`` rounds (see ``tools/timed_runs.py``), and each is timed
+by its fastest run; ``--cpu N`` pins every run to one CPU.  ``--rst``
 prints the table as reStructuredText for doc/source/user/tested_on.rst.
 """
 
@@ -29,8 +30,9 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from xml.etree import ElementTree
+
+import timed_runs
 
 from mocktools.engine import settings
 from mocktools.integrations import cli
@@ -182,106 +184,122 @@ def _environment(check):
     return env
 
 
-# Each command runs this many times; its time is the fastest run (the
-# least disturbed by the machine), its outcomes those of the last.
+# Rounds: each command runs this many times, in turn with the others; its
+# time is the fastest run (the least disturbed by the machine), its
+# outcomes those of the last.
 REPEAT = 3
 # The CPU every command is pinned to (None: wherever the system runs it).
 CPU = None
 
 
-def _pin():
-    os.sched_setaffinity(0, {CPU})
+def _command(args, cwd, env):
+    return timed_runs.TimedCommand(args, cwd, env, CPU)
 
 
-def _timed(args, cwd, env):
-    last, best = None, None
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        process = subprocess.run(args, cwd=cwd, env=env,
-                                 stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE,
-                                 preexec_fn=None if CPU is None else _pin)
-        elapsed = time.perf_counter() - start
-        last = process
-        best = elapsed if best is None else min(best, elapsed)
-    return last, best
+def _subunit_command(args, cwd, check=False):
+    return _command(args, cwd, _environment(check))
 
 
-def run_subunit(args, cwd, check=False):
-    """Run a subunit-emitting command; return its summary dict."""
-    process, elapsed = _timed(args, cwd, _environment(check))
+def _subunit_summary(command):
+    """The summary dict of a subunit-emitting command's last run."""
+    process = command.process
     collector = _Collector()
     cli.read_stream(io.BytesIO(process.stdout), collector)
     internal = collector.internal_errors + process.stderr.count(
         b'leak detector failed')
     leaks = cli._dedupe(collector.leaks)
-    return _summary(collector.outcomes, len(leaks), internal, elapsed,
-                    process, [(leak.get('test'), leak.get('path'))
-                              for leak in leaks])
+    return _summary(collector.outcomes, len(leaks), internal, command,
+                    [(leak.get('test'), leak.get('path'))
+                     for leak in leaks])
 
 
-def run_pytest(path, cwd, check=False):
-    """Run pytest over ``path``; return its summary dict."""
-    with tempfile.TemporaryDirectory() as scratch:
-        junit = os.path.join(scratch, 'junit.xml')
-        args = [sys.executable, '-m', 'pytest', '-q', '-p',
-                'no:cacheprovider', '--junitxml', junit, path]
-        if check:
-            args.append('--mocktools-leaks')
-        process, elapsed = _timed(args, cwd, _environment(False))
-        outcomes, findings = {}, set()
-        if os.path.exists(junit):
-            for case in ElementTree.parse(junit).iter('testcase'):
-                test_id = '%s::%s' % (case.get('classname'),
-                                      case.get('name'))
-                outcome, text = 'passed', ''
-                for child in case:
-                    if child.tag in ('failure', 'error'):
-                        outcome = 'failed'
-                        text += (child.get('message') or '') + (
-                            child.text or '')
-                    elif child.tag == 'skipped' and outcome == 'passed':
-                        outcome = 'skipped'
-                outcomes[test_id] = outcome
-                findings.update((test_id, leak.get('path'))
-                                for leak in cli.parse_report_text(text))
-    internal = process.stdout.count(b'DetectorErrorWarning')
-    return _summary(outcomes, len(findings), internal, elapsed, process,
+def _pytest_command(path, cwd, junit, check=False):
+    args = [sys.executable, '-m', 'pytest', '-q', '-p',
+            'no:cacheprovider', '--junitxml', junit, path]
+    if check:
+        args.append('--mocktools-leaks')
+    command = _command(args, cwd, _environment(False))
+    command.junit = junit
+    return command
+
+
+def _pytest_summary(command):
+    """The summary dict of a pytest command's last run (its JUnit XML)."""
+    outcomes, findings = {}, set()
+    if os.path.exists(command.junit):
+        for case in ElementTree.parse(command.junit).iter('testcase'):
+            test_id = '%s::%s' % (case.get('classname'), case.get('name'))
+            outcome, text = 'passed', ''
+            for child in case:
+                if child.tag in ('failure', 'error'):
+                    outcome = 'failed'
+                    text += (child.get('message') or '') + (
+                        child.text or '')
+                elif child.tag == 'skipped' and outcome == 'passed':
+                    outcome = 'skipped'
+            outcomes[test_id] = outcome
+            findings.update((test_id, leak.get('path'))
+                            for leak in cli.parse_report_text(text))
+    internal = command.process.stdout.count(b'DetectorErrorWarning')
+    return _summary(outcomes, len(findings), internal, command,
                     sorted(findings))
 
 
-def _summary(outcomes, leaks, internal, elapsed, process, findings=()):
+def _summary(outcomes, leaks, internal, command, findings=()):
     counts = dict.fromkeys(('passed', 'failed', 'skipped'), 0)
     for outcome in outcomes.values():
         counts[outcome] += 1
     if not outcomes:
-        sys.stderr.write(process.stderr.decode('utf8', 'replace')[-2000:])
+        sys.stderr.write(command.process.stderr.decode(
+            'utf8', 'replace')[-2000:])
     return dict(counts, tests=len(outcomes), leaks=leaks, internal=internal,
-                seconds=elapsed, outcomes=outcomes, findings=list(findings))
+                seconds=command.wall, cpu=command.cpu_time,
+                outcomes=outcomes, findings=list(findings))
 
 
 def check_peer(name, source):
-    """Every path over one peer's suite: a list of (path, summary, base)."""
+    """Every path over one peer's suite: a list of (path, summary, base).
+
+    The paths run in turn, ``REPEAT`` rounds of one run each (see
+    :mod:`timed_runs`); each path's outcomes are those of its last run.
+    """
     loader_args, pytest_path = PEERS[name]
     python = sys.executable
     subunit = [python, '-m', 'subunit.run'] + loader_args
-    rows = []
-    off = run_subunit(subunit, source)
-    rows.append(('unchecked (subunit.run)', off, None))
-    rows.append(('MOCKTOOLS_CHECK=1 subunit.run',
-                 run_subunit(subunit, source, check=True), off))
-    rows.append(('python -m mocktools.run',
-                 run_subunit([python, '-m', 'mocktools.run', '--subunit']
-                             + loader_args, source), off))
-    rows.append(('LeakCheck fixture in setUp',
-                 run_subunit([python, '-c', _LEAKCHECK_SHIM] + loader_args,
-                             source), off))
-    pytest_off = run_pytest(pytest_path, source)
-    if pytest_off['tests']:
-        rows.append(('unchecked (pytest)', pytest_off, None))
-        rows.append(('pytest --mocktools-leaks',
-                     run_pytest(pytest_path, source, check=True), pytest_off))
+    with tempfile.TemporaryDirectory() as scratch:
+        subunit_paths = [
+            ('unchecked (subunit.run)', _subunit_command(subunit, source)),
+            ('MOCKTOOLS_CHECK=1 subunit.run',
+             _subunit_command(subunit, source, check=True)),
+            ('python -m mocktools.run', _subunit_command(
+                [python, '-m', 'mocktools.run', '--subunit'] + loader_args,
+                source)),
+            ('LeakCheck fixture in setUp', _subunit_command(
+                [python, '-c', _LEAKCHECK_SHIM] + loader_args, source)),
+        ]
+        pytest_paths = [
+            ('unchecked (pytest)', _pytest_command(
+                pytest_path, source, os.path.join(scratch, 'off.xml'))),
+            ('pytest --mocktools-leaks', _pytest_command(
+                pytest_path, source, os.path.join(scratch, 'on.xml'),
+                check=True)),
+        ]
+        # a suite pytest cannot collect is left out after one run
+        pytest_paths[0][1].run()
+        if not _pytest_summary(pytest_paths[0][1])['tests']:
+            pytest_paths = []
+        else:
+            pytest_paths[0][1].walls.clear()
+            pytest_paths[0][1].cpus.clear()
+        paths = subunit_paths + pytest_paths
+        timed_runs.run_in_turn([command for _, command in paths], REPEAT)
+        rows = []
+        for label, command in subunit_paths:
+            rows.append((label, _subunit_summary(command),
+                         rows[0][1] if rows else None))
+        for index, (label, command) in enumerate(pytest_paths):
+            rows.append((label, _pytest_summary(command),
+                         rows[len(subunit_paths)][1] if index else None))
     return rows
 
 
@@ -291,14 +309,15 @@ def _same(summary, baseline):
     return 'yes' if summary['outcomes'] == baseline['outcomes'] else 'NO'
 
 
-def _ratio(summary, baseline):
-    if baseline is None or not baseline['seconds']:
+def _ratio(summary, baseline, key='seconds'):
+    if baseline is None:
         return '1.00'
-    return '%.2f' % (summary['seconds'] / baseline['seconds'])
+    return timed_runs.ratio(summary[key], baseline[key])
 
 
 COLUMNS = ('suite', 'path', 'tests', 'passed', 'failed', 'skipped', 'leaks',
-           'internal errors', 'same pass/fail set', 'time ratio')
+           'internal errors', 'same pass/fail set', 'time ratio',
+           'CPU ratio')
 
 
 def table_rows(results):
@@ -310,7 +329,8 @@ def table_rows(results):
                          str(summary['passed']), str(summary['failed']),
                          str(summary['skipped']), str(summary['leaks']),
                          str(summary['internal']), _same(summary, baseline),
-                         _ratio(summary, baseline)))
+                         _ratio(summary, baseline),
+                         _ratio(summary, baseline, 'cpu')))
     return rows
 
 
@@ -382,8 +402,9 @@ def main(argv=None):
     parser.add_argument('--only', action='append', choices=sorted(PEERS),
                         help='run only this suite (repeatable)')
     parser.add_argument('--repeat', type=int, default=REPEAT,
-                        help='runs per command; the fastest is timed '
-                             '(default: %(default)s)')
+                        help='rounds: every path of a suite runs once per '
+                             'round, in turn; the fastest run of each is '
+                             'timed (default: %(default)s)')
     parser.add_argument('--rst', action='store_true',
                         help='print the table as reStructuredText')
     parser.add_argument('--cpu', type=int, default=None,

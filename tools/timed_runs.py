@@ -1,0 +1,81 @@
+"""Time test commands side by side: interleaved runs, wall and CPU time.
+
+Shared by ``tools/peers.py`` and ``tools/suite_cost.py``.  On a shared
+machine the speed drifts by more than a leak check costs, within minutes:
+so the commands being compared run in turn (A B A B ...), never all the
+runs of one and then all of the other, and each command's time is the
+fastest of its runs, the least disturbed.  Next to the wall time, the CPU
+time (user + system) of the command and everything it started and waited
+for is kept: it does not count the time other processes took the CPU away,
+so it varies less than the wall time on a busy machine (it does count
+work a slower machine spends longer on, so it is no cure for drift).
+"""
+
+import os
+import resource
+import subprocess
+import time
+
+
+class TimedCommand:
+    """One command, run as often as :func:`run_in_turn` says; its times.
+
+    ``cpu`` pins the command (and what it starts) to that CPU.  After the
+    runs, ``process`` is the last run's ``CompletedProcess``, ``walls`` and
+    ``cpus`` the seconds of each run.
+    """
+
+    def __init__(self, args, cwd=None, env=None, cpu=None):
+        self.args = args
+        self.cwd = cwd
+        self.env = env
+        self.cpu = cpu
+        self.walls = []
+        self.cpus = []
+        self.process = None
+
+    def _pin(self):
+        os.sched_setaffinity(0, {self.cpu})
+
+    def run(self):
+        """Run the command once, capturing its output; note its times."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        self.process = subprocess.run(
+            self.args, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            preexec_fn=None if self.cpu is None else self._pin)
+        self.walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpus.append(after.ru_utime - before.ru_utime
+                         + after.ru_stime - before.ru_stime)
+        return self.process
+
+    @property
+    def wall(self):
+        """The fastest run's wall time (seconds)."""
+        return min(self.walls)
+
+    @property
+    def cpu_time(self):
+        """The least CPU time of a run (seconds)."""
+        return min(self.cpus)
+
+
+def run_in_turn(commands, rounds):
+    """Run each of ``commands`` once per round, in turn, ``rounds`` times.
+
+    The order alternates from one round to the next (A B, then B A), so
+    that neither side always runs just after the other.
+    """
+    for round_ in range(rounds):
+        for command in (commands if round_ % 2 == 0 else commands[::-1]):
+            command.run()
+    return commands
+
+
+def ratio(value, baseline):
+    """``value / baseline`` as text with two decimals ('-' without one)."""
+    if not baseline:
+        return '-'
+    return '%.2f' % (value / baseline)
