@@ -12,7 +12,7 @@ one CPU (use it for a serial run).  Used for the Trove and cinder figures
 of doc/source/user/tested_on.rst::
 
     python tools/suite_cost.py --cwd ../trove --rounds 5 --cpu 1 \\
-        --logs /tmp/trove-cost -- stestr run --serial
+        --reset 'rm -f trove_test.sqlite' -- stestr run --serial
 
 The command's environment is this one's, without ``MOCKTOOLS_*`` settings
 on the unchecked side; ``--env NAME=VALUE`` adds to the checked side only
@@ -22,7 +22,9 @@ run's output (``unchecked-1.log``, ``checked-1.log`` ...).
 
 import argparse
 import os
+import re
 import statistics
+import subprocess
 import sys
 
 import timed_runs
@@ -40,10 +42,19 @@ def _environments(extra):
     return base, checked
 
 
-def _tail(process, lines=2):
+# The summary lines of stestr (" - Passed: 812"), pytest ("3 failed, 9
+# passed in 1.2s") and unittest ("Ran 12 tests", "FAILED (failures=3)").
+_SUMMARY = re.compile(r'^\s*(- (Passed|Failed|Skipped): \d+|=* ?\d+ '
+                      r'(passed|failed)\b.*|Ran \d+ tests?\b.*|OK\b.*|'
+                      r'FAILED \(.*)$')
+
+
+def _summary(process):
+    """The test counts the command printed (else its last line)."""
     text = (process.stdout + process.stderr).decode('utf8', 'replace')
-    return ' | '.join(line.strip() for line in text.strip().splitlines()
-                      [-lines:])
+    lines = text.strip().splitlines()
+    found = [line.strip(' =') for line in lines if _SUMMARY.match(line)]
+    return ', '.join(found[-3:]) if found else (lines[-1] if lines else '')
 
 
 def main(argv=None):
@@ -60,6 +71,10 @@ def main(argv=None):
                         help='added to the command on the checked side, '
                              'instead of MOCKTOOLS_CHECK=1 '
                              '(e.g. --mocktools-leaks)')
+    parser.add_argument('--reset', default=None,
+                        help='a shell command run (untimed, in --cwd) '
+                             'before every run: for a suite that leaves '
+                             'state behind (Trove: rm -f trove_test.sqlite)')
     parser.add_argument('--logs', default=None,
                         help='a directory to keep each run\'s output in')
     parser.add_argument('command', nargs=argparse.REMAINDER,
@@ -86,14 +101,17 @@ def main(argv=None):
     if args.logs:
         os.makedirs(args.logs, exist_ok=True)
     print('%-10s %5s %9s %9s %5s  %s' % ('side', 'run', 'wall s', 'CPU s',
-                                         'exit', 'last lines of output'))
+                                         'exit', 'tests'))
     for round_ in range(max(1, args.rounds)):
         order = sides if round_ % 2 == 0 else sides[::-1]
         for name, timed in order:
+            if args.reset:
+                subprocess.run(args.reset, shell=True, cwd=args.cwd,
+                               check=True)
             process = timed.run()
             print('%-10s %5d %9.1f %9.1f %5d  %s' % (
                 name, round_ + 1, timed.walls[-1], timed.cpus[-1],
-                process.returncode, _tail(process)), flush=True)
+                process.returncode, _summary(process)), flush=True)
             if args.logs:
                 path = os.path.join(args.logs, '%s-%d.log' % (
                     name, round_ + 1))

@@ -578,6 +578,9 @@ class GlobalStateSweep:
         self._new = None            # where _scan_modules collects, if set
         self._sequence_lengths = array('q')
         self._sequence_raw = b''
+        # (lengths, raw) as the last comparison read them, until the
+        # snapshot after it takes them
+        self._read_now = None
         self._sequences_dirty = False
         self._mock_bases = mock_types()
         self.add(Container('sys.modules', 'sys.modules', sys,
@@ -954,13 +957,30 @@ class GlobalStateSweep:
         return new
 
     def _snapshot_sequences(self):
+        """Take the items of every compared sequence as their 'before'.
+
+        Right after :meth:`_changed_sequences` found changes, what it read
+        is the current state (a sweep only reads in between): only the
+        sequences watched since then are read.
+        """
         objects = self._compared
-        self._sequence_lengths = array('q', map(len, objects))
-        self._sequence_raw = _pointers(list(_chain(objects)))
+        read_now, self._read_now = self._read_now, None
+        if read_now is not None:
+            lengths, raw = read_now
+            added = objects[len(lengths):]
+            if added:
+                lengths.extend(map(len, added))
+                raw += _pointers(list(_chain(added)))
+        else:
+            lengths = array('q', map(len, objects))
+            raw = _pointers(list(_chain(objects)))
+        self._sequence_lengths = lengths
+        self._sequence_raw = raw
         self._sequences_dirty = False
 
     def _changed_sequences(self):
         """Indices of the lists, sets and deques whose items changed."""
+        self._read_now = None
         known = len(self._sequence_lengths)
         objects = self._compared
         if len(objects) != known:
@@ -969,6 +989,8 @@ class GlobalStateSweep:
         if raw == self._sequence_raw:
             return []
         lengths = array('q', map(len, objects))
+        # kept for the snapshot that follows (see _snapshot_sequences)
+        self._read_now = (lengths, raw)
         return _changed_runs(self._sequence_lengths, lengths,
                              self._sequence_raw, raw)
 

@@ -169,6 +169,24 @@ class SweepOnEveryTracker(testtools.TestCase):
                     undo()
                 self.assertEqual([path], found, sweeper.tracker.method)
 
+    def test_a_list_first_seen_by_a_sweep_is_compared_from_then_on(self):
+        # the sweep that finds a list changed takes what it read as the
+        # new 'before', and adds the lists it starts watching then
+        for sweeper in self.sweeps():
+            sweeper.sweep()
+            fresh = ['x']
+            targets.HANDLERS.append(fresh)
+            try:
+                self.assertEqual([], sweeper.sweep())
+                self.assertEqual([], sweeper.sweep())
+                fresh.append(mock.Mock())
+                targets.HANDLERS[0] = targets.HANDLERS[0]
+                found = [finding.path for finding in sweeper.sweep()]
+            finally:
+                targets.HANDLERS.pop()
+            self.assertEqual(['mocktools.tests.targets.HANDLERS[2][1]'],
+                             found, sweeper.tracker.method)
+
     def test_source_lines_read_for_a_traceback_are_not_compared(self):
         # every traceback formatted (a report, a log record) caches the
         # lines of its files in linecache.cache: comparing each file's
