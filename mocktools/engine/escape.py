@@ -22,7 +22,11 @@ own:
 * not the test's, but not global state either: the entries of
   ``functools.lru_cache`` / ``functools.cache`` caches in global state (a
   mock passed to a cached function is kept by its cache, which the sweep
-  does not inspect and no later test reads back as an attribute).
+  does not inspect and no later test reads back as an attribute), and the
+  thread-local storage of a module's ``threading.local`` (oslo.context
+  keeps the request context a test makes there, with the mocks the test
+  set on it).  The sweep reads neither, so sweeping for them would find
+  nothing.
 
 :func:`unaccounted` counts those references by identity (a value found in
 a slot of a distinct object is one reference, so the count can never
@@ -65,7 +69,7 @@ _OWNED_LIMIT = 2000
 
 
 def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
-                caches=(), collect=False):
+                unwatched=(), collect=False):
     """True when some mock of ``born`` has a reference not accounted for.
 
     ``born`` are weak references to the mocks created in the test;
@@ -77,10 +81,12 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
     ``owner``'s ``__dict__`` (the test instance's) leads to -- plain
     instances, exact lists, tuples and dicts, a few levels deep -- are the
     test's own as long as every reference to them is: see
-    :func:`_private_objects`.  ``caches``, called only if the test's own
-    objects leave references unexplained, returns what the entries that
-    ``functools`` caches in global state gained since the last check
-    refer to; those references are counted too.
+    :func:`_private_objects`.  ``unwatched``, called only if the test's own
+    objects leave references unexplained, returns the ids of what places
+    the sweep never reads refer to (one per reference): the entries that
+    ``functools`` caches in global state gained since the last check, and
+    thread-local storage; those references are counted too, to the mocks
+    and to the test's own objects.
 
     With ``collect``, when references are left unexplained and the garbage
     collector is enabled, the young generations are collected and the
@@ -90,7 +96,7 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
     """
     if not _USABLE:
         return True
-    args = (born, holders, companions, owner, patchers, caches)
+    args = (born, holders, companions, owner, patchers, unwatched)
     if not _unexplained(*args):
         return False
     if not (collect and gc.isenabled()):
@@ -99,32 +105,34 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
     return _unexplained(*args)
 
 
-def _unexplained(born, holders, companions, owner, patchers, caches):
+def _unexplained(born, holders, companions, owner, patchers, unwatched):
     """The check of :func:`unaccounted`, once."""
     internal, proxies = {}, {}
     mocks = _family((mock for mock in (ref() for ref in born)
                      if mock is not None), internal)
     if not mocks:
         return False
-    if _all_accounted(mocks, _direct_references(mocks, holders, caches,
+    if _all_accounted(mocks, _direct_references(mocks, holders, unwatched,
                                                 internal, proxies)):
         return False
     del internal
     companions = [mock for mock in (ref() for ref in companions)
                   if mock is not None]
     counts = _known_references(mocks, holders, companions, owner, patchers,
-                               caches, proxies)
+                               unwatched, proxies)
     if counts is None:
         return True
     del companions
     return not _all_accounted(mocks, counts)
 
 
-def _direct_references(mocks, holders, caches, internal=None, proxies=None):
+def _direct_references(mocks, holders, unwatched, internal=None,
+                       proxies=None):
     """id(mock) -> references counted without walking the mocks.
 
     Those from the holders' ``__dict__``, the mock's own magic-method
-    proxies, new ``functools`` cache entries and ``internal`` (id ->
+    proxies, what the sweep never reads (new ``functools`` cache entries,
+    thread-local storage) and ``internal`` (id ->
     references between parents and children, counted by :func:`_family`).
     ``proxies``, a dict, is given id(mock) -> the references from its
     proxies alone, for the full walk to use again.
@@ -148,9 +156,9 @@ def _direct_references(mocks, holders, caches, internal=None, proxies=None):
         counts[id(mock)] += _proxies_of(mock, True, types, proxies)
     del mock   # a reference _all_accounted must not see
     if not _all_accounted(mocks, counts):
-        entries = caches() if callable(caches) else caches
+        entries = unwatched() if callable(unwatched) else unwatched
         if entries:
-            _count_from_caches(counts, entries)
+            _count_from_unwatched(counts, entries)
     return counts
 
 
@@ -331,13 +339,14 @@ def _tally(counts, kinds, values):
 
 
 def _known_references(mocks, holders, companions=(), owner=None,
-                      patchers=(), caches=(), proxies=None):
+                      patchers=(), unwatched=(), proxies=None):
     """id(mock) -> references found in the test's own objects (or None).
 
     A separate function so that none of its locals still refers to a mock
     when the caller reads the reference counts.  It looks only as far as it
     must: the holders and the mocks first (most tests stop there), then
-    references from ``functools`` caches, then the patchers and the mocks
+    references from what the sweep never reads (``functools`` caches,
+    thread-local storage), then the patchers and the mocks
     they made, then the objects the ``owner`` and the mocks lead to.  Each
     stage adds to what the previous ones counted.  ``proxies`` are the
     references from magic-method proxies that :func:`_direct_references`
@@ -351,10 +360,9 @@ def _known_references(mocks, holders, companions=(), owner=None,
         return None
     if _all_accounted(mocks, counts):
         return counts
-    entries = caches() if callable(caches) else caches
+    entries = unwatched() if callable(unwatched) else unwatched
     if entries:
-        _count_from_caches(counts, entries)
-        del entries
+        _count_from_unwatched(counts, entries)
         if _all_accounted(mocks, counts):
             return counts
     if patchers or companions:
@@ -366,7 +374,12 @@ def _known_references(mocks, holders, companions=(), owner=None,
     skip.update(map(id, mocks))
     skip.update(map(id, companions))
     candidates = _owned_candidates(owner, skip, walk.walked, walk.roots)
-    private = _private_objects(candidates, _recount(walk, candidates))
+    base = _recount(walk, candidates)
+    if entries:
+        # a request context the test made is its own, though oslo.context
+        # also keeps it in thread-local storage
+        _count_from_unwatched(base, entries)
+    private = _private_objects(candidates, base)
     _count_from_objects(counts, walk.kinds, private)
     return counts
 
@@ -439,11 +452,13 @@ def _closed_over(function):
     return found
 
 
-def _count_from_caches(counts, entries):
-    """Add the references that new ``functools`` cache entries hold.
+def _count_from_unwatched(counts, entries):
+    """Add the references from what the sweep never reads.
 
-    ``entries`` are the ids of what they refer to, one per reference
-    (see :meth:`mocktools.engine.sweep.GlobalStateSweep.new_cache_entries`).
+    ``entries`` are the ids of what those places refer to, one per
+    reference: see :meth:`~mocktools.engine.sweep.GlobalStateSweep.\
+new_cache_entries` and :meth:`~mocktools.engine.sweep.GlobalStateSweep.\
+thread_local_references`.
     """
     for key in counts:
         counts[key] += entries.count(key)

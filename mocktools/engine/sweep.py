@@ -35,6 +35,7 @@ import itertools
 import sys
 import types
 import unittest
+import _thread
 
 from mocktools.engine import dict_changes
 
@@ -316,6 +317,7 @@ _NESTED_DEPTH = 3      # REGISTRY['drivers']['fake'] is two levels down
 _NESTED_WIDTH = 256    # the items of bigger containers are not followed
 _NESTED_LIMIT = 100000
 _LRU_WRAPPER = getattr(functools, '_lru_cache_wrapper', None)
+_THREAD_LOCAL = _thread._local     # threading.local
 _PLAIN_KEYS = (str, int, float, bool, bytes, type(None))
 #: Values that refer to nothing a mock could be reached through (names,
 #: numbers, flags): passed over by one type lookup.
@@ -564,6 +566,9 @@ class GlobalStateSweep:
         self.sequences = []         # lists, sets, deques (and see add())
         self._compared = []         # what is read of each, in that order
         self._caches = []           # lru_cache wrappers seen in state
+        # the threading.local objects modules hold (see
+        # thread_local_references)
+        self._thread_locals = []
         self._cache_tracker = (dict_changes.VersionTracker()
                                if dict_changes.VersionTracker.usable()
                                else dict_changes.ChangeTracker())
@@ -676,6 +681,8 @@ class GlobalStateSweep:
             elif kind is _LRU_WRAPPER:
                 self._add_cache(value)
             elif instances:
+                if issubclass(kind, _THREAD_LOCAL):
+                    self._thread_locals.append(value)
                 if not issubclass(kind, _NOT_INSTANCES):
                     self._add_instance(container.item_path(key), value)
             elif objects and kind not in PLAIN_VALUES:
@@ -819,6 +826,30 @@ class GlobalStateSweep:
                     objects.extend(result)
             found.extend(map(id, objects))
             del objects
+        return found
+
+    def thread_local_references(self):
+        """What the thread-local storage that modules hold refers to.
+
+        The attributes each thread has on a module's ``threading.local``
+        (oslo.context keeps the request context last made there): a list
+        of their ids, one per reference.  The sweep does not read them, so
+        a sweep could not find a mock kept only there, and the escape check
+        counts these references as seen (:mod:`mocktools.engine.escape`).
+        Only the objects modules hold are followed, not a class's.  Read
+        from the per-thread dicts the interpreter keeps for the object
+        (``gc.get_referents``), never through its attributes.
+        """
+        found = []
+        for local in self._thread_locals:
+            for referent in gc.get_referents(local):
+                if type(referent) is not dict:
+                    continue
+                # {key per thread -> that thread's dict}; a local's
+                # keyword arguments are the other dict, keyed by names
+                for key, attributes in list(referent.items()):
+                    if type(key) is not str and type(attributes) is dict:
+                        found.extend(map(id, list(attributes.values())))
         return found
 
     # -- sweeping ------------------------------------------------------------

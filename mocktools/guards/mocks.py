@@ -401,20 +401,22 @@ class MockGuard:
             return self.global_sweep().modules_changed()
         changed = []
 
-        def caches():
-            # what functools caches gained since the last check: read at
-            # most once per check, and only if needed
+        def unwatched():
+            # what functools caches gained since the last check, and what
+            # thread-local storage holds: read at most once per check, and
+            # only if needed
             if not changed and self._sweep is not None:
-                changed.append(self._sweep.new_cache_entries())
+                changed.append(self._sweep.new_cache_entries()
+                               + self._sweep.thread_local_references())
             return changed[0] if changed else ()
 
-        outside = self._outside_escaped(settings, caches)
+        outside = self._outside_escaped(settings, unwatched)
         if scan == 'off':
             return False
         if (scan == 'always' or scope.sweep_due or outside
                 or self.global_sweep().modules_changed()
                 or (scope.free_mocks or scope.made)
-                and self._escaped(scope, caches)):
+                and self._escaped(scope, unwatched)):
             if scan == 'class' and scope.kind == 'test' and (
                     scope.parent is not None):
                 # an import too: sweeping now would find what an earlier
@@ -425,7 +427,7 @@ class MockGuard:
         return False
 
     @staticmethod
-    def _outside_escaped(settings, caches):
+    def _outside_escaped(settings, unwatched):
         """Whether a mock made outside any check may be in global state.
 
         Taken (and forgotten) at every check: whatever an unchecked test
@@ -434,11 +436,11 @@ class MockGuard:
         born, overflow = instrumentation.take_outside_born()
         if settings.scan == 'off' or not (born or overflow):
             return False
-        return overflow or escape.unaccounted(born, caches=caches,
+        return overflow or escape.unaccounted(born, unwatched=unwatched,
                                               collect=True)
 
     @staticmethod
-    def _escaped(scope, caches):
+    def _escaped(scope, unwatched):
         """Whether a mock made in ``scope`` may have escaped its owner.
 
         The mocks made outside a patcher, and those its patchers made once
@@ -464,7 +466,7 @@ class MockGuard:
             owner=holder if scope.kind == 'test' else None,
             # their arguments: return_value=Mock(), new=...
             patchers=[record.patcher for record in scope.patchers],
-            caches=caches, collect=True)
+            unwatched=unwatched, collect=True)
 
     def _collect_globals(self, scope, settings, report):
         sweeper = self.global_sweep()

@@ -6,6 +6,7 @@ fake that must never be reported as a leak.
 
 import collections
 import functools
+import threading
 from unittest import mock
 
 from oslo_config import cfg
@@ -86,6 +87,15 @@ DRIVERS = {'volume': {'lvm': 'LVMDriver'}}
 HANDLERS = ['log', 'audit']
 SEEN = set()
 QUEUE = collections.deque()
+# where oslo.context keeps the current request context: _request_store
+REQUEST_STORE = threading.local()
+
+
+class RequestContext:
+    """Stores itself thread-locally when made, as oslo.context's does."""
+
+    def __init__(self):
+        REQUEST_STORE.context = self
 
 
 class Limit:

@@ -953,6 +953,37 @@ class TestEscapeCheck(DetectorTestCase):
         self.addCleanup(targets.remember.cache_clear)
         self.assert_no_sweep(Case, 'test_cached')
 
+    def test_a_request_context_kept_thread_locally_needs_no_sweep(self):
+        # oslo.context's RequestContext stores itself in a module's
+        # threading.local: the test's context, and the mocks set on it,
+        # are still the test's own (the sweep never reads that storage)
+        class Case(mocktools.TestCase):
+            def test_context(self):
+                self.context = targets.RequestContext()
+                self.context.client = mock.Mock()
+                self.context.client.get('/volumes')
+
+        self.addCleanup(vars(targets.REQUEST_STORE).clear)
+        self.assert_no_sweep(Case, 'test_context')
+
+    def test_a_mock_kept_thread_locally_needs_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_stored(self):
+                targets.REQUEST_STORE.client = mock.MagicMock()
+
+        self.addCleanup(vars(targets.REQUEST_STORE).clear)
+        self.assert_no_sweep(Case, 'test_stored')
+
+    def test_a_thread_local_mock_also_in_global_state_is_still_found(self):
+        def body(test):
+            context = targets.RequestContext()
+            context.client = mock.Mock()
+            targets.created_attr = context.client
+
+        self.addCleanup(vars(targets.REQUEST_STORE).clear)
+        self.assert_leak(body, 'mocktools.tests.targets.created_attr',
+                         'mock in global state (module attribute)')
+
     def test_reading_the_caches_calls_nothing_on_the_mocks(self):
         made = []
 
