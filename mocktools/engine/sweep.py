@@ -836,7 +836,11 @@ class GlobalStateSweep:
         of their ids, one per reference.  The sweep does not read them, so
         a sweep could not find a mock kept only there, and the escape check
         counts these references as seen (:mod:`mocktools.engine.escape`).
-        Only the objects modules hold are followed, not a class's.  Read
+        Only the objects modules hold are followed, not a class's.  Not
+        eventlet's green ``local`` either, which replaces it once eventlet
+        monkey-patches ``threading``: that object keeps the current green
+        thread's attributes in a ``__dict__``, which the sweep watches like
+        any module-level object's.  Read
         from the per-thread dicts the interpreter keeps for the object
         (``gc.get_referents``), never through its attributes.
         """
