@@ -566,9 +566,10 @@ class GlobalStateSweep:
         self.sequences = []         # lists, sets, deques (and see add())
         self._compared = []         # what is read of each, in that order
         self._caches = []           # lru_cache wrappers seen in state
-        # the threading.local objects modules hold (see
-        # thread_local_references)
+        # the threading.local objects modules hold, each once (see
+        # thread_local_references), and their ids
         self._thread_locals = []
+        self._thread_local_ids = set()
         self._cache_tracker = (dict_changes.VersionTracker()
                                if dict_changes.VersionTracker.usable()
                                else dict_changes.ChangeTracker())
@@ -681,7 +682,11 @@ class GlobalStateSweep:
             elif kind is _LRU_WRAPPER:
                 self._add_cache(value)
             elif instances:
-                if issubclass(kind, _THREAD_LOCAL):
+                if issubclass(kind, _THREAD_LOCAL) and (
+                        id(value) not in self._thread_local_ids):
+                    # once, however many modules name it: each reference
+                    # it holds must be counted once
+                    self._thread_local_ids.add(id(value))
                     self._thread_locals.append(value)
                 if not issubclass(kind, _NOT_INSTANCES):
                     self._add_instance(container.item_path(key), value)

@@ -89,6 +89,7 @@ SEEN = set()
 QUEUE = collections.deque()
 # where oslo.context keeps the current request context: _request_store
 REQUEST_STORE = threading.local()
+CONTEXT_STORE = REQUEST_STORE      # the same storage under a second name
 
 
 class RequestContext:
