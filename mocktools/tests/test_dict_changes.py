@@ -192,12 +192,13 @@ class SweepOnEveryTracker(testtools.TestCase):
         # lines of its files in linecache.cache: comparing each file's
         # lines at every sweep made late sweeps twice as costly
         for sweeper in self.sweeps():
-            sweeper.sweep()
-            before = sweeper.stats()
             path = self.useFixture(fixtures.TempDir()).join('source.py')
             with open(path, 'w') as handle:
                 handle.write('x = 1\n' * 500)
             self.addCleanup(linecache.cache.pop, path, None)
+            # what making the file changed (tempfile's state) is taken in
+            sweeper.sweep()
+            before = sweeper.stats()
             self.assertEqual(500, len(linecache.getlines(path)))
             self.assertEqual([], sweeper.sweep(), sweeper.tracker.method)
             after = sweeper.stats()
