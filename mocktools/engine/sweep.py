@@ -27,6 +27,7 @@ when their type is exactly ``dict``, ``list``, ``set``, ``deque``, ``tuple``
 or ``frozenset``, whose reading runs no code.
 """
 
+import _thread
 from array import array
 import collections
 import functools
@@ -35,7 +36,6 @@ import itertools
 import sys
 import types
 import unittest
-import _thread
 
 from mocktools.engine import dict_changes
 
