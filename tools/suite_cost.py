@@ -92,11 +92,16 @@ def main(argv=None):
     if args.checked_args:
         checked_command += args.checked_args.split()
         checked_env.pop('MOCKTOOLS_CHECK')
+
+    def reset():
+        subprocess.run(args.reset, shell=True, cwd=args.cwd, check=True)
+    before = reset if args.reset else None
     sides = [
         ('unchecked', timed_runs.TimedCommand(command, args.cwd,
-                                              unchecked_env, args.cpu)),
+                                              unchecked_env, args.cpu,
+                                              before)),
         ('checked', timed_runs.TimedCommand(checked_command, args.cwd,
-                                            checked_env, args.cpu)),
+                                            checked_env, args.cpu, before)),
     ]
     if args.logs:
         os.makedirs(args.logs, exist_ok=True)
@@ -105,9 +110,6 @@ def main(argv=None):
     for round_ in range(max(1, args.rounds)):
         order = sides if round_ % 2 == 0 else sides[::-1]
         for name, timed in order:
-            if args.reset:
-                subprocess.run(args.reset, shell=True, cwd=args.cwd,
-                               check=True)
             process = timed.run()
             print('%-10s %5d %9.1f %9.1f %5d  %s' % (
                 name, round_ + 1, timed.walls[-1], timed.cpus[-1],

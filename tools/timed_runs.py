@@ -20,16 +20,18 @@ import time
 class TimedCommand:
     """One command, run as often as :func:`run_in_turn` says; its times.
 
-    ``cpu`` pins the command (and what it starts) to that CPU.  After the
-    runs, ``process`` is the last run's ``CompletedProcess``, ``walls`` and
-    ``cpus`` the seconds of each run.
+    ``cpu`` pins the command (and what it starts) to that CPU; ``before``,
+    if given, is called before each run, untimed (to remove what the last
+    run left behind).  After the runs, ``process`` is the last run's
+    ``CompletedProcess``, ``walls`` and ``cpus`` the seconds of each run.
     """
 
-    def __init__(self, args, cwd=None, env=None, cpu=None):
+    def __init__(self, args, cwd=None, env=None, cpu=None, before=None):
         self.args = args
         self.cwd = cwd
         self.env = env
         self.cpu = cpu
+        self.before = before
         self.walls = []
         self.cpus = []
         self.process = None
@@ -39,6 +41,8 @@ class TimedCommand:
 
     def run(self):
         """Run the command once, capturing its output; note its times."""
+        if self.before is not None:
+            self.before()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         self.process = subprocess.run(
