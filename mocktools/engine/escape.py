@@ -38,6 +38,7 @@ a sweep of everything loaded.  Only exact built-in containers and standard
 ``__dict__`` slots are read, so no code of the inspected objects runs.
 """
 
+import collections
 import gc
 import itertools
 import sys
@@ -460,8 +461,15 @@ def _count_from_unwatched(counts, entries):
 new_cache_entries` and :meth:`~mocktools.engine.sweep.GlobalStateSweep.\
 thread_local_references`.
     """
+    if len(counts) * len(entries) <= 4096:
+        for key in counts:
+            counts[key] += entries.count(key)
+        return
+    # the test's objects can be two thousand, a cache can gain thousands
+    # of entries in one test: count each id once, not once per key
+    tally = collections.Counter(entries)
     for key in counts:
-        counts[key] += entries.count(key)
+        counts[key] += tally.get(key, 0)
 
 
 def _contents(obj):

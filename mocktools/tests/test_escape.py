@@ -186,6 +186,23 @@ class TestUnaccounted(testtools.TestCase):
         self.assertFalse(escape.unaccounted(born, (holder,)))
 
 
+class TestUnwatchedReferences(testtools.TestCase):
+    """References from places the sweep never reads, counted per id."""
+
+    def test_each_reference_counts_once_however_many_there_are(self):
+        # small inputs are counted key by key, large ones through one
+        # tally of the ids: both must give every key its references
+        for size in (3, 3000):
+            counts = dict.fromkeys(range(size), 0)
+            entries = list(range(0, size, 2)) * 2 + [size + 1]
+            escape._count_from_unwatched(counts, entries)
+            self.assertEqual([2, 0, 2], [counts[0], counts[1], counts[2]],
+                             size)
+            # the id that is no key counts for nothing
+            self.assertEqual(2 * len(range(0, size, 2)),
+                             sum(counts.values()), size)
+
+
 class TestWhoseClass(testtools.TestCase):
     """Which classes are a mock's own, and which live as long as a module."""
 
