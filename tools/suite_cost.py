@@ -96,30 +96,26 @@ def main(argv=None):
     def reset():
         subprocess.run(args.reset, shell=True, cwd=args.cwd, check=True)
     before = reset if args.reset else None
-    sides = [
-        ('unchecked', timed_runs.TimedCommand(command, args.cwd,
-                                              unchecked_env, args.cpu,
-                                              before)),
-        ('checked', timed_runs.TimedCommand(checked_command, args.cwd,
-                                            checked_env, args.cpu, before)),
-    ]
+    off = timed_runs.TimedCommand(command, args.cwd, unchecked_env,
+                                  args.cpu, before)
+    on = timed_runs.TimedCommand(checked_command, args.cwd, checked_env,
+                                 args.cpu, before)
+    names = {id(off): 'unchecked', id(on): 'checked'}
     if args.logs:
         os.makedirs(args.logs, exist_ok=True)
+
+    def report(round_, timed):
+        name, process = names[id(timed)], timed.process
+        print('%-10s %5d %9.1f %9.1f %5d  %s' % (
+            name, round_ + 1, timed.walls[-1], timed.cpus[-1],
+            process.returncode, _summary(process)), flush=True)
+        if args.logs:
+            path = os.path.join(args.logs, '%s-%d.log' % (name, round_ + 1))
+            with open(path, 'wb') as handle:
+                handle.write(process.stdout + process.stderr)
     print('%-10s %5s %9s %9s %5s  %s' % ('side', 'run', 'wall s', 'CPU s',
                                          'exit', 'tests'))
-    for round_ in range(max(1, args.rounds)):
-        order = sides if round_ % 2 == 0 else sides[::-1]
-        for name, timed in order:
-            process = timed.run()
-            print('%-10s %5d %9.1f %9.1f %5d  %s' % (
-                name, round_ + 1, timed.walls[-1], timed.cpus[-1],
-                process.returncode, _summary(process)), flush=True)
-            if args.logs:
-                path = os.path.join(args.logs, '%s-%d.log' % (
-                    name, round_ + 1))
-                with open(path, 'wb') as handle:
-                    handle.write(process.stdout + process.stderr)
-    off, on = sides[0][1], sides[1][1]
+    timed_runs.run_in_turn([off, on], max(1, args.rounds), report)
     walls = [b / a for a, b in zip(off.walls, on.walls)]
     cpus = [b / a for a, b in zip(off.cpus, on.cpus)]
     print('\nchecked / unchecked, fastest runs: wall %s, CPU %s' % (

@@ -66,15 +66,19 @@ class TimedCommand:
         return min(self.cpus)
 
 
-def run_in_turn(commands, rounds):
+def run_in_turn(commands, rounds, after=None):
     """Run each of ``commands`` once per round, in turn, ``rounds`` times.
 
     The order alternates from one round to the next (A B, then B A), so
-    that neither side always runs just after the other.
+    that neither side always runs just after the other.  ``after``, if
+    given, is called with the round (from 0) and the command after each
+    run (to report it as it comes).
     """
     for round_ in range(rounds):
         for command in (commands if round_ % 2 == 0 else commands[::-1]):
             command.run()
+            if after is not None:
+                after(round_, command)
     return commands
 
 

@@ -566,10 +566,9 @@ class GlobalStateSweep:
         self.sequences = []         # lists, sets, deques (and see add())
         self._compared = []         # what is read of each, in that order
         self._caches = []           # lru_cache wrappers seen in state
-        # the threading.local objects modules hold, each once (see
-        # thread_local_references), and their ids
-        self._thread_locals = []
-        self._thread_local_ids = set()
+        # id -> each threading.local object modules hold, once however
+        # many modules name it (see thread_local_references)
+        self._thread_locals = {}
         self._cache_tracker = (dict_changes.VersionTracker()
                                if dict_changes.VersionTracker.usable()
                                else dict_changes.ChangeTracker())
@@ -682,12 +681,10 @@ class GlobalStateSweep:
             elif kind is _LRU_WRAPPER:
                 self._add_cache(value)
             elif instances:
-                if issubclass(kind, _THREAD_LOCAL) and (
-                        id(value) not in self._thread_local_ids):
+                if issubclass(kind, _THREAD_LOCAL):
                     # once, however many modules name it: each reference
                     # it holds must be counted once
-                    self._thread_local_ids.add(id(value))
-                    self._thread_locals.append(value)
+                    self._thread_locals[id(value)] = value
                 if not issubclass(kind, _NOT_INSTANCES):
                     self._add_instance(container.item_path(key), value)
             elif objects and kind not in PLAIN_VALUES:
@@ -850,7 +847,7 @@ class GlobalStateSweep:
         (``gc.get_referents``), never through its attributes.
         """
         found = []
-        for local in self._thread_locals:
+        for local in self._thread_locals.values():
             for referent in gc.get_referents(local):
                 if type(referent) is not dict:
                     continue
