@@ -57,6 +57,11 @@ _USABLE = hasattr(sys, 'getrefcount') and (
 
 # Where a mock keeps the calls made to it.
 _CALL_RECORDS = ('_mock_call_args_list', '_mock_mock_calls', 'method_calls')
+# Only the latest calls of each record are read: a mock given to a
+# decorator (``@patch.object(CONF, 'get', Mock())``) records the calls of
+# every test it served since the run began.  References in older calls are
+# left uncounted, which can only cost a sweep.
+_RECENT_CALLS = slice(-512, None)
 
 # The containers whose items the walk follows (never global state).
 _SEQUENCES = frozenset((list, tuple))
@@ -648,7 +653,7 @@ def _count_from_test(walk, holders, mocks):
             calls = namespace.get(name)
             if not issubclass(type(calls), list):
                 continue
-            for call in list.__iter__(calls):
+            for call in list.__getitem__(calls, _RECENT_CALLS):
                 if not issubclass(type(call), tuple):
                     continue
                 for part in tuple.__iter__(call):

@@ -37,6 +37,7 @@ import sys
 import threading
 import traceback
 import types
+import weakref
 
 from mocktools.engine import escape
 from mocktools.engine import instrumentation
@@ -61,6 +62,26 @@ def _in_place_ids(scope):
         namespace = sweep_module.namespace_of(state.get('target'))
         if namespace is not None and 'attribute' in state:
             found.add(id(namespace.get(state['attribute'])))
+    return found
+
+
+def _given_mocks(scope):
+    """Weak references to the mocks the scope's patchers were given as new.
+
+    ``@patch.object(CONF, 'get', Mock())`` makes its ``Mock`` once, when
+    the test module is imported, and every test the decorator wraps calls
+    it: it is no mock of the test's, but what it recorded while the test
+    ran (the test's mocks passed to it) is the test's own, kept in a place
+    the sweep never reads.
+    """
+    bases = sweep_module.mock_types()
+    found, seen = [], set()
+    for record in scope.patchers:
+        state = sweep_module.namespace_of(record.patcher)
+        given = state.get('new') if state is not None else None
+        if issubclass(type(given), bases) and id(given) not in seen:
+            seen.add(id(given))
+            found.append(weakref.ref(given))
     return found
 
 
@@ -446,7 +467,8 @@ class MockGuard:
         The mocks made outside a patcher, and those its patchers made once
         the patchers stopped; a mock an active patcher keeps in place is
         global state on purpose (allowed, or reported as an active patcher)
-        and is not looked for, but what it refers to is the test's own.
+        and is not looked for, but what it refers to is the test's own; so
+        is what a mock given to one of its patchers (``new``) recorded.
         """
         holder = scope.holder
         if holder is None:
@@ -455,12 +477,14 @@ class MockGuard:
             holders = [holder, type(holder)]   # the test and its class
         else:
             holders = [holder]                 # the test class
-        made, placed = scope.made, ()
+        made, placed = scope.made, []
         if made and instrumentation.active:
             in_place = _in_place_ids(scope)
             if in_place:
                 placed = [ref for ref in made if id(ref()) in in_place]
                 made = [ref for ref in made if id(ref()) not in in_place]
+        if scope.patchers:
+            placed += _given_mocks(scope)
         return escape.unaccounted(
             list(scope.born) + list(made), holders, placed,
             owner=holder if scope.kind == 'test' else None,

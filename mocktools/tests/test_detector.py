@@ -984,6 +984,33 @@ class TestEscapeCheck(DetectorTestCase):
         self.assert_leak(body, 'mocktools.tests.targets.created_attr',
                          'mock in global state (module attribute)')
 
+    def test_a_mock_recorded_by_a_decorators_own_mock_needs_no_sweep(self):
+        # @patch.object(CONF, 'get', Mock()): that Mock is made once, when
+        # the module is imported, and records every call of every test the
+        # decorator wraps; the test's mocks in its calls are still the
+        # test's own (the sweep never reads inside a mock)
+        class Case(mocktools.TestCase):
+            @mock.patch.object(targets.Client, 'get', mock.Mock())
+            def test_recorded(self):
+                self.instance = mock.Mock()
+                targets.Client().get(self.instance.manager)
+                targets.Client().get(self.instance.manager, {'a': 1})
+
+        self.assert_no_sweep(Case, 'test_recorded')
+
+    def test_a_decorators_mock_does_not_hide_a_leak(self):
+        def body(test):
+            shared = mock.Mock()
+            patcher = mock.patch.object(targets.Client, 'get', shared)
+            patcher.start()
+            kept = mock.Mock()
+            targets.Client().get(kept)
+            patcher.stop()
+            targets.created_attr = kept
+
+        self.assert_leak(body, 'mocktools.tests.targets.created_attr',
+                         'mock in global state (module attribute)')
+
     def test_reading_the_caches_calls_nothing_on_the_mocks(self):
         made = []
 
