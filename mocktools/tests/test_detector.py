@@ -395,6 +395,26 @@ class TestContainerLeaks(DetectorTestCase):
             'item of a list in global state, inside the tuple put there',
             'removed mocktools.tests.targets.HANDLERS[2], which held it')
 
+    def test_item_appended_to_a_list_also_passed_to_a_mock(self):
+        # the list is global state: the test's mock recording it as an
+        # argument does not make what it holds the test's own
+        def body(test):
+            test.recorder = mock.Mock()
+            targets.HANDLERS.append(mock.Mock())
+            test.recorder(targets.HANDLERS)
+        self.assert_container_leak(body, 'HANDLERS[2]',
+                                   'item of a list in global state',
+                                   'removed')
+
+    def test_item_appended_to_a_list_also_given_to_a_patcher(self):
+        def body(test):
+            with mock.patch.object(targets.Client, 'get',
+                                   side_effect=targets.HANDLERS):
+                targets.HANDLERS.append(mock.Mock())
+        self.assert_container_leak(body, 'HANDLERS[2]',
+                                   'item of a list in global state',
+                                   'removed')
+
     def test_member_added_to_a_set(self):
         def body(test):
             targets.SEEN.add(mock.Mock())
