@@ -63,6 +63,13 @@ _CALL_RECORDS = ('_mock_call_args_list', '_mock_mock_calls', 'method_calls')
 # left uncounted, which can only cost a sweep.
 _RECENT_CALLS = slice(-512, None)
 
+# How many frames kept alive by an exception are read, at most, per check.
+_FRAME_LIMIT = 200
+
+_TRACEBACK = BaseException.__dict__['__traceback__'].__get__
+_CAUSE = BaseException.__dict__['__cause__'].__get__
+_CONTEXT = BaseException.__dict__['__context__'].__get__
+
 # The containers whose items the walk follows (never global state).
 _SEQUENCES = frozenset((list, tuple))
 
@@ -600,7 +607,58 @@ def _held_by(counted):
         return counted
     if kind is types.FunctionType:
         return _closed_over(counted)
+    if kind is types.FrameType:
+        return _frame_locals(counted)
     return counted.values()
+
+
+def _frames_kept(exception, seen, running):
+    """The frames that ``exception`` keeps alive, each once.
+
+    ``side_effect=DBError()`` given to a decorator is made once, at import,
+    and every test that raises it leaves the frames it went through -- the
+    test's and its callers', whose locals hold the test's mocks -- on its
+    ``__traceback__``.  Those frames (and the callers they point to, by
+    ``f_back``), and those of the exceptions it was raised from, up to the
+    frames still running (``running``, ids) and at most ``_FRAME_LIMIT``;
+    ids of the frames read go into ``seen``.  Read through the C-level
+    slots of exceptions, tracebacks and frames: no user code runs.
+    """
+    frames = []
+    pending, done = [exception], set()
+    while pending and len(frames) < _FRAME_LIMIT:
+        exception = pending.pop()
+        if id(exception) in done:
+            continue
+        done.add(id(exception))
+        tb = _TRACEBACK(exception)
+        while type(tb) is types.TracebackType:
+            frame = tb.tb_frame
+            while (type(frame) is types.FrameType and id(frame) not in seen
+                   and id(frame) not in running
+                   and len(frames) < _FRAME_LIMIT):
+                seen.add(id(frame))
+                frames.append(frame)
+                frame = frame.f_back
+            tb = tb.tb_next
+        pending.extend(linked for linked in (_CAUSE(exception),
+                                             _CONTEXT(exception))
+                       if issubclass(type(linked), BaseException))
+    return frames
+
+
+def _frame_locals(frame):
+    """What ``frame`` refers to but its code, caller and namespaces.
+
+    Its locals, cells and what its stack held, from ``gc.get_referents``
+    (never ``f_locals``, which would copy them); not the module globals
+    and builtins it shares with every frame of its module, nor a dict of
+    locals made for it, which may be those globals.
+    """
+    shared = (frame.f_back, frame.f_code, frame.f_globals, frame.f_builtins)
+    return [value for value in gc.get_referents(frame)
+            if type(value) is not dict
+            and not any(value is each for each in shared)]
 
 
 def _count_from_test(walk, holders, mocks):
@@ -641,6 +699,31 @@ def _count_from_test(walk, holders, mocks):
                     count(value, sequences=True)
             nested = value = None
 
+    running = []
+
+    def count_frames(exception):
+        # what the frames an exception keeps refer to (see _frames_kept);
+        # a tuple only they hold is theirs (the args a decorator passed on)
+        if not running:
+            frame = sys._getframe()
+            running.append({id(frame)})
+            while frame.f_back is not None:
+                frame = frame.f_back
+                running[0].add(id(frame))
+            frame = None
+        for frame in _frames_kept(exception, seen, running[0]):
+            tallied.append(frame)
+            roots.append(frame)
+            held = _frame_locals(frame)
+            _tally(counts, kinds, held)
+            nested = [value for value in held if type(value) is tuple]
+            del held
+            for value in nested:
+                # the others: ``nested``, ``value`` and getrefcount's own
+                if id(value) not in counts and sys.getrefcount(value) <= 4:
+                    count(value)
+            nested = value = None
+
     def count_class(kind):
         # About ninety values, rarely one of the targets: a type
         # comparison first, and only then the question whether the class
@@ -678,6 +761,12 @@ def _count_from_test(walk, holders, mocks):
             mapping = namespace.get(name)
             if type(mapping) is dict:
                 count(mapping, sequences=True)
+        # an exception it raises (side_effect=DBError()) keeps frames
+        kwargs = namespace.get('kwargs')
+        raised = kwargs.get('side_effect') if type(kwargs) is dict else None
+        if issubclass(type(raised), BaseException):
+            count_frames(raised)
+        del raised
         # and the object it patches: patch.object(self.client, ...) keeps
         # it in the closure of its getter (kept as the function: a list of
         # what it holds would be one more reference to each)
@@ -695,6 +784,10 @@ def _count_from_test(walk, holders, mocks):
         count(namespace)
         roots.append(namespace)
         count_calls(namespace)
+        raised = namespace.get('_mock_side_effect')
+        if issubclass(type(raised), BaseException):
+            count_frames(raised)
+        del raised
         # the class made for it alone holds what was set as its magic
         # methods (req.environ.__getitem__ = Mock()) or on it by type(m)
         # (PropertyMock): references of the test's own
@@ -743,4 +836,4 @@ def _count_from_test(walk, holders, mocks):
         # left to the collector, would keep what the walk read -- the
         # mocks' namespaces -- alive past the check, in an old generation
         # when a collection ran during the walk
-        count = visit_mock = None
+        count = visit_mock = count_frames = None

@@ -1031,6 +1031,33 @@ class TestEscapeCheck(DetectorTestCase):
         self.assert_leak(body, 'mocktools.tests.targets.created_attr',
                          'mock in global state (module attribute)')
 
+    def test_mocks_in_frames_a_decorators_exception_keeps_need_no_sweep(self):
+        # side_effect=DBError() in a decorator: one exception, made when
+        # the module is imported, whose traceback keeps the frames of every
+        # test that raised it -- and the mocks in their locals
+        error = ValueError('no such volume')
+
+        class Case(mocktools.TestCase):
+            @mock.patch.object(targets.Client, 'retries')
+            @mock.patch.object(targets.Client, 'get', side_effect=error)
+            def test_raises(self, get, retries):
+                client = mock.Mock()
+                self.assertRaises(ValueError, targets.Client().get, client)
+
+        self.assert_no_sweep(Case, 'test_raises')
+
+    def test_a_mock_kept_by_such_frames_and_global_state_is_found(self):
+        error = ValueError('no such volume')
+
+        def body(test):
+            kept = mock.Mock()
+            with mock.patch.object(targets.Client, 'get', side_effect=error):
+                test.assertRaises(ValueError, targets.Client().get, kept)
+            targets.created_attr = kept
+
+        self.assert_leak(body, 'mocktools.tests.targets.created_attr',
+                         'mock in global state (module attribute)')
+
     def test_reading_the_caches_calls_nothing_on_the_mocks(self):
         made = []
 
