@@ -632,7 +632,8 @@ def _frames_kept(exception, seen, running):
             continue
         done.add(id(exception))
         tb = _TRACEBACK(exception)
-        while type(tb) is types.TracebackType:
+        # a traceback grows each time its exception is raised again
+        while type(tb) is types.TracebackType and len(frames) < _FRAME_LIMIT:
             frame = tb.tb_frame
             while (type(frame) is types.FrameType and id(frame) not in seen
                    and id(frame) not in running
