@@ -219,3 +219,66 @@ class TestWhoseClass(testtools.TestCase):
         self.assertTrue(sweep.held_by_its_module(Holder.Nested))
         self.assertFalse(sweep.held_by_its_module(Local))
         self.assertFalse(sweep.held_by_its_module(type(mock.Mock())))
+
+
+class TestFramesKept(testtools.TestCase):
+    """escape._frames_kept: the frames an exception's traceback keeps."""
+
+    @staticmethod
+    def _raise_through(exception, depth):
+        if depth:
+            TestFramesKept._raise_through(exception, depth - 1)
+        raise exception
+
+    def _raised(self, exception, times, depth=5):
+        for _ in range(times):
+            try:
+                self._raise_through(exception, depth)
+            except ValueError:
+                pass
+
+    def test_the_frames_it_went_through_and_their_callers(self):
+        error = ValueError('once')
+        self._raised(error, 1)
+        running = set()
+        frame = sys._getframe()
+        while frame is not None:
+            running.add(id(frame))
+            frame = frame.f_back
+        frame = None
+        frames = escape._frames_kept(error, set(), running)
+        names = [frame.f_code.co_name for frame in frames]
+        # the six frames it was raised through, and the one that caught it
+        # (_raised), which is no longer running; nothing still running
+        self.assertEqual(['_raised'] + ['_raise_through'] * 6, names)
+
+    def test_a_reraised_exception_is_read_only_so_far(self):
+        # raised again and again, one exception's traceback keeps every
+        # frame it went through: the check reads a bounded number
+        error = ValueError('again')
+        self._raised(error, 100)
+        frames = escape._frames_kept(error, set(), set())
+        self.assertEqual(escape._FRAME_LIMIT, len(frames))
+
+    def test_the_exceptions_it_was_raised_from(self):
+        def inner():
+            raise KeyError('first')
+
+        def fail():
+            try:
+                inner()
+            except KeyError as exc:
+                raise ValueError('second') from exc
+
+        try:
+            fail()
+        except ValueError as exc:
+            error = exc
+        # inner's frame is on the traceback of the KeyError alone
+        names = {frame.f_code.co_name
+                 for frame in escape._frames_kept(error, set(), set())}
+        self.assertIn('inner', names)
+        error.__cause__ = error.__context__ = None
+        names = {frame.f_code.co_name
+                 for frame in escape._frames_kept(error, set(), set())}
+        self.assertNotIn('inner', names)
