@@ -282,3 +282,24 @@ class TestFramesKept(testtools.TestCase):
         names = {frame.f_code.co_name
                  for frame in escape._frames_kept(error, set(), set())}
         self.assertNotIn('inner', names)
+
+
+class TestRecordedArguments(testtools.TestCase):
+    """What the lists and tuples a mock recorded count for."""
+
+    def counted(self, recorder, target):
+        walk = escape._Walk([target])
+        escape._count_from_test(walk, [], [recorder])
+        return walk.counts[id(target)]
+
+    def test_a_list_only_the_call_holds_is_the_tests_own(self):
+        recorder, other = mock.Mock(), mock.Mock()
+        recorder(items=[other], nested=([other],))
+        self.assertEqual(2, self.counted(recorder, other))
+
+    def test_a_list_held_elsewhere_is_not(self):
+        recorder, other = mock.Mock(), mock.Mock()
+        shared = [other]
+        recorder(shared, (shared,))
+        self.assertEqual(0, self.counted(recorder, other))
+        self.assertEqual([other], shared)
