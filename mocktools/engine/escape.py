@@ -90,7 +90,8 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
     test started (references from their ``__dict__`` -- and from a
     patcher's ``kwargs`` -- are the test's own); ``companions`` are weak
     references to other mocks of the test (those its patchers made), whose
-    references, and their children's, are the test's own too.  Objects the
+    references, and their children's, are the test's own too (or a
+    callable returning them, called only if they are needed).  Objects the
     ``owner``'s ``__dict__`` (the test instance's) leads to -- plain
     instances, exact lists, tuples and dicts, a few levels deep -- are the
     test's own as long as every reference to them is: see
@@ -129,6 +130,8 @@ def _unexplained(born, holders, companions, owner, patchers, unwatched):
                                                 internal, proxies)):
         return False
     del internal
+    if callable(companions):
+        companions = companions()
     companions = [mock for mock in (ref() for ref in companions)
                   if mock is not None]
     counts = _known_references(mocks, holders, companions, owner, patchers,

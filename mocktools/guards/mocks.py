@@ -32,6 +32,7 @@ its comparison restores as it goes; the other guards
 """
 
 import collections
+import functools
 import os
 import sys
 import threading
@@ -65,17 +66,17 @@ def _in_place_ids(scope):
     return found
 
 
-def _given_mocks(scope):
-    """Weak references to the mocks the scope's patchers were given as new.
+def _given_mocks(scope, companions=()):
+    """``companions`` and weak references to the mocks given as ``new``.
 
     ``@patch.object(CONF, 'get', Mock())`` makes its ``Mock`` once, when
     the test module is imported, and every test the decorator wraps calls
     it: it is no mock of the test's, but what it recorded while the test
     ran (the test's mocks passed to it) is the test's own, kept in a place
-    the sweep never reads.
+    the sweep never reads.  ``new`` is read from the scope's patchers.
     """
     bases = sweep_module.mock_types()
-    found, seen = [], set()
+    found, seen = list(companions), set()
     for record in scope.patchers:
         state = sweep_module.namespace_of(record.patcher)
         given = state.get('new') if state is not None else None
@@ -483,10 +484,12 @@ class MockGuard:
             if in_place:
                 placed = [ref for ref in made if id(ref()) in in_place]
                 made = [ref for ref in made if id(ref()) not in in_place]
-        if scope.patchers:
-            placed += _given_mocks(scope)
+        # the given mocks are looked up only if the test's own objects leave
+        # a reference unexplained: most checks stop before
+        companions = functools.partial(_given_mocks, scope, placed) if (
+            scope.patchers) else placed
         return escape.unaccounted(
-            list(scope.born) + list(made), holders, placed,
+            list(scope.born) + list(made), holders, companions,
             owner=holder if scope.kind == 'test' else None,
             # their arguments: return_value=Mock(), new=...
             patchers=[record.patcher for record in scope.patchers],
