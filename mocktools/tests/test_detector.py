@@ -2286,6 +2286,27 @@ class TestMocksStayPlainMocks(DetectorTestCase):
         self.assertEqual(3, len(kept))     # the mocks live on ...
         self.assertIsNone(tests[0]())      # ... the test they came from not
 
+    def test_frames_read_for_a_side_effects_exception_are_let_go(self):
+        # the check reads the frames the raised exception keeps; once the
+        # check is done only the test's own cycle holds them
+        tests, walked = [], []
+
+        class Case(mocktools.TestCase):
+            def test_raises(self):
+                tests.append(weakref.ref(self))
+                self.client = mock.Mock(side_effect=ValueError('down'))
+                self.assertRaises(ValueError, self.client, 'volumes')
+                # a second reference keeps the escape check walking
+                walked.append(self.client)
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_raises'], outcome.text(
+            'test_raises'))
+        del outcome
+        walked.clear()
+        gc.collect()
+        self.assertIsNone(tests[0]())
+
     def test_a_class_made_in_the_test_does_not_keep_it_alive(self):
         tests = []
 
