@@ -651,6 +651,20 @@ def _frames_kept(exception, seen, running):
     return frames
 
 
+def _running_frames():
+    """The ids of the frames running now: the caller's and those above it.
+
+    Where :func:`_frames_kept` stops: a running frame's locals are still
+    changing, and its callers lead to the runner.
+    """
+    running = set()
+    frame = sys._getframe(1)
+    while frame is not None:
+        running.add(id(frame))
+        frame = frame.f_back
+    return running
+
+
 def _frame_locals(frame):
     """What ``frame`` refers to but its code, caller and namespaces.
 
@@ -691,17 +705,20 @@ def _count_from_test(walk, holders, mocks):
         items = values if type(values) in _SEQUENCES else values.values()
         _tally(counts, kinds, items)
         if sequences:
-            # side_effect=[Mock(), ...], m(items=[Mock()]): a list or tuple
-            # that this one alone holds is the test's own; one held
-            # elsewhere too may be global state (m(module.HANDLERS)), and
-            # is left to the walk of the test's objects, which counts its
-            # references first
-            nested = [value for value in items if type(value) in _SEQUENCES]
-            for value in nested:
-                # the others: ``nested``, ``value`` and getrefcount's own
-                if id(value) not in counts and sys.getrefcount(value) <= 4:
-                    count(value, sequences=True)
-            nested = value = None
+            # side_effect=[Mock(), ...], m(items=[Mock()])
+            count_held_alone([value for value in items
+                              if type(value) in _SEQUENCES], True)
+
+    def count_held_alone(nested, sequences):
+        # ``nested``, lists or tuples that one counted container or frame
+        # holds: one that it alone holds is the test's own; one held
+        # elsewhere too may be global state (m(module.HANDLERS)), and is
+        # left to the walk of the test's objects, which counts its
+        # references first
+        for value in nested:
+            # the others: ``nested``, ``value`` and getrefcount's own
+            if id(value) not in counts and sys.getrefcount(value) <= 4:
+                count(value, sequences)
 
     running = []
 
@@ -709,24 +726,16 @@ def _count_from_test(walk, holders, mocks):
         # what the frames an exception keeps refer to (see _frames_kept);
         # a tuple only they hold is theirs (the args a decorator passed on)
         if not running:
-            frame = sys._getframe()
-            running.append({id(frame)})
-            while frame.f_back is not None:
-                frame = frame.f_back
-                running[0].add(id(frame))
-            frame = None
+            running.append(_running_frames())
         for frame in _frames_kept(exception, seen, running[0]):
             tallied.append(frame)
             roots.append(frame)
             held = _frame_locals(frame)
             _tally(counts, kinds, held)
             nested = [value for value in held if type(value) is tuple]
-            del held
-            for value in nested:
-                # the others: ``nested``, ``value`` and getrefcount's own
-                if id(value) not in counts and sys.getrefcount(value) <= 4:
-                    count(value)
-            nested = value = None
+            del held   # one more reference to each tuple
+            count_held_alone(nested, False)
+            nested = None
 
     def count_class(kind):
         # About ninety values, rarely one of the targets: a type
@@ -836,8 +845,8 @@ def _count_from_test(walk, holders, mocks):
                 return False
         return True
     finally:
-        # the two recursive closures refer to themselves: a cycle that,
-        # left to the collector, would keep what the walk read -- the
-        # mocks' namespaces -- alive past the check, in an old generation
-        # when a collection ran during the walk
+        # the recursive closures refer to themselves and to each other: a
+        # cycle that, left to the collector, would keep what the walk read
+        # -- the mocks' namespaces -- alive past the check, in an old
+        # generation when a collection ran during the walk
         count = visit_mock = count_frames = None

@@ -237,19 +237,11 @@ class TestFramesKept(testtools.TestCase):
             except ValueError:
                 pass
 
-    @staticmethod
-    def _running():
-        running = set()
-        frame = sys._getframe(1)
-        while frame is not None:
-            running.add(id(frame))
-            frame = frame.f_back
-        return running
-
     def test_the_frames_it_went_through_and_their_callers(self):
         error = ValueError('once')
         self._raised(error, 1)
-        frames = escape._frames_kept(error, set(), self._running())
+        frames = escape._frames_kept(error, set(),
+                                     escape._running_frames())
         names = [frame.f_code.co_name for frame in frames]
         # the six frames it was raised through, and the one that caught it
         # (_raised), which is no longer running; nothing still running
@@ -278,7 +270,7 @@ class TestFramesKept(testtools.TestCase):
         except ValueError as exc:
             error = exc
         # inner's frame is on the traceback of the KeyError alone
-        running = self._running()
+        running = escape._running_frames()
         names = {frame.f_code.co_name
                  for frame in escape._frames_kept(error, set(), running)}
         self.assertIn('inner', names)
