@@ -266,7 +266,7 @@ class MockGuard:
         if self._adopt_error is not None:
             report().errors.append(self._take_adopt_error())
         still_active = scope.patchers and self._still_active(scope, settings)
-        sweep = self._should_sweep(scope, settings)
+        sweep = self._sweep_wanted(scope, settings, report)
         if still_active or sweep:
             found = report()
             if still_active:
@@ -281,7 +281,7 @@ class MockGuard:
         self._collect_patchers(self._still_active(scope, settings), scope,
                                settings, report)
         self._collect_deferred(scope, report)
-        if self._should_sweep(scope, settings):
+        if self._sweep_wanted(scope, settings, lambda: report):
             self._collect_globals(scope, settings, report)
         if self.sweeps != scope.sweeps_before:
             # tearDownClass may have put things back by hand: what a
@@ -398,6 +398,18 @@ class MockGuard:
         yield '%s.%s' % (name, attribute), kind, value
 
     # -- global state --------------------------------------------------------
+
+    def _sweep_wanted(self, scope, settings, report):
+        """:meth:`_should_sweep`, sweeping if it fails.
+
+        Its error goes into ``report()``; the patchers are checked all the
+        same and the sweep runs, so that the error costs time, not a leak.
+        """
+        try:
+            return self._should_sweep(scope, settings)
+        except Exception:
+            report().errors.append(traceback.format_exc())
+            return settings.scan != 'off'
 
     def _should_sweep(self, scope, settings):
         """Whether global state must be swept at the end of ``scope``.
