@@ -2112,6 +2112,33 @@ class TestInternalErrors(DetectorTestCase):
             issubclass(w.category, mocktools.DetectorErrorWarning)
             for w in caught))
 
+    def test_an_escape_check_error_loses_no_leak(self):
+        # the check that decides whether to sweep fails: the leaked
+        # patcher is still reported and the sweep still runs
+        def broken(*args, **kwargs):
+            raise RuntimeError('escape check exploded')
+        self.useFixture(fixtures.MonkeyPatch(
+            'mocktools.engine.escape._unexplained', broken))
+
+        def body(test):
+            mock.patch.object(targets, 'generate_password').start()
+            targets.GREETING = mock.Mock()
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            outcome = support.run_case(leaking(body))
+        self.assertEqual('failure', outcome['test_leak'])
+        self.assertEqual('success', outcome['test_next'])
+        text = outcome.text('test_leak')
+        self.assertThat(text, matchers.Contains('escape check exploded'))
+        self.assertThat(text, matchers.Contains(
+            'mocktools.tests.targets.generate_password'))
+        self.assertThat(text, matchers.Contains(
+            'mocktools.tests.targets.GREETING'))
+        self.assertTrue(any(
+            issubclass(w.category, mocktools.DetectorErrorWarning)
+            for w in caught))
+
 
 # A module-level fake in a test module: must never be reported.
 MODULE_LEVEL_HELPER_FAKE = mock.Mock()
