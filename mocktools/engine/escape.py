@@ -102,25 +102,37 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
     thread-local storage; those references are counted too, to the mocks
     and to the test's own objects.
 
-    With ``collect``, when references are left unexplained and the garbage
-    collector is enabled, the young generations are collected and the
-    references counted again: a test that caught an exception often leaves
-    a reference cycle (the traceback and the frames it keeps, whose locals
-    hold its mocks) that only the collector frees.
+    With ``collect``, when the first count leaves references unexplained
+    and the garbage collector is enabled, the young generations are
+    collected before the walk of the test's objects: a test that caught an
+    exception often leaves a reference cycle (the traceback and the frames
+    it keeps, whose locals hold its mocks) that only the collector frees.
+    Collecting first, rather than after a walk that failed, spares the
+    walk done twice.
     """
     if not _USABLE:
         return True
     args = (born, holders, companions, owner, patchers, unwatched)
-    if not _unexplained(*args):
-        return False
-    if not (collect and gc.isenabled()):
-        return True
-    gc.collect(1)
-    return _unexplained(*args)
+    verdict = _unexplained(*args, collect=collect and gc.isenabled())
+    if verdict is _COLLECT_FIRST:
+        # no frame of the check holds a mock while the collector runs
+        gc.collect(1)
+        verdict = _unexplained(*args)
+    return verdict
 
 
-def _unexplained(born, holders, companions, owner, patchers, unwatched):
-    """The check of :func:`unaccounted`, once."""
+# What _unexplained returns when the young generations must be collected
+# before the walk of the test's objects.
+_COLLECT_FIRST = object()
+
+
+def _unexplained(born, holders, companions, owner, patchers, unwatched,
+                 collect=False):
+    """The check of :func:`unaccounted`, once.
+
+    With ``collect``, returns ``_COLLECT_FIRST`` instead of walking the
+    test's objects.
+    """
     internal, proxies = {}, {}
     mocks = _family((mock for mock in (ref() for ref in born)
                      if mock is not None), internal)
@@ -129,6 +141,8 @@ def _unexplained(born, holders, companions, owner, patchers, unwatched):
     if _all_accounted(mocks, _direct_references(mocks, holders, unwatched,
                                                 internal, proxies)):
         return False
+    if collect:
+        return _COLLECT_FIRST
     del internal
     if callable(companions):
         companions = companions()
@@ -773,6 +787,10 @@ def _count_from_test(walk, holders, mocks):
         for name in ('kwargs', 'values'):
             mapping = namespace.get(name)
             if type(mapping) is dict:
+                if name == 'kwargs' and id(mapping) not in seen:
+                    # made by the patcher's call, like a call's kwargs: what
+                    # it leads to (side_effect=closure) may be the test's own
+                    roots.append(mapping)
                 count(mapping, sequences=True)
         # an exception it raises (side_effect=DBError()) keeps frames
         kwargs = namespace.get('kwargs')

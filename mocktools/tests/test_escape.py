@@ -185,6 +185,38 @@ class TestUnaccounted(testtools.TestCase):
         del elsewhere
         self.assertFalse(escape.unaccounted(born, (holder,)))
 
+    def test_a_collection_comes_before_the_walk_of_the_tests_objects(self):
+        # kept by an object of the test (only the walk explains that) and
+        # by a reference cycle (only the collector frees that): collected
+        # first, so the test's objects are walked once, not twice
+        holder = Holder()
+        holder.client = Holder.Nested()
+        holder.client.api = mock.Mock()
+        born = [weakref.ref(holder.client.api)]
+        cycle = [holder.client.api]
+        cycle.append(cycle)
+        del cycle
+        walks = []
+        real = escape._known_references
+
+        def counted(*args, **kwargs):
+            walks.append(1)
+            return real(*args, **kwargs)
+        self.addCleanup(setattr, escape, '_known_references', real)
+        escape._known_references = counted
+        gc.disable()
+        self.addCleanup(gc.enable)
+        self.assertTrue(escape.unaccounted(born, (holder, Holder)))
+        self.assertEqual(1, len(walks))
+        gc.enable()
+        del walks[:]
+        cycle = [holder.client.api]
+        cycle.append(cycle)
+        del cycle
+        self.assertFalse(escape.unaccounted(born, (holder, Holder),
+                                            owner=holder, collect=True))
+        self.assertEqual(1, len(walks))
+
 
 class TestUnwatchedReferences(testtools.TestCase):
     """References from places the sweep never reads, counted per id."""
@@ -298,3 +330,24 @@ class TestRecordedArguments(testtools.TestCase):
         shared = [other]
         recorder(shared, (shared,))
         self.assertEqual(0, self.counted(recorder, other))
+
+    def test_what_a_patchers_side_effect_leads_to_is_the_tests_own(self):
+        # side_effect=closure over a generator of objects holding mocks,
+        # known only to the patcher once the mock it made is gone
+        def start():
+            statuses = [Holder.Nested() for _ in range(2)]
+            for status in statuses:
+                status.save = mock.Mock()
+            answers = (status for status in statuses)
+
+            def next_answer(*args):
+                return next(answers)
+            born = [weakref.ref(status.save) for status in statuses]
+            return born, mock.patch.object(Holder, 'missing', create=True,
+                                           side_effect=next_answer)
+        holder = Holder()
+        born, patcher = start()
+        self.assertIsNotNone(born[0]())
+        self.assertFalse(escape.unaccounted(born, (holder, Holder),
+                                            owner=holder,
+                                            patchers=[patcher]))
