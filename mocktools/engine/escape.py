@@ -808,6 +808,15 @@ def _count_from_test(walk, holders, mocks):
             roots.append(namespace['getter'])
             del held
 
+    def count_methods(values):
+        # a method bound to a mock and set on one (cfg.set_default =
+        # MethodType(fake, cfg)) refers to the mock it is bound to; each
+        # method object is counted once, however many mocks hold it
+        for value in values:
+            if type(value) is types.MethodType and id(value) not in seen:
+                seen.add(id(value))
+                _tally(counts, kinds, (value.__self__,))
+
     def visit_mock(mock, depth):
         namespace = sweep.mock_namespace(mock, readers)
         if namespace is None:
@@ -827,8 +836,11 @@ def _count_from_test(walk, holders, mocks):
         # _mock_parent / _mock_new_parent, and its _mock_children dict is
         # its own (a mock assigned as an attribute of another is there)
         values = namespace.values()
-        child_kinds = {kind for kind in set(map(type, values))
+        value_kinds = set(map(type, values))
+        child_kinds = {kind for kind in value_kinds
                        if issubclass(kind, mock_bases)}
+        if types.MethodType in value_kinds:
+            count_methods(values)
         children = list(itertools.compress(values, map(
             child_kinds.__contains__, map(type, values)))) if (
                 child_kinds) else []

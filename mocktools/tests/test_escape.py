@@ -217,6 +217,18 @@ class TestUnaccounted(testtools.TestCase):
                                             owner=holder, collect=True))
         self.assertEqual(1, len(walks))
 
+    def test_a_method_bound_to_a_mock_and_set_on_it(self):
+        # cfg.set_default = types.MethodType(fake_set_default, cfg)
+        def fake(cfg, name, value):
+            return value
+
+        def bind(made):
+            made.set_default = types.MethodType(fake, made)
+            made.other.bound = made.set_default   # one method, two holders
+            return made
+        self.assertFalse(self.check(lambda: bind(mock.Mock()), False))
+        self.assertTrue(self.check(lambda: bind(mock.Mock()), True))
+
 
 class TestUnwatchedReferences(testtools.TestCase):
     """References from places the sweep never reads, counted per id."""
