@@ -782,18 +782,19 @@ def _count_from_test(walk, holders, mocks):
         if namespace is None:
             continue
         count(namespace)
-        # a patcher's keyword arguments (return_value=Mock(), ...) and a
-        # patch.dict's values: only exact dicts are read, no user code runs
-        for name in ('kwargs', 'values'):
-            mapping = namespace.get(name)
-            if type(mapping) is dict:
-                if name == 'kwargs' and id(mapping) not in seen:
-                    # made by the patcher's call, like a call's kwargs: what
-                    # it leads to (side_effect=closure) may be the test's own
-                    roots.append(mapping)
-                count(mapping, sequences=True)
-        # an exception it raises (side_effect=DBError()) keeps frames
+        # a patcher's keyword arguments (return_value=Mock(), ...), made by
+        # its call like a call's kwargs: what they lead to
+        # (side_effect=closure) may be the test's own; and a patch.dict's
+        # values.  Only exact dicts are read, no user code runs
         kwargs = namespace.get('kwargs')
+        if type(kwargs) is dict:
+            if id(kwargs) not in seen:
+                roots.append(kwargs)
+            count(kwargs, sequences=True)
+        dict_values = namespace.get('values')
+        if type(dict_values) is dict:
+            count(dict_values, sequences=True)
+        # an exception it raises (side_effect=DBError()) keeps frames
         raised = kwargs.get('side_effect') if type(kwargs) is dict else None
         if issubclass(type(raised), BaseException):
             count_frames(raised)
