@@ -47,7 +47,7 @@ import types
 from mocktools.engine import sweep
 
 
-__all__ = ['unaccounted']
+__all__ = ['collect_young', 'unaccounted']
 
 # Without exact reference counts (other implementations, free-threaded
 # builds) this proves nothing: the detector then always sweeps.
@@ -119,6 +119,22 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
         gc.collect(1)
         verdict = _unexplained(*args)
     return verdict
+
+
+def collect_young():
+    """Collect the youngest generation, if the collector is enabled.
+
+    A mock's references are counted only while it lives: the mocks a test
+    made and dropped (a stopped patcher's ``MagicMock``, kept alive by the
+    proxies on its own class until the collector runs) need no count once
+    collected, and cannot be in global state.  Measured side by side, a
+    collection at every check costs a suite no more than the collections
+    the interpreter runs on its own (the young objects are traversed once
+    either way).  A suite that disabled the collector keeps it off: its
+    mocks are counted.
+    """
+    if _USABLE and gc.isenabled():
+        gc.collect(0)
 
 
 # What _unexplained returns when the young generations must be collected

@@ -29,6 +29,7 @@ from testtools import matchers
 
 import mocktools
 from mocktools.engine import detector as detector_module
+from mocktools.engine import escape
 from mocktools.engine import instrumentation
 from mocktools.engine import settings as settings_module
 from mocktools.tests import support
@@ -961,6 +962,55 @@ class TestEscapeCheck(DetectorTestCase):
                 self.parts = mock.NonCallableMagicMock()
 
         self.assert_no_sweep(Case, 'test_locals_and_attributes')
+
+    def count_references_in(self, counted):
+        """Note in ``counted`` how many mocks each reference count took."""
+        real = escape._direct_references
+
+        def counting(mocks, *args, **kwargs):
+            counted.append(len(mocks))
+            return real(mocks, *args, **kwargs)
+        self.addCleanup(setattr, escape, '_direct_references', real)
+        escape._direct_references = counting
+
+    def dropping_case(self, refs):
+        """A test that drops its mocks: a stopped patcher's, a MagicMock."""
+        class Case(mocktools.TestCase):
+            def test_drops(self):
+                patcher = mock.patch.object(targets.Client, 'get')
+                self.addCleanup(patcher.stop)
+                made = patcher.start()
+                targets.Client().get()
+                refs[:] = [weakref.ref(made), weakref.ref(mock.MagicMock())]
+        return Case
+
+    def test_dropped_mocks_are_collected_not_counted(self):
+        # MagicMock's own cycles (its proxies, its children) keep a mock
+        # the test dropped alive until the collector runs: the check
+        # collects them instead of counting their references
+        refs, counted = [], []
+        self.addCleanup(gc.set_threshold, *gc.get_threshold())
+        gc.set_threshold(10 ** 9)   # no collection but the check's
+        self.count_references_in(counted)
+        self.assert_no_sweep(self.dropping_case(refs), 'test_drops')
+        self.assertEqual(2, len(refs))
+        self.assertEqual([None, None], [ref() for ref in refs])
+        self.assertEqual([], counted)
+
+    def test_a_suite_that_turned_the_collector_off_keeps_it_off(self):
+        # nothing collected: the dropped mocks are counted instead, with
+        # the same verdict
+        refs, counted = [], []
+        self.addCleanup(gc.enable)
+        gc.disable()
+        self.count_references_in(counted)
+        self.assert_no_sweep(self.dropping_case(refs), 'test_drops')
+        self.assertFalse(gc.isenabled())
+        self.assertIsNotNone(refs[0]())
+        self.assertIsNotNone(refs[1]())
+        self.assertNotEqual([], counted)
+        del refs[:]
+        gc.collect()
 
     def test_mocks_kept_by_functools_caches_need_no_sweep(self):
         class Case(mocktools.TestCase):
