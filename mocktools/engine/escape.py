@@ -102,19 +102,22 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
     thread-local storage; those references are counted too, to the mocks
     and to the test's own objects.
 
-    With ``collect``, when the first count leaves references unexplained
+    With ``collect``, when the test's objects leave references unexplained
     and the garbage collector is enabled, the young generations are
-    collected before the walk of the test's objects: a test that caught an
-    exception often leaves a reference cycle (the traceback and the frames
-    it keeps, whose locals hold its mocks) that only the collector frees.
-    Collecting first, rather than after a walk that failed, spares the
-    walk done twice.
+    collected and the count made again: a test that caught an exception
+    often leaves a reference cycle (the traceback and the frames it keeps,
+    whose locals hold its mocks) that only the collector frees.  The
+    youngest generation was collected before the check
+    (:func:`collect_young`), which frees most such cycles; collecting the
+    next one only when the count needs it spares the checks that do not
+    (one of them per test promotes every object the test still holds to
+    the oldest generation, and makes the slow full collections come sooner).
     """
     if not _USABLE:
         return True
     args = (born, holders, companions, owner, patchers, unwatched)
-    verdict = _unexplained(*args, collect=collect and gc.isenabled())
-    if verdict is _COLLECT_FIRST:
+    verdict = _unexplained(*args)
+    if verdict and collect and gc.isenabled():
         # no frame of the check holds a mock while the collector runs
         gc.collect(1)
         verdict = _unexplained(*args)
@@ -137,18 +140,8 @@ def collect_young():
         gc.collect(0)
 
 
-# What _unexplained returns when the young generations must be collected
-# before the walk of the test's objects.
-_COLLECT_FIRST = object()
-
-
-def _unexplained(born, holders, companions, owner, patchers, unwatched,
-                 collect=False):
-    """The check of :func:`unaccounted`, once.
-
-    With ``collect``, returns ``_COLLECT_FIRST`` instead of walking the
-    test's objects.
-    """
+def _unexplained(born, holders, companions, owner, patchers, unwatched):
+    """The check of :func:`unaccounted`, once."""
     internal, proxies = {}, {}
     mocks = _family((mock for mock in (ref() for ref in born)
                      if mock is not None), internal)
@@ -157,8 +150,6 @@ def _unexplained(born, holders, companions, owner, patchers, unwatched,
     if _all_accounted(mocks, _direct_references(mocks, holders, unwatched,
                                                 internal, proxies)):
         return False
-    if collect:
-        return _COLLECT_FIRST
     del internal
     if callable(companions):
         companions = companions()

@@ -185,40 +185,45 @@ class TestUnaccounted(testtools.TestCase):
         del elsewhere
         self.assertFalse(escape.unaccounted(born, (holder,)))
 
-    def test_a_collection_comes_before_the_walk_of_the_tests_objects(self):
-        # kept by an object of the test (only the walk explains that) and
-        # by a reference cycle (only the collector frees that): collected
-        # first, so the test's objects are walked once, not twice
+    def test_the_older_generations_are_collected_only_when_needed(self):
+        # kept by an object of the test (only the walk explains that) and,
+        # the second time, by a reference cycle (only the collector frees
+        # that): a collection of the next generation only then
         holder = Holder()
         holder.client = Holder.Nested()
         holder.client.api = mock.Mock()
         born = [weakref.ref(holder.client.api)]
-        cycle = [holder.client.api]
-        cycle.append(cycle)
-        del cycle
-        walks = []
-        real = escape._known_references
+        collected = []
 
-        def counted(*args, **kwargs):
-            walks.append(1)
-            return real(*args, **kwargs)
-        self.addCleanup(setattr, escape, '_known_references', real)
-        escape._known_references = counted
-        # the collector off, nothing is collected: the cycle's reference
-        # stays unexplained, after one walk
-        gc.disable()
-        self.addCleanup(gc.enable)
-        self.assertTrue(escape.unaccounted(born, (holder, Holder),
-                                           owner=holder, collect=True))
-        self.assertEqual(1, len(walks))
-        gc.enable()
-        del walks[:]
+        def noted(phase, info):
+            if phase == 'start':
+                collected.append(info['generation'])
+        self.addCleanup(gc.callbacks.remove, noted)
+        gc.callbacks.append(noted)
+        self.addCleanup(gc.set_threshold, *gc.get_threshold())
+        gc.set_threshold(10 ** 9)   # no collection but the check's
+        self.assertFalse(escape.unaccounted(born, (holder, Holder),
+                                            owner=holder, collect=True))
+        self.assertEqual([], collected)
         cycle = [holder.client.api]
         cycle.append(cycle)
         del cycle
         self.assertFalse(escape.unaccounted(born, (holder, Holder),
                                             owner=holder, collect=True))
-        self.assertEqual(1, len(walks))
+        self.assertEqual([1], collected)
+        # the collector off, nothing is collected: the cycle's reference
+        # stays unexplained
+        del collected[:]
+        cycle = [holder.client.api]
+        cycle.append(cycle)
+        del cycle
+        self.addCleanup(gc.enable)
+        gc.disable()
+        self.assertTrue(escape.unaccounted(born, (holder, Holder),
+                                           owner=holder, collect=True))
+        self.assertEqual([], collected)
+        gc.enable()
+        gc.collect()
 
     def test_a_method_bound_to_a_mock_and_set_on_it(self):
         # cfg.set_default = types.MethodType(fake_set_default, cfg)
