@@ -117,9 +117,9 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
         return True
     args = (born, holders, companions, owner, patchers, unwatched)
     verdict = _unexplained(*args)
-    if verdict and collect and gc.isenabled():
-        # no frame of the check holds a mock while the collector runs
-        gc.collect(1)
+    if verdict and collect and gc.isenabled() and gc.collect(1):
+        # counted again only if the collector freed something (no frame of
+        # the check holds a mock while it runs)
         verdict = _unexplained(*args)
     return verdict
 

@@ -211,6 +211,22 @@ class TestUnaccounted(testtools.TestCase):
         self.assertFalse(escape.unaccounted(born, (holder, Holder),
                                             owner=holder, collect=True))
         self.assertEqual([1], collected)
+        # held from outside, with no garbage to free: the collection finds
+        # nothing, and the test's objects are not walked again
+        walks = []
+        real = escape._known_references
+
+        def counted(*args, **kwargs):
+            walks.append(1)
+            return real(*args, **kwargs)
+        self.addCleanup(setattr, escape, '_known_references', real)
+        escape._known_references = counted
+        elsewhere = [holder.client.api]
+        gc.collect()
+        self.assertTrue(escape.unaccounted(born, (holder, Holder),
+                                           owner=holder, collect=True))
+        self.assertEqual(1, len(walks))
+        del elsewhere
         # the collector off, nothing is collected: the cycle's reference
         # stays unexplained
         del collected[:]
