@@ -205,8 +205,7 @@ def _family(mocks, internal=None):
     A child stored in global state (``module.f = Mock().return_value``) is
     as much a leak as its parent: every one of them is checked.  With
     ``internal`` (a dict), also count there, by id, the references that
-    members hold to one another: a parent's slot holding a child, and a
-    child's ``_mock_parent`` / ``_mock_new_parent`` holding its parent.
+    members hold to one another (see :func:`_count_internal`).
     """
     family = list(mocks)
     seen = set(map(id, family))
@@ -229,29 +228,41 @@ def _family(mocks, internal=None):
                               if not (type(name) is str
                                       and name.startswith('__')))
             for value in values:
-                if (not issubclass(type(value), mock_bases)
-                        or value is mock):
-                    continue
-                if id(value) not in seen:
+                if (issubclass(type(value), mock_bases)
+                        and id(value) not in seen):
                     seen.add(id(value))
                     following.append(value)
-                    if internal is not None:
-                        _count_internal(internal, mock, value, readers)
-                if internal is not None:
-                    internal[id(value)] = internal.get(id(value), 0) + 1
         family.extend(following)
         generation = following
+    if internal is not None:
+        _count_internal(internal, family, seen, readers)
     return family
 
 
-def _count_internal(internal, parent, child, readers):
-    """Add the references ``child`` holds to ``parent``."""
-    state = sweep.mock_namespace(child, readers)
-    if state is not None:
-        found = ((state.get('_mock_parent') is parent)
-                 + (state.get('_mock_new_parent') is parent))
-        if found:
-            internal[id(parent)] = internal.get(id(parent), 0) + found
+def _count_internal(internal, family, ids, readers):
+    """Count in ``internal`` the references between members of ``family``.
+
+    Every slot of a member's ``__dict__`` and of its ``_mock_children``
+    that holds a member (``ids``): a parent's return value and children, a
+    child's ``_mock_parent`` / ``_mock_new_parent``, and a mock set on
+    another as an attribute (``client.servers = servers``, kept both in
+    ``_mock_children`` and in the ``__dict__``), as a side effect or as
+    what it wraps.
+    """
+    shared = set()   # a shallow copy of a mock shares its children dict
+    for mock in family:
+        namespace = sweep.mock_namespace(mock, readers)
+        if namespace is None:
+            continue
+        nested = namespace.get('_mock_children')
+        if type(nested) is not dict or id(nested) in shared:
+            nested = {}
+        shared.add(id(nested))
+        for values in (namespace.values(), nested.values()):
+            for value in values:
+                key = id(value)
+                if key in ids:
+                    internal[key] = internal.get(key, 0) + 1
 
 
 def _owned_candidates(owner, skip, walked=(), roots=()):

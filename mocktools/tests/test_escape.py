@@ -241,6 +241,36 @@ class TestUnaccounted(testtools.TestCase):
         gc.enable()
         gc.collect()
 
+    def test_mocks_set_on_one_another_need_no_walk(self):
+        # client.servers = servers keeps servers twice (the children dict
+        # and the __dict__), client.get.side_effect = other once: the
+        # quick count explains them, without the walk of the test's objects
+        walks = []
+        real = escape._known_references
+
+        def counted(*args, **kwargs):
+            walks.append(1)
+            return real(*args, **kwargs)
+        self.addCleanup(setattr, escape, '_known_references', real)
+        escape._known_references = counted
+        holder = Holder()
+        holder.client = mock.Mock()
+        holder.client.servers = mock.Mock()
+        holder.client.get.side_effect = holder.client.servers
+        holder.client.wrapped = mock.Mock(wraps=holder.client.get)
+        born = [weakref.ref(holder.client),
+                weakref.ref(holder.client.servers),
+                weakref.ref(holder.client.wrapped)]
+        self.assertFalse(escape.unaccounted(born, (holder, Holder)))
+        self.assertEqual([], walks)
+        # a copy shares the children dict: its slots are counted once
+        holder.copy = type(holder.client).__new__(type(holder.client))
+        vars(holder.copy).update(vars(holder.client))
+        born.append(weakref.ref(holder.copy))
+        elsewhere = [holder.client.servers]
+        self.assertTrue(escape.unaccounted(born, (holder, Holder)))
+        del elsewhere
+
     def test_a_method_bound_to_a_mock_and_set_on_it(self):
         # cfg.set_default = types.MethodType(fake_set_default, cfg)
         def fake(cfg, name, value):
