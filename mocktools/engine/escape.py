@@ -234,35 +234,36 @@ def _family(mocks, internal=None):
                     following.append(value)
         family.extend(following)
         generation = following
-    if internal is not None:
-        _count_internal(internal, family, seen, readers)
+    if internal is not None and len(family) > 1:
+        _count_internal(internal, family, readers)
     return family
 
 
-def _count_internal(internal, family, ids, readers):
+def _count_internal(internal, family, readers):
     """Count in ``internal`` the references between members of ``family``.
 
     Every slot of a member's ``__dict__`` and of its ``_mock_children``
-    that holds a member (``ids``): a parent's return value and children, a
-    child's ``_mock_parent`` / ``_mock_new_parent``, and a mock set on
-    another as an attribute (``client.servers = servers``, kept both in
+    that holds a member: a parent's return value and children, a child's
+    ``_mock_parent`` / ``_mock_new_parent``, and a mock set on another as
+    an attribute (``client.servers = servers``, kept both in
     ``_mock_children`` and in the ``__dict__``), as a side effect or as
     what it wraps.
     """
+    counts = dict.fromkeys(map(id, family), 0)
+    kinds = set(map(type, family))
     shared = set()   # a shallow copy of a mock shares its children dict
     for mock in family:
         namespace = sweep.mock_namespace(mock, readers)
         if namespace is None:
             continue
+        _tally(counts, kinds, namespace.values())
         nested = namespace.get('_mock_children')
-        if type(nested) is not dict or id(nested) in shared:
-            nested = {}
-        shared.add(id(nested))
-        for values in (namespace.values(), nested.values()):
-            for value in values:
-                key = id(value)
-                if key in ids:
-                    internal[key] = internal.get(key, 0) + 1
+        if type(nested) is dict and nested and id(nested) not in shared:
+            shared.add(id(nested))
+            _tally(counts, kinds, nested.values())
+    for key, found in counts.items():
+        if found:
+            internal[key] = internal.get(key, 0) + found
 
 
 def _owned_candidates(owner, skip, walked=(), roots=()):
