@@ -322,6 +322,15 @@ _PLAIN_KEYS = (str, int, float, bool, bytes, type(None))
 #: Values that refer to nothing a mock could be reached through (names,
 #: numbers, flags): passed over by one type lookup.
 PLAIN_VALUES = frozenset(_PLAIN_KEYS + (complex,))
+# What a namespace holds most, with nothing to watch in it: no standard
+# ``__dict__`` slot, no items (functions are not followed: see
+# _function_mock).  Passed over before anything else is asked of them.
+_NOTHING_TO_WATCH = PLAIN_VALUES | frozenset((
+    types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+    types.MethodDescriptorType, types.WrapperDescriptorType,
+    types.MethodWrapperType, types.GetSetDescriptorType,
+    types.MemberDescriptorType, types.ClassMethodDescriptorType,
+    staticmethod, classmethod, property))
 # Python 3.13 writes an instance's attributes into values stored inline in
 # the object even after its __dict__ exists, without a dict event or a new
 # version tag: such dicts are compared value by value.
@@ -668,9 +677,9 @@ class GlobalStateSweep:
         objects = instances or container.kind == 'dict' and (
             container.in_module)
         for key, value in items:
-            if id(value) in self._seen:
-                continue
             kind = type(value)
+            if kind in _NOTHING_TO_WATCH or id(value) in self._seen:
+                continue
             if issubclass(kind, type):
                 self._add_class(value)
             elif kind in _CONTAINERS:
