@@ -25,6 +25,25 @@ def has_own_dict(function):
                for referent in gc.get_referents(function))
 
 
+def calls_to(test, owner, name):
+    """Note the calls of ``owner.name`` during ``test``; return the list.
+
+    ``owner.name`` is replaced by a wrapper that appends ``name`` to the
+    list and calls the real one; the real one is put back at the test's
+    cleanup.  The arguments are not kept: they would add references to
+    what an escape check counts.
+    """
+    calls = []
+    real = getattr(owner, name)
+
+    def recorded(*args, **kwargs):
+        calls.append(name)
+        return real(*args, **kwargs)
+    test.addCleanup(setattr, owner, name, real)
+    setattr(owner, name, recorded)
+    return calls
+
+
 def _as_text(value):
     if hasattr(value, 'iter_bytes'):
         return b''.join(value.iter_bytes()).decode('utf8', 'replace')

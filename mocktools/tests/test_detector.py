@@ -963,16 +963,6 @@ class TestEscapeCheck(DetectorTestCase):
 
         self.assert_no_sweep(Case, 'test_locals_and_attributes')
 
-    def count_references_in(self, counted):
-        """Note in ``counted`` how many mocks each reference count took."""
-        real = escape._direct_references
-
-        def counting(mocks, *args, **kwargs):
-            counted.append(len(mocks))
-            return real(mocks, *args, **kwargs)
-        self.addCleanup(setattr, escape, '_direct_references', real)
-        escape._direct_references = counting
-
     def dropping_case(self, refs):
         """A test that drops its mocks: a stopped patcher's, a MagicMock."""
         class Case(mocktools.TestCase):
@@ -988,10 +978,10 @@ class TestEscapeCheck(DetectorTestCase):
         # MagicMock's own cycles (its proxies, its children) keep a mock
         # the test dropped alive until the collector runs: the check
         # collects them instead of counting their references
-        refs, counted = [], []
+        refs = []
         self.addCleanup(gc.set_threshold, *gc.get_threshold())
         gc.set_threshold(10 ** 9)   # no collection but the check's
-        self.count_references_in(counted)
+        counted = support.calls_to(self, escape, '_direct_references')
         self.assert_no_sweep(self.dropping_case(refs), 'test_drops')
         self.assertEqual(2, len(refs))
         self.assertEqual([None, None], [ref() for ref in refs])
@@ -1000,10 +990,10 @@ class TestEscapeCheck(DetectorTestCase):
     def test_a_suite_that_turned_the_collector_off_keeps_it_off(self):
         # nothing collected: the dropped mocks are counted instead, with
         # the same verdict
-        refs, counted = [], []
+        refs = []
         self.addCleanup(gc.enable)
         gc.disable()
-        self.count_references_in(counted)
+        counted = support.calls_to(self, escape, '_direct_references')
         self.assert_no_sweep(self.dropping_case(refs), 'test_drops')
         self.assertFalse(gc.isenabled())
         self.assertIsNotNone(refs[0]())

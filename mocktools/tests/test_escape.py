@@ -10,6 +10,7 @@ import testtools
 
 from mocktools.engine import escape
 from mocktools.engine import sweep
+from mocktools.tests import support
 
 
 class Holder:
@@ -213,14 +214,7 @@ class TestUnaccounted(testtools.TestCase):
         self.assertEqual([1], collected)
         # held from outside, with no garbage to free: the collection finds
         # nothing, and the test's objects are not walked again
-        walks = []
-        real = escape._known_references
-
-        def counted(*args, **kwargs):
-            walks.append(1)
-            return real(*args, **kwargs)
-        self.addCleanup(setattr, escape, '_known_references', real)
-        escape._known_references = counted
+        walks = support.calls_to(self, escape, '_known_references')
         elsewhere = [holder.client.api]
         gc.collect()
         self.assertTrue(escape.unaccounted(born, (holder, Holder),
@@ -245,14 +239,7 @@ class TestUnaccounted(testtools.TestCase):
         # client.servers = servers keeps servers twice (the children dict
         # and the __dict__), client.get.side_effect = other once: the
         # quick count explains them, without the walk of the test's objects
-        walks = []
-        real = escape._known_references
-
-        def counted(*args, **kwargs):
-            walks.append(1)
-            return real(*args, **kwargs)
-        self.addCleanup(setattr, escape, '_known_references', real)
-        escape._known_references = counted
+        walks = support.calls_to(self, escape, '_known_references')
         holder = Holder()
         holder.client = mock.Mock()
         holder.client.servers = mock.Mock()
