@@ -314,8 +314,13 @@ class LeakDetector:
                      for index, guard in enumerate(self._snapshot_guards)
                      if now[0][index] != before[index]]
             if now[1] != position:
+                # only a guard whose hooks wrote since the scope began can
+                # have a change to report (a ConfigOpts made notes None)
+                written = {entry[0] for _, entry in
+                           guard_base.journal.since(position)}
                 pairs.extend((guard, (clean_position, position))
-                             for guard in self._journal_guards)
+                             for guard in self._journal_guards
+                             if guard in written)
             for guard, tokens in pairs:
                 restored |= self._check_guard(guard, tokens, scope, settings,
                                               report)

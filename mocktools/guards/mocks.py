@@ -66,6 +66,14 @@ def _in_place_ids(scope):
     return found
 
 
+def _any_alive(refs):
+    """Whether some weak reference of ``refs`` still has its mock."""
+    for ref in refs:
+        if ref() is not None:
+            return True
+    return False
+
+
 def _given_mocks(scope, companions=()):
     """``companions`` and weak references to the mocks given as ``new``.
 
@@ -490,6 +498,10 @@ class MockGuard:
         and is not looked for, but what it refers to is the test's own; so
         is what a mock given to one of its patchers (``new``) recorded.
         """
+        if not (_any_alive(scope.born) or _any_alive(scope.made)):
+            # the common case once the young generation was collected:
+            # every mock the test made is gone, nothing can have escaped
+            return False
         holder = scope.holder
         if holder is None:
             holders = []

@@ -982,10 +982,13 @@ class TestEscapeCheck(DetectorTestCase):
         self.addCleanup(gc.set_threshold, *gc.get_threshold())
         gc.set_threshold(10 ** 9)   # no collection but the check's
         counted = support.calls_to(self, escape, '_direct_references')
+        looked_for = support.calls_to(self, escape, 'unaccounted')
         self.assert_no_sweep(self.dropping_case(refs), 'test_drops')
         self.assertEqual(2, len(refs))
         self.assertEqual([None, None], [ref() for ref in refs])
         self.assertEqual([], counted)
+        # nothing left alive to look for: the escape check is not entered
+        self.assertEqual([], looked_for)
 
     def test_a_suite_that_turned_the_collector_off_keeps_it_off(self):
         # nothing collected: the dropped mocks are counted instead, with

@@ -29,7 +29,9 @@ from mocktools.engine import detector as detector_module
 from mocktools.engine import instrumentation
 from mocktools.engine import settings as settings_module
 from mocktools import guards
+from mocktools.guards import environ as environ_guard
 from mocktools.guards import signal_handlers
+from mocktools.guards import threads as threads_guard
 from mocktools.tests import support
 from mocktools.tests import targets
 
@@ -104,6 +106,23 @@ class TestEnviron(GuardTestCase):
         self.assertNotIn('MT_GUARD_NEW', os.environ)
         self.assertEqual('old', os.environ['MT_GUARD_OLD'])
         self.assertEqual('x', os.environ['MT_GUARD_GONE'])
+
+    def test_only_the_guards_that_saw_a_write_compare(self):
+        # a test that wrote os.environ alone: the other journal guards
+        # (config, logging, threads) have nothing to compare
+        compared = support.calls_to(
+            self, threads_guard.ThreadsGuard, 'compare')
+        environ_compared = support.calls_to(
+            self, environ_guard.EnvironGuard, 'compare')
+        self.useFixture(fixtures.EnvironmentVariable('MT_GUARD_NEW'))
+        detector_module.get_detector().resync()
+
+        def body(test):
+            os.environ['MT_GUARD_NEW'] = 'new'
+        self.assertReported(support.run_case(polluting(body)),
+                            "os.environ['MT_GUARD_NEW']")
+        self.assertIn('compare', environ_compared)
+        self.assertEqual([], compared)
 
     def test_patch_dict_and_fixtures_restore(self):
         def body(test):
