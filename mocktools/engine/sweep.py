@@ -80,6 +80,23 @@ _MOCK_MODULES = ('unittest.mock', 'mock.mock')   # the mock libraries
 _library_types = [None, None, (), (), (), frozenset()]
 
 
+def modules_mark():
+    """What tells, in constant time, whether modules came or went since.
+
+    The number of ``sys.modules`` entries and the last one (name and
+    module): an import adds its module at the end, so a test that removed
+    one module and imported another changes the mark, where the number
+    alone stays the same.  If another thread imports meanwhile, a mark
+    equal to no other (the next look rescans).
+    """
+    modules = sys.modules
+    try:
+        name, module = next(reversed(modules.items()), (None, None))
+    except RuntimeError:    # changed size while read
+        return object()
+    return len(modules), name, id(module)
+
+
 def mock_types():
     """The ``NonCallableMock`` base classes of every loaded mock library."""
     modules = sys.modules
@@ -584,7 +601,7 @@ class GlobalStateSweep:
         self.reads = 0              # containers re-read by sweeps
         self._seen = set()          # ids of owners already watched
         self._nested = 0
-        self._modules_seen = 0      # len(sys.modules) at the last scan
+        self._modules_seen = None   # modules_mark() at the last scan
         # the containers of the modules imported since the last sweep
         # (taken in while a test ran, see adopt_imports, or by the sweep):
         # what they hold is looked at (see _inspect_new)
@@ -647,6 +664,9 @@ class GlobalStateSweep:
         self._mock_bases = mock_types()
         modules = sys.modules
         self._new = new
+        # taken first: a module another thread imports meanwhile is seen by
+        # the next look
+        mark = modules_mark()
         try:
             for name, module in list(modules.items()):
                 if (id(module) not in self._seen
@@ -656,7 +676,7 @@ class GlobalStateSweep:
                     self._add_module(name, module)
         finally:
             self._new = None
-        self._modules_seen = len(modules)
+        self._modules_seen = mark
 
     def _add_module(self, name, module):
         mapping = _module_dict(module)
@@ -872,7 +892,7 @@ class GlobalStateSweep:
     def rebase(self):
         """Take the current state as the new 'before'."""
         self._adopted = []
-        if len(sys.modules) != self._modules_seen:
+        if modules_mark() != self._modules_seen:
             # modules imported, or removed by hand: what is loaded now is
             # the world, and a module removed must not look like an import
             # to the next check
@@ -914,7 +934,7 @@ class GlobalStateSweep:
 
     def modules_changed(self):
         """Whether modules came (or went) since the last sweep."""
-        return len(sys.modules) != self._modules_seen or bool(self._adopted)
+        return modules_mark() != self._modules_seen or bool(self._adopted)
 
     def adopt_imports(self):
         """Watch the modules imported since the last look, from now on.
@@ -925,7 +945,7 @@ class GlobalStateSweep:
         module.  What the modules hold already is looked at by the next
         sweep, as if they had been imported then.
         """
-        if len(sys.modules) == self._modules_seen:
+        if modules_mark() == self._modules_seen:
             return
         start = len(self._compared)
         in_step = not self._sequences_dirty and (
@@ -950,7 +970,7 @@ class GlobalStateSweep:
         it is, not looked inside.
         """
         new, self._adopted = self._adopted, []
-        if len(sys.modules) != self._modules_seen:
+        if modules_mark() != self._modules_seen:
             self._scan_modules(new)
         bases = mock_types()
         findings = []

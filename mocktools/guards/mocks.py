@@ -251,7 +251,7 @@ class MockGuard:
         scope's report, never raised into the test.
         """
         sweep = self._sweep
-        if len(sys.modules) == sweep._modules_seen:
+        if sweep_module.modules_mark() == sweep._modules_seen:
             return      # the common case: nothing imported since
         if threading.get_ident() != self._sweep_thread:
             # a worker thread of the test: never under a running sweep's

@@ -757,6 +757,41 @@ class TestModulesTheTestImports(DetectorTestCase):
         self.assertThat(process.stdout, matchers.Contains(
             'by:      %s.Leaky.test_leak' % name))
 
+    def test_a_module_removed_then_another_imported_is_taken_in(self):
+        # as many modules as before, but not the same ones: the new one is
+        # watched before the test puts a mock on it, so it is healed
+        gone = self.module('''
+            VALUE = 1
+            ''')
+        importlib.import_module(gone)
+        detector_module.get_detector().resync()
+        name = self.module('''
+            VALUE = 1
+            ''')
+
+        def body(module):
+            module.VALUE = mock.Mock()
+
+        def check(module):
+            assert module.VALUE == 1, 'the next test saw a leaked mock'
+
+        class Importer(mocktools.TestCase):
+            def test_leak(self):
+                del sys.modules[gone]
+                body(importlib.import_module(name))
+
+            def test_next(self):
+                check(sys.modules[name])
+        outcome = support.run_case(Importer)
+        text = outcome.text('test_leak')
+        self.assertEqual('failure', outcome['test_leak'], text)
+        self.assertEqual('success', outcome['test_next'],
+                         outcome.text('test_next'))
+        self.assertThat(text, matchers.Contains(
+            '\n  %s.VALUE\n' % name))
+        self.assertThat(text, matchers.Contains(
+            'healed:  original restored'))
+
     def test_a_worker_thread_never_takes_in_the_imports(self):
         # only the thread that runs the checks touches the sweep's state
         name = self.module('''
