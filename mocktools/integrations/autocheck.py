@@ -30,6 +30,7 @@ install (``pip install -e``) does not ship this one: call
 ``__init__.py`` there.
 """
 
+import functools
 import os
 import sys
 
@@ -83,36 +84,36 @@ def install():
         sys.stderr.write('mocktools: %s; every test will error until it is '
                          'fixed\n' % exc)
 
-    def __call__(self, *args, **kwargs):
-        if (_deferred
+    # One frame between unittest's suite and the test's own __call__ (and
+    # one more in run_checked): code that walks the stack
+    # (``inspect.stack()``, as oslo.config's deprecation warnings do) pays
+    # for every frame, in every test.
+    def __call__(self, result=None, *args, **kwargs):
+        if (_deferred or result is None
                 or getattr(type(self), '_mocktools_self_checking', False)
                 or getattr(self.__dict__.get('run'), '__mocktools_checked__',
                            False)):
-            return original(self, *args, **kwargs)
-        return _checked_call(self, original, *args, **kwargs)
+            # (no result: unittest's own default, which nobody reads)
+            return original(self, result, *args, **kwargs)
+        try:
+            from mocktools.engine import settings as settings_module
+            from mocktools.integrations import run as run_module
+            if _startup_error is not None:
+                raise _startup_error
+            settings = settings_module.LeakSettings.for_class(type(self))
+        except Exception:
+            # the test is not run unchecked: it errors, naming the problem
+            result.startTest(self)
+            result.addError(self, sys.exc_info())
+            result.stopTest(self)
+            return None
+        if settings.mode == 'off':
+            return original(self, result, *args, **kwargs)
+        # a partial, not a lambda: it runs in C, no frame of its own
+        run = functools.partial(original, self) if not (args or kwargs) else (
+            lambda recorder: original(self, recorder, *args, **kwargs))
+        return run_module.run_checked(self, run, result, settings)
 
     __call__.__mocktools_hook__ = original
     __call__.__doc__ = original.__doc__
     unittest.TestCase.__call__ = __call__
-
-
-def _checked_call(test, original, result=None, *args, **kwargs):
-    if result is None:   # unittest's own default result: nobody reads it
-        return original(test, result, *args, **kwargs)
-    try:
-        from mocktools.engine import settings as settings_module
-        from mocktools.integrations import run as run_module
-        if _startup_error is not None:
-            raise _startup_error
-        settings = settings_module.LeakSettings.for_class(type(test))
-    except Exception:
-        # the test is not run unchecked: it errors, naming the problem
-        result.startTest(test)
-        result.addError(test, sys.exc_info())
-        result.stopTest(test)
-        return None
-    if settings.mode == 'off':
-        return original(test, result, *args, **kwargs)
-    return run_module.run_checked(
-        test, lambda recorder: original(test, recorder, *args, **kwargs),
-        result, settings)

@@ -409,6 +409,27 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
         self.assertEqual(b'None\n', out, err)
         self.assertEqual(1, err.count("MOCKTOOLS_LEAK_MODE='loud'"), err)
 
+    def test_the_switch_adds_two_frames_under_a_test(self):
+        # oslo.config's deprecation warnings call inspect.stack(), which
+        # pays for every frame: the switch puts its hook and run_checked
+        # between the suite and the test, no more
+        script = (
+            'import sys, unittest\n'
+            'class Case(unittest.TestCase):\n'
+            '    def test_depth(self):\n'
+            '        frame, depth = sys._getframe(), 0\n'
+            '        while frame is not None:\n'
+            '            frame, depth = frame.f_back, depth + 1\n'
+            '        print(depth)\n'
+            'unittest.main(argv=["x"], exit=False)\n')
+        depths = []
+        for check_env in (False, True):
+            code, out, err = self.run_command(
+                [sys.executable, '-c', script], check_env=check_env)
+            self.assertEqual(0, code, err)
+            depths.append(int(out))
+        self.assertEqual(2, depths[1] - depths[0], depths)
+
     def test_nothing_happens_when_unset(self):
         code, out, err = self.run_command([sys.executable, '-c', (
             'import sys, unittest; '
