@@ -47,6 +47,7 @@ import contextlib
 import functools
 import gc
 import inspect
+import operator
 import statistics
 import sys
 import time
@@ -209,6 +210,16 @@ def build_suite(base, classes, workload, tests=None):
     return suite
 
 
+#: Collections of each generation of the garbage collector in the last
+#: :func:`run_once` (automatic ones and those the check makes), for the
+#: table: a full collection costs more than a whole test.
+last_collections = (0, 0, 0)
+
+
+def _collections():
+    return tuple(generation['collections'] for generation in gc.get_stats())
+
+
 def run_once(make_suite, hooked=True):
     """Seconds per test to load and run ``make_suite()`` once.
 
@@ -224,14 +235,17 @@ def run_once(make_suite, hooked=True):
         # interpreter's specialised code for them: warm up again, untimed,
         # as a real run would be by its first tests
         make_suite().run(testtools.TestResult())
+    global last_collections
     result = testtools.TestResult()
     gc.collect()
     # loading counts too: a test case's constructor is part of what a test
     # costs (testtools looks its test method up there)
+    before = _collections()
     start = time.perf_counter()
     suite = make_suite()
     suite.run(result)
     elapsed = time.perf_counter() - start
+    last_collections = tuple(map(operator.sub, _collections(), before))
     count = suite.countTestCases()
     if not result.wasSuccessful():
         problems = result.errors + result.failures
@@ -320,6 +334,7 @@ def measure(label, args):
         for name, make in variants.items():   # warm-up
             run_once(make, name != 'testtools')
         samples = {name: [] for name in variants}
+        collections = {name: [] for name in variants}
         counters = []
         for round_ in range(args.repeat):
             # alternate the order so drift (caches, heap growth) cancels out
@@ -328,6 +343,7 @@ def measure(label, args):
                 sweeps, reads = detector.sweeps, sweeper.reads
                 samples[name].append(run_once(variants[name],
                                               name != 'testtools'))
+                collections[name].append(last_collections)
                 if name == 'mocktools':
                     counters.append((detector.sweeps - sweeps,
                                      sweeper.reads - reads))
@@ -338,7 +354,9 @@ def measure(label, args):
         sweeps = statistics.median(c[0] for c in counters) / tests
         reads = statistics.median(c[1] for c in counters) / tests
         rows.append((workload, times['testtools'], times['mocktools'],
-                     sweeps, reads))
+                     sweeps, reads,
+                     [_median_collections(collections[name])
+                      for name in ('testtools', 'mocktools')]))
 
     counts = {}
     if args.count:
@@ -367,11 +385,17 @@ def measure(label, args):
               'sweeps/test', 'dict reads/test')
     print('  %-10s %13s %13s %7s %12s %16s' % header)
     ratios = {}
-    for workload, bare, checked, sweeps, reads in rows:
+    for workload, bare, checked, sweeps, reads, _ in rows:
         ratios[workload] = checked / bare
         print('  %-10s %13.1f %13.1f %7.2f %12.2f %16.1f' % (
             workload, bare * 1e6, checked * 1e6, checked / bare, sweeps,
             reads))
+    print('  garbage collections per run of %d tests (youngest/middle/'
+          'oldest generation, median of the runs; the check collects the '
+          'youngest itself):' % (classes * TESTS_PER_CLASS))
+    for workload, _, _, _, _, (bare, checked) in rows:
+        print('  %-10s %13s %13s' % (
+            workload, '/'.join(map(str, bare)), '/'.join(map(str, checked))))
     if counts:
         print('  bytecodes per test (the same on every run); skeleton: the '
               'least any check adds, a cleanup and pass-through hooks:')
@@ -399,6 +423,11 @@ def measure(label, args):
             full * 1e6, ', %.0fx bare testtools' % (full / bare)
             if bare else ''))
     return ratios
+
+
+def _median_collections(runs):
+    """Per generation, the median count over ``runs``."""
+    return tuple(int(statistics.median(counts)) for counts in zip(*runs))
 
 
 def guard_cost(rounds=20000):

@@ -1025,6 +1025,25 @@ class TestEscapeCheck(DetectorTestCase):
         # nothing left alive to look for: the escape check is not entered
         self.assertEqual([], looked_for)
 
+    def test_small_tests_leave_the_older_generations_their_turn(self):
+        # every check collects, which resets the interpreter's allocation
+        # count: in a run of small tests its own collections never came,
+        # and what outlived each check (a MagicMock the test kept, freed
+        # with the test) piled up in the middle generation until the end
+        self.addCleanup(gc.set_threshold, *gc.get_threshold())
+        gc.set_threshold(700, 10, 10)
+
+        def keeps_a_mock(test):
+            test.client = mock.MagicMock()
+        Small = type('Small', (mocktools.TestCase,), {
+            'test_%02d' % n: keeps_a_mock for n in range(60)})
+        gc.collect()
+        before = gc.get_stats()[1]['collections']
+        outcome = support.run_case(Small)
+        self.assertEqual({'success'}, set(outcome.status.values()))
+        self.assertGreaterEqual(gc.get_stats()[1]['collections'] - before, 4)
+        self.assertLessEqual(gc.get_count()[1], 11)
+
     def test_a_suite_that_turned_the_collector_off_keeps_it_off(self):
         # nothing collected: the dropped mocks are counted instead, with
         # the same verdict

@@ -271,6 +271,50 @@ class TestUnaccounted(testtools.TestCase):
         self.assertTrue(self.check(lambda: bind(mock.Mock()), True))
 
 
+class TestCollectionSchedule(testtools.TestCase):
+    """The generation a check collects: the one the interpreter would."""
+
+    THRESHOLD = (700, 10, 10)
+
+    def setUp(self):
+        super().setUp()
+        self.schedule = escape.CollectionSchedule()
+        self.heap_reads = []
+
+    def due(self, count, blocks=1000, full_runs=3, threshold=THRESHOLD):
+        def heap():
+            self.heap_reads.append(blocks)
+            return blocks, full_runs
+        return self.schedule.due(count, threshold, heap)
+
+    def test_the_youngest_until_an_older_one_is_due(self):
+        self.assertEqual(0, self.due((50, 10, 10)))
+        self.assertEqual(1, self.due((50, 11, 10)))
+        self.assertEqual([], self.heap_reads)   # the heap is read only for
+        self.assertEqual(1, self.due((50, 11, 11)))   # the oldest
+        self.assertEqual([1000], self.heap_reads)
+
+    def test_a_full_collection_once_the_heap_grew_by_a_quarter(self):
+        self.assertEqual(1, self.due((0, 11, 11), blocks=1000))  # the base
+        self.assertEqual(1, self.due((0, 11, 12), blocks=1250))
+        self.assertEqual(2, self.due((0, 11, 13), blocks=1251))
+        self.schedule.collected_all(1300, 4)
+        self.assertEqual(1, self.due((0, 11, 11), blocks=1500, full_runs=4))
+        self.assertEqual(2, self.due((0, 11, 11), blocks=1700, full_runs=4))
+
+    def test_a_full_collection_of_the_interpreter_is_the_new_base(self):
+        self.assertEqual(1, self.due((0, 11, 11), blocks=1000))
+        self.assertEqual(1, self.due((0, 11, 11), blocks=2000, full_runs=4))
+        self.assertEqual(1, self.due((0, 11, 11), blocks=2400, full_runs=4))
+
+    def test_left_to_the_interpreter_when_it_cannot_be_told(self):
+        # automatic collection off, or a heap that cannot be measured
+        # (PYTHONMALLOC=malloc): nothing collected
+        self.assertIsNone(self.due((50, 0, 0), threshold=(0, 10, 10)))
+        self.assertIsNone(self.due((0, 11, 11), blocks=0))
+        self.assertIsNone(self.due((0, 11, 11), blocks=0))
+
+
 class TestUnwatchedReferences(testtools.TestCase):
     """References from places the sweep never reads, counted per id."""
 
