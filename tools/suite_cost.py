@@ -4,9 +4,9 @@
 Runs a project's own test command (``stestr run``, ``python -m pytest``,
 ...) alternately without mocktools' checks and with ``MOCKTOOLS_CHECK=1``
 (or with ``--checked-args`` added, for a runner switched on by a flag),
-``--rounds`` times each, and prints every run's wall and CPU time, then the
-ratios checked/unchecked: of the fastest runs, and the median of the
-rounds' own ratios.  The runs alternate (see ``tools/timed_runs.py``), so
+``--rounds`` times each, and prints every run's wall and CPU time and
+peak memory, then the ratios checked/unchecked: of the fastest runs, and
+the median of the rounds' own ratios, and the largest peak of each side.  The runs alternate (see ``tools/timed_runs.py``), so
 the machine's drift falls on both sides; ``--cpu N`` pins every run to
 one CPU (use it for a serial run).  Used for the Trove and cinder figures
 of doc/source/user/tested_on.rst::
@@ -106,15 +106,16 @@ def main(argv=None):
 
     def report(round_, timed):
         name, process = names[id(timed)], timed.process
-        print('%-10s %5d %9.1f %9.1f %5d  %s' % (
+        print('%-10s %5d %9.1f %9.1f %8.0f %5d  %s' % (
             name, round_ + 1, timed.walls[-1], timed.cpus[-1],
-            process.returncode, _summary(process)), flush=True)
+            timed.peaks[-1], process.returncode, _summary(process)),
+            flush=True)
         if args.logs:
             path = os.path.join(args.logs, '%s-%d.log' % (name, round_ + 1))
             with open(path, 'wb') as handle:
                 handle.write(process.stdout + process.stderr)
-    print('%-10s %5s %9s %9s %5s  %s' % ('side', 'run', 'wall s', 'CPU s',
-                                         'exit', 'tests'))
+    print('%-10s %5s %9s %9s %8s %5s  %s' % (
+        'side', 'run', 'wall s', 'CPU s', 'peak MiB', 'exit', 'tests'))
     timed_runs.run_in_turn([off, on], max(1, args.rounds), report)
     walls = [b / a for a, b in zip(off.walls, on.walls)]
     cpus = [b / a for a, b in zip(off.cpus, on.cpus)]
@@ -126,6 +127,10 @@ def main(argv=None):
         statistics.median(walls),
         ' '.join('%.2f' % value for value in cpus),
         statistics.median(cpus)))
+    print('peak memory of one process, largest of the runs: unchecked %.0f '
+          'MiB, checked %.0f MiB (%s)' % (
+              max(off.peaks), max(on.peaks),
+              timed_runs.ratio(max(on.peaks), max(off.peaks))))
     return 0
 
 

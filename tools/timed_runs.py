@@ -12,8 +12,8 @@ work a slower machine spends longer on, so it is no cure for drift).
 """
 
 import os
-import resource
 import subprocess
+import tempfile
 import time
 
 
@@ -23,7 +23,9 @@ class TimedCommand:
     ``cpu`` pins the command (and what it starts) to that CPU; ``before``,
     if given, is called before each run, untimed (to remove what the last
     run left behind).  After the runs, ``process`` is the last run's
-    ``CompletedProcess``, ``walls`` and ``cpus`` the seconds of each run.
+    ``CompletedProcess``, ``walls`` and ``cpus`` the seconds of each run,
+    ``peaks`` the peak memory of each (MiB: the largest resident set of
+    the command or of a process it started and waited for).
     """
 
     def __init__(self, args, cwd=None, env=None, cpu=None, before=None):
@@ -34,6 +36,7 @@ class TimedCommand:
         self.before = before
         self.walls = []
         self.cpus = []
+        self.peaks = []    # MiB
         self.process = None
 
     def _pin(self):
@@ -43,16 +46,24 @@ class TimedCommand:
         """Run the command once, capturing its output; note its times."""
         if self.before is not None:
             self.before()
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        self.process = subprocess.run(
-            self.args, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            preexec_fn=None if self.cpu is None else self._pin)
-        self.walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpus.append(after.ru_utime - before.ru_utime
-                         + after.ru_stime - before.ru_stime)
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            start = time.perf_counter()
+            process = subprocess.Popen(
+                self.args, cwd=self.cwd, env=self.env,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                preexec_fn=None if self.cpu is None else self._pin)
+            # wait4: the usage of the command and of every process it
+            # waited for (stestr's workers), its peak memory included
+            _, status, usage = os.wait4(process.pid, 0)
+            self.walls.append(time.perf_counter() - start)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            self.process = subprocess.CompletedProcess(
+                self.args, process.returncode, out.read(), err.read())
+        self.cpus.append(usage.ru_utime + usage.ru_stime)
+        # the largest resident set of one of those processes (Linux: KiB)
+        self.peaks.append(usage.ru_maxrss / 1024)
         return self.process
 
     @property
