@@ -127,22 +127,19 @@ def unaccounted(born, holders=(), companions=(), owner=None, patchers=(),
 def collect_young():
     """Collect the youngest generation (or one the interpreter would).
 
-    Only if the collector is enabled.  A mock's references are counted
-    only while it lives: the mocks a test made and dropped (a stopped
-    patcher's ``MagicMock``, kept alive by the proxies on its own class
-    until the collector runs) need no count once collected, and cannot be
-    in global state.  Measured side by side, a
-    collection at every check costs a suite no more than the collections
-    the interpreter runs on its own (the young objects are traversed once
-    either way).  A suite that disabled the collector keeps it off: its
-    mocks are counted.
+    Only if the collector is enabled: a suite that disabled it keeps it
+    off, and its mocks are counted.  A mock's references are counted only
+    while it lives: the mocks a test made and dropped (a stopped patcher's
+    ``MagicMock``, kept alive by the proxies on its own class until the
+    collector runs) need no count once collected, and cannot be in global
+    state.
 
-    Every collection made here resets the interpreter's allocation count,
-    so in a suite of small tests the interpreter's own collections would
-    never come: what outlived its test's check -- a test's mocks, freed
-    with the test afterwards -- would pile up in the older generations for
-    the whole run (3,000 small tests took 146 MB instead of 32).  So this
-    takes over the interpreter's schedule: the middle generation when it
+    Every collection made here resets the count by which the interpreter
+    starts its own, so in a run of small tests those never came: what
+    outlived its test's check (a test's mocks, freed with the test
+    afterwards) piled up in the older generations for the whole run
+    (3,000 small tests peaked at 143 MiB instead of 32).  So this keeps
+    the interpreter's schedule in its place: the middle generation when it
     is due, and a full collection when the oldest is due and the heap grew
     by a quarter since the last one (see :class:`CollectionSchedule`).
     """
