@@ -5,10 +5,11 @@ Runs a project's own test command (``stestr run``, ``python -m pytest``,
 ...) alternately without mocktools' checks and with ``MOCKTOOLS_CHECK=1``
 (or with ``--checked-args`` added, for a runner switched on by a flag),
 ``--rounds`` times each, and prints every run's wall and CPU time and
-peak memory, then the ratios checked/unchecked: of the fastest runs, and
-the median of the rounds' own ratios, and the largest peak of each side.  The runs alternate (see ``tools/timed_runs.py``), so
-the machine's drift falls on both sides; ``--cpu N`` pins every run to
-one CPU (use it for a serial run).  Used for the Trove and cinder figures
+peak memory, then the ratios checked/unchecked: of the fastest runs, the
+median of the rounds' own ratios, and the largest peak of each side.
+The runs alternate (see ``tools/timed_runs.py``), so the machine's drift
+falls on both sides; ``--cpu N`` pins every run to one CPU (use it for a
+serial run).  Used for the Trove and cinder figures
 of doc/source/user/tested_on.rst::
 
     python tools/suite_cost.py --cwd ../trove --rounds 5 --cpu 1 \\
