@@ -204,6 +204,7 @@ class LeakDetector:
             guard.install()
 
     def _begin_owner(self, scope, clean_only=False):
+        self.mocks.begin_test(None)
         self.install()
         self._baselines(scope, clean_only)
         scope.sweeps_before = self.sweeps
@@ -274,8 +275,7 @@ class LeakDetector:
             self._baselines(scope)
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
-        if self.mocks._sweep is None:
-            self.mocks.begin_test(settings)
+        self.mocks.begin_test(settings)
         return scope
 
     def end_test(self, scope, settings):

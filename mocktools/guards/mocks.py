@@ -229,6 +229,8 @@ class MockGuard:
         # the last test names since the last sweep (bounded: only used to
         # name who may have stored a mock that has no birth record)
         self._unswept = collections.deque(maxlen=8)
+        # what the instrumentation calls as a checked scope makes a mock
+        self.imports_hook = self._adopt_imports
 
     def install(self):
         """Hook every loaded mock library (idempotent)."""
@@ -240,9 +242,20 @@ class MockGuard:
             self._sweep = sweep_module.GlobalStateSweep()
             # the thread that runs the checks (and the sweeps)
             self._sweep_thread = threading.get_ident()
-            instrumentation.watched_owners = self._sweep.watched_owners()
-            instrumentation.modules_imported = self._adopt_imports
+            self.claim_hooks()
         return self._sweep
+
+    def claim_hooks(self):
+        """Point the process-wide mock hooks at this guard's sweep.
+
+        The owners whose restored values the hooks keep, and where a mock
+        made in a checked scope sends word of new imports.  Another
+        detector's sweep (a second :class:`LeakDetector`, as the
+        benchmark's reference) takes them for its scopes: the detector
+        whose scope begins takes them back.
+        """
+        instrumentation.watched_owners = self._sweep.watched_owners()
+        instrumentation.modules_imported = self.imports_hook
 
     def _adopt_imports(self):
         """A checked scope makes a mock: watch what it imported so far.
@@ -263,10 +276,17 @@ class MockGuard:
             self._adopt_error = traceback.format_exc()
 
     def begin_test(self, settings):
-        """A test begins: the first one takes the sweep's 'before'."""
-        if self._sweep is None and settings is not None and (
-                settings.scan != 'off'):
-            self.global_sweep()
+        """A scope begins: the first test takes the sweep's 'before'.
+
+        With a sweep made, the scope takes the mock hooks back if another
+        detector's sweep has them (see :meth:`claim_hooks`); ``settings``
+        is None for a class, module or fixture scope.
+        """
+        if self._sweep is None:
+            if settings is not None and settings.scan != 'off':
+                self.global_sweep()
+        elif instrumentation.modules_imported is not self.imports_hook:
+            self.claim_hooks()
 
     def check_test(self, scope, settings, report):
         """Find and heal what the test ``scope`` leaked, into ``report()``."""

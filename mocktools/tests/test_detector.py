@@ -792,6 +792,34 @@ class TestModulesTheTestImports(DetectorTestCase):
         self.assertThat(text, matchers.Contains(
             'healed:  original restored'))
 
+    def test_a_second_detector_gives_the_hooks_back(self):
+        # a LeakDetector of its own (the benchmark's reference) points the
+        # process-wide mock hooks at its sweep; the process's detector
+        # takes them back as its next test begins, and still watches what
+        # that test imports before it puts a mock there
+        other = detector_module.LeakDetector(state_guards=False)
+        settings = mocktools.LeakSettings()
+        other.end_test(other.begin_test('other', settings), settings)
+        self.addCleanup(other._global_sweep().tracker.close)
+        self.assertIs(other.mocks.imports_hook,
+                      instrumentation.modules_imported)
+        name = self.module('''
+            VALUE = 1
+            ''')
+
+        def body(module):
+            module.VALUE = mock.Mock()
+
+        def check(module):
+            assert module.VALUE == 1, 'the next test saw a leaked mock'
+        outcome = self.run_pair(name, body, check)
+        text = outcome.text('test_leak')
+        self.assertEqual('failure', outcome['test_leak'], text)
+        self.assertEqual('success', outcome['test_next'],
+                         outcome.text('test_next'))
+        self.assertThat(text, matchers.Contains(
+            'healed:  original restored'))
+
     def test_a_worker_thread_never_takes_in_the_imports(self):
         # only the thread that runs the checks touches the sweep's state
         name = self.module('''
