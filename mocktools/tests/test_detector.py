@@ -561,10 +561,15 @@ class TestModulesTheTestImports(DetectorTestCase):
         self.names.append(name)
         return name
 
-    def run_pair(self, name, body, check):
-        """``test_leak`` runs ``body(module)``, then ``check(module)``."""
+    def run_pair(self, name, body, check, before=None):
+        """``test_leak`` runs ``body(module)``, then ``check(module)``.
+
+        ``before()``, if given, runs in ``test_leak`` before the import.
+        """
         class Importer(mocktools.TestCase):
             def test_leak(self):
+                if before is not None:
+                    before()
                 body(importlib.import_module(name))
 
             def test_next(self):
@@ -757,14 +762,13 @@ class TestModulesTheTestImports(DetectorTestCase):
         self.assertThat(process.stdout, matchers.Contains(
             'by:      %s.Leaky.test_leak' % name))
 
-    def test_a_module_removed_then_another_imported_is_taken_in(self):
-        # as many modules as before, but not the same ones: the new one is
-        # watched before the test puts a mock on it, so it is healed
-        gone = self.module('''
-            VALUE = 1
-            ''')
-        importlib.import_module(gone)
-        detector_module.get_detector().resync()
+    def assert_mock_on_new_module_healed(self, before=None):
+        """A test imports a new module and puts a mock on it: healed.
+
+        Found with the value it replaced (the module was watched before
+        the mock was put there), so the next test sees the original.
+        ``before`` runs in that test first (see :meth:`run_pair`).
+        """
         name = self.module('''
             VALUE = 1
             ''')
@@ -774,15 +778,7 @@ class TestModulesTheTestImports(DetectorTestCase):
 
         def check(module):
             assert module.VALUE == 1, 'the next test saw a leaked mock'
-
-        class Importer(mocktools.TestCase):
-            def test_leak(self):
-                del sys.modules[gone]
-                body(importlib.import_module(name))
-
-            def test_next(self):
-                check(sys.modules[name])
-        outcome = support.run_case(Importer)
+        outcome = self.run_pair(name, body, check, before)
         text = outcome.text('test_leak')
         self.assertEqual('failure', outcome['test_leak'], text)
         self.assertEqual('success', outcome['test_next'],
@@ -791,6 +787,17 @@ class TestModulesTheTestImports(DetectorTestCase):
             '\n  %s.VALUE\n' % name))
         self.assertThat(text, matchers.Contains(
             'healed:  original restored'))
+
+    def test_a_module_removed_then_another_imported_is_taken_in(self):
+        # as many modules as before, but not the same ones: the new one is
+        # still watched before the test puts a mock on it
+        gone = self.module('''
+            VALUE = 1
+            ''')
+        importlib.import_module(gone)
+        detector_module.get_detector().resync()
+        self.assert_mock_on_new_module_healed(
+            before=lambda: sys.modules.pop(gone))
 
     def test_a_second_detector_gives_the_hooks_back(self):
         # a LeakDetector of its own (the benchmark's reference) points the
@@ -803,22 +810,7 @@ class TestModulesTheTestImports(DetectorTestCase):
         self.addCleanup(other._global_sweep().tracker.close)
         self.assertIs(other.mocks.imports_hook,
                       instrumentation.modules_imported)
-        name = self.module('''
-            VALUE = 1
-            ''')
-
-        def body(module):
-            module.VALUE = mock.Mock()
-
-        def check(module):
-            assert module.VALUE == 1, 'the next test saw a leaked mock'
-        outcome = self.run_pair(name, body, check)
-        text = outcome.text('test_leak')
-        self.assertEqual('failure', outcome['test_leak'], text)
-        self.assertEqual('success', outcome['test_next'],
-                         outcome.text('test_next'))
-        self.assertThat(text, matchers.Contains(
-            'healed:  original restored'))
+        self.assert_mock_on_new_module_healed()
 
     def test_a_worker_thread_never_takes_in_the_imports(self):
         # only the thread that runs the checks touches the sweep's state
