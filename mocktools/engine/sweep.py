@@ -367,7 +367,7 @@ class Container:
     """One dict, list, set or deque the sweep watches."""
 
     __slots__ = ('kind', 'path', 'owner', 'mapping', 'before', 'depth',
-                 'anchor')
+                 'anchor', 'position')
 
     def __init__(self, kind, path, owner, mapping, depth=0, anchor=None):
         # 'sys.modules', 'module', 'class', 'instance': a namespace;
@@ -381,6 +381,9 @@ class Container:
         self.before = None      # the values at the last read
         # for a container: (parent container, key, what is under the key)
         self.anchor = anchor
+        # its index among the dicts the change tracker follows (None: one
+        # compared in the flat read instead)
+        self.position = None
 
     @property
     def in_module(self):
@@ -653,6 +656,7 @@ class GlobalStateSweep:
             self.tracker.add(container.mapping)
         except TypeError:  # pragma: no cover - no dict behind a proxy
             return
+        container.position = len(self.containers)
         self.containers.append(container)
 
     def _scan_modules(self, new=None):
@@ -889,8 +893,18 @@ class GlobalStateSweep:
 
     # -- sweeping ------------------------------------------------------------
 
-    def rebase(self):
-        """Take the current state as the new 'before'."""
+    def rebase(self, written=None):
+        """Take the current state as the new 'before'.
+
+        ``written``, the containers that healing wrote right after a
+        :meth:`sweep`, limits the reading to those: what else changed since
+        that sweep is left for the next one to find.  Reading every tag or
+        copy again costs milliseconds in a large process (about 6 ms in
+        Trove's, on Python 3.11), at every leak healed.
+        """
+        if written is not None and modules_mark() == self._modules_seen:
+            self._rebase_written(written)
+            return
         self._adopted = []
         if modules_mark() != self._modules_seen:
             # modules imported, or removed by hand: what is loaded now is
@@ -903,6 +917,24 @@ class GlobalStateSweep:
         for index in changed:
             self._reread(self.sequences[index])
         if changed or self._sequences_dirty:
+            self._snapshot_sequences()
+
+    def _rebase_written(self, written):
+        sequences = False
+        done = set()
+        for container in written:
+            if id(container) in done:
+                continue
+            done.add(id(container))
+            if container.position is not None:
+                self._reread(container, container.position)
+            else:
+                sequences = True
+        if sequences:
+            # lists, sets and objects compared in the flat read: that read
+            # is redone whole anyway (rare: most leaks are in dicts)
+            for index in self._changed_sequences():
+                self._reread(self.sequences[index])
             self._snapshot_sequences()
 
     def _reread(self, container, position=None, findings=()):

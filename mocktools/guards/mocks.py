@@ -568,6 +568,7 @@ class MockGuard:
         if not found:
             return   # (the sweep left its 'before' up to date)
         placed = self._placed_by_active_patchers()
+        written = []
         for finding, origin in found:
             path = finding.path
             where = (finding.container.owner_key, finding.key)
@@ -594,8 +595,10 @@ class MockGuard:
                     finding.where)
             leak = Leak(path, kind, _safe_repr(finding.value), origin,
                         blamed, finding.heal())
+            written.append(finding.container)
             (report.leaks if mine else report.foreign).append(leak)
-        sweeper.rebase()
+        # only what healing wrote has changed since the sweep read it all
+        sweeper.rebase(written)
 
     @staticmethod
     def _collect_deferred(scope, report):

@@ -187,6 +187,41 @@ class SweepOnEveryTracker(testtools.TestCase):
             self.assertEqual(['mocktools.tests.targets.HANDLERS[2][1]'],
                              found, sweeper.tracker.method)
 
+    def test_rebase_after_healing_reads_again_only_what_healing_wrote(self):
+        # what else changed since the sweep is found by the next one; a
+        # full rebase took it in as the new 'before', unreported
+        for sweeper in self.sweeps():
+            sweeper.sweep()
+            targets.created_attr = mock.Mock()
+            targets.HANDLERS.append(mock.Mock())
+            targets.DRIVERS['volume']['fake'] = mock.Mock()
+            try:
+                findings = sweeper.sweep()
+                self.assertEqual(3, len(findings), sweeper.tracker.method)
+                for finding in findings:
+                    finding.heal()
+                # written after the sweep, not by healing (another thread)
+                targets.Service.late_attr = mock.Mock()
+                sweeper.rebase([finding.container for finding in findings])
+                found = [finding.path for finding in sweeper.sweep()]
+            finally:
+                vars(targets).pop('created_attr', None)
+                if 'late_attr' in vars(targets.Service):
+                    del targets.Service.late_attr
+            self.assertEqual(['mocktools.tests.targets.Service.late_attr'],
+                             found, sweeper.tracker.method)
+            self.assertEqual(['log', 'audit'], targets.HANDLERS)
+            self.assertEqual({'lvm': 'LVMDriver'}, targets.DRIVERS['volume'])
+            # the healed places' 'before' is what healing left there
+            sweeper.sweep()
+            targets.HANDLERS.append(mock.Mock())
+            try:
+                found = [finding.path for finding in sweeper.sweep()]
+            finally:
+                targets.HANDLERS.pop()
+            self.assertEqual(['mocktools.tests.targets.HANDLERS[2]'], found,
+                             sweeper.tracker.method)
+
     def test_source_lines_read_for_a_traceback_are_not_compared(self):
         # every traceback formatted (a report, a log record) caches the
         # lines of its files in linecache.cache: comparing each file's
