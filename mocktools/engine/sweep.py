@@ -367,7 +367,7 @@ class Container:
     """One dict, list, set or deque the sweep watches."""
 
     __slots__ = ('kind', 'path', 'owner', 'mapping', 'before', 'depth',
-                 'anchor', 'position')
+                 'anchor')
 
     def __init__(self, kind, path, owner, mapping, depth=0, anchor=None):
         # 'sys.modules', 'module', 'class', 'instance': a namespace;
@@ -381,9 +381,6 @@ class Container:
         self.before = None      # the values at the last read
         # for a container: (parent container, key, what is under the key)
         self.anchor = anchor
-        # its index among the dicts the change tracker follows (None: one
-        # compared in the flat read instead)
-        self.position = None
 
     @property
     def in_module(self):
@@ -616,6 +613,9 @@ class GlobalStateSweep:
         # snapshot after it takes them
         self._read_now = None
         self._sequences_dirty = False
+        # id(container) -> position, of the tracked dicts in which the last
+        # sweep found a mock: what healing may write (see rebase)
+        self._found_at = {}
         self._mock_bases = mock_types()
         self.add(Container('sys.modules', 'sys.modules', sys,
                            sys.modules))
@@ -656,7 +656,6 @@ class GlobalStateSweep:
             self.tracker.add(container.mapping)
         except TypeError:  # pragma: no cover - no dict behind a proxy
             return
-        container.position = len(self.containers)
         self.containers.append(container)
 
     def _scan_modules(self, new=None):
@@ -902,9 +901,10 @@ class GlobalStateSweep:
         copy again costs milliseconds in a large process (about 6 ms in
         Trove's, on Python 3.11), at every leak healed.
         """
-        if written is not None and modules_mark() == self._modules_seen:
-            self._rebase_written(written)
+        if (written is not None and modules_mark() == self._modules_seen
+                and self._rebase_written(written)):
             return
+        self._found_at = {}
         self._adopted = []
         if modules_mark() != self._modules_seen:
             # modules imported, or removed by hand: what is loaded now is
@@ -920,22 +920,31 @@ class GlobalStateSweep:
             self._snapshot_sequences()
 
     def _rebase_written(self, written):
-        sequences = False
-        done = set()
+        """:meth:`rebase` for ``written`` alone; False if it cannot be.
+
+        Each dict among them must be one the last sweep found a mock in
+        (its position among the tracked dicts is known from then).
+        """
+        found_at, self._found_at = self._found_at, {}
+        dicts, sequences = {}, False
         for container in written:
-            if id(container) in done:
-                continue
-            done.add(id(container))
-            if container.position is not None:
-                self._reread(container, container.position)
-            else:
+            if container.is_sequence or (
+                    container.kind == 'instance' and _INLINE_VALUES):
                 sequences = True
+                continue
+            position = found_at.get(id(container))
+            if position is None:
+                return False
+            dicts[position] = container
+        for position, container in dicts.items():
+            self._reread(container, position)
         if sequences:
             # lists, sets and objects compared in the flat read: that read
             # is redone whole anyway (rare: most leaks are in dicts)
             for index in self._changed_sequences():
                 self._reread(self.sequences[index])
             self._snapshot_sequences()
+        return True
 
     def _reread(self, container, position=None, findings=()):
         """Take ``container``'s values as its 'before'; watch new ones.
@@ -1006,10 +1015,13 @@ class GlobalStateSweep:
             self._scan_modules(new)
         bases = mock_types()
         findings = []
+        found_at = self._found_at = {}
         for position in self.tracker.changed():
             container = self.containers[position]
             found = self._inspect(container, bases)
-            findings.extend(found)
+            if found:
+                findings.extend(found)
+                found_at[id(container)] = position
             self._reread(container, position, found)
         changed = self._changed_sequences()
         for index in changed:

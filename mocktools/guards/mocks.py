@@ -595,7 +595,8 @@ class MockGuard:
                     finding.where)
             leak = Leak(path, kind, _safe_repr(finding.value), origin,
                         blamed, finding.heal())
-            written.append(finding.container)
+            if finding.previous is not sweep_module.UNKNOWN:
+                written.append(finding.container)   # healing wrote there
             (report.leaks if mine else report.foreign).append(leak)
         # only what healing wrote has changed since the sweep read it all
         sweeper.rebase(written)
