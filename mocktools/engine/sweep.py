@@ -50,8 +50,10 @@ _HEAPTYPE = 1 << 9
 _IMMUTABLETYPE = 1 << 8
 _chain = itertools.chain.from_iterable
 _NOT_INSTANCES = (type, types.ModuleType, BaseException)
-# Of the objects a module's containers hold, these are not shared state: a
-# test or suite object's attributes are its own.
+# Of the objects a module or its containers hold, these are not shared
+# state: a test or suite object's attributes are its own.  A script's
+# module-level suite (``suite = loader.discover(...)``) would otherwise keep
+# every test it ran alive, in the copy of its list of tests.
 _NOT_SHARED_OBJECTS = _NOT_INSTANCES + (unittest.TestCase,
                                         unittest.BaseTestSuite)
 
@@ -717,7 +719,7 @@ class GlobalStateSweep:
                     # once, however many modules name it: each reference
                     # it holds must be counted once
                     self._thread_locals[id(value)] = value
-                if not issubclass(kind, _NOT_INSTANCES):
+                if not issubclass(kind, _NOT_SHARED_OBJECTS):
                     self._add_instance(container.item_path(key), value)
             elif objects and kind not in PLAIN_VALUES:
                 self._add_object(container.item_path(key), value,

@@ -2430,6 +2430,36 @@ class TestMocksStayPlainMocks(DetectorTestCase):
         self.assertEqual(3, len(kept))     # the mocks live on ...
         self.assertIsNone(tests[0]())      # ... the test they came from not
 
+    def test_a_suite_a_module_holds_does_not_keep_its_tests_alive(self):
+        # a script's ``suite = loader.discover(...)``: the sweep watched it
+        # as a module-level object, and its copy of the suite's list of
+        # tests kept every test the suite had run and dropped.  In a fresh
+        # process: the script's module is the one the sweep finds.
+        script = textwrap.dedent('''
+            import gc, unittest, weakref
+            from unittest import mock
+            import mocktools
+
+            refs = []
+
+            class Case(mocktools.TestCase):
+                def test_a(self):
+                    refs.append(weakref.ref(self))
+                    self.client = mock.MagicMock()
+
+                def test_b(self):
+                    pass
+
+            suite = unittest.TestSuite([Case('test_a'), Case('test_b')])
+            result = unittest.TestResult()
+            suite.run(result)
+            gc.collect()
+            print(result.wasSuccessful(), [ref() is None for ref in refs])
+            ''')
+        process = support.run_python(script)
+        self.assertEqual(0, process.returncode, process.stdout)
+        self.assertEqual('True [True]', process.stdout.strip())
+
     def test_frames_read_for_a_side_effects_exception_are_let_go(self):
         # the check reads the frames the raised exception keeps; once the
         # check is done only the test's own cycle holds them
