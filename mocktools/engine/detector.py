@@ -37,6 +37,7 @@ import types
 import unittest
 import unittest.util
 
+from mocktools.engine import escape
 from mocktools.engine import instrumentation
 from mocktools import guards as guards_package
 from mocktools.guards import base as guard_base
@@ -270,6 +271,9 @@ class LeakDetector:
         check that began in the middle of a set-up that ran before any
         guard was in place, what the world was like is unknown.
         """
+        # what the last test left, freed between tests (its finalizers
+        # change no baseline of this one)
+        escape.collect_finished()
         scope = instrumentation.Scope(name, 'test', self._class_scope, holder)
         if state:
             self._baselines(scope)

@@ -1064,6 +1064,40 @@ class TestEscapeCheck(DetectorTestCase):
         self.assertGreaterEqual(gc.get_stats()[1]['collections'] - before, 4)
         self.assertLessEqual(gc.get_count()[1], 11)
 
+    def test_what_a_finished_test_held_is_freed_before_the_next_begins(self):
+        # the check collects while the test still holds its objects, which
+        # survive into the middle generation: freed only when that was
+        # collected next, anywhere in a later test.  cinder's ceph backup
+        # tests hung in eventlet's tpool.setup() when a collection there
+        # ran the finalizer of an object an earlier test had made
+        self.addCleanup(gc.set_threshold, *gc.get_threshold())
+        gc.set_threshold(100000, 1000, 1000)   # none of the interpreter's
+        events = []
+
+        class Resource:
+            def __init__(self):
+                self.cycle = self   # only the collector frees it
+
+            def __del__(self):
+                events.append('finalized')
+
+        def test_01(test):
+            events.append('test_01')
+            test.resource = Resource()
+            test.client = mock.MagicMock()   # so the check collects
+
+        def test_02(test):
+            events.append('test_02')
+
+        Case = type('Case', (mocktools.TestCase,), {
+            'test_01': test_01, 'test_02': test_02})
+        # a result that keeps no finished test alive, as a runner's
+        suite = unittest.TestSuite([Case('test_01'), Case('test_02')])
+        result = unittest.TestResult()
+        suite.run(result)
+        self.assertTrue(result.wasSuccessful(), result.failures)
+        self.assertEqual(['test_01', 'finalized', 'test_02'], events)
+
     def test_a_suite_that_turned_the_collector_off_keeps_it_off(self):
         # nothing collected: the dropped mocks are counted instead, with
         # the same verdict

@@ -6,6 +6,7 @@ import types
 from unittest import mock
 import weakref
 
+import fixtures
 import testtools
 
 from mocktools.engine import escape
@@ -272,7 +273,7 @@ class TestUnaccounted(testtools.TestCase):
 
 
 class TestCollectionSchedule(testtools.TestCase):
-    """The generation a check collects: the one the interpreter would."""
+    """The generation collected between tests: as the interpreter would."""
 
     THRESHOLD = (700, 10, 10)
 
@@ -287,8 +288,8 @@ class TestCollectionSchedule(testtools.TestCase):
             return blocks, full_runs
         return self.schedule.due(count, threshold, heap)
 
-    def test_the_youngest_until_an_older_one_is_due(self):
-        self.assertEqual(0, self.due((50, 10, 10)))
+    def test_the_middle_until_the_oldest_is_due(self):
+        self.assertEqual(1, self.due((50, 0, 10)))
         self.assertEqual(1, self.due((50, 11, 10)))
         self.assertEqual([], self.heap_reads)   # the heap is read only for
         self.assertEqual(1, self.due((50, 11, 11)))   # the oldest
@@ -307,12 +308,41 @@ class TestCollectionSchedule(testtools.TestCase):
         self.assertEqual(1, self.due((0, 11, 11), blocks=2000, full_runs=4))
         self.assertEqual(1, self.due((0, 11, 11), blocks=2400, full_runs=4))
 
-    def test_left_to_the_interpreter_when_it_cannot_be_told(self):
-        # automatic collection off, or a heap that cannot be measured
-        # (PYTHONMALLOC=malloc): nothing collected
+    def test_nothing_when_automatic_collection_is_off(self):
         self.assertIsNone(self.due((50, 0, 0), threshold=(0, 10, 10)))
-        self.assertIsNone(self.due((0, 11, 11), blocks=0))
-        self.assertIsNone(self.due((0, 11, 11), blocks=0))
+
+    def test_the_oldest_by_its_count_when_the_heap_cannot_be_measured(self):
+        # PYTHONMALLOC=malloc: more often than the interpreter would, never
+        # less (a check's collections keep the interpreter from its own)
+        self.assertEqual(1, self.due((0, 11, 10), blocks=0))
+        self.assertEqual(2, self.due((0, 11, 11), blocks=0))
+
+
+class TestCollectionsAroundChecks(testtools.TestCase):
+    """A check collects the youngest generation; the next test, the rest."""
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(gc.set_threshold, *gc.get_threshold())
+        self.collected = []
+        self.useFixture(fixtures.MockPatchObject(
+            escape.gc, 'collect', side_effect=self.collected.append))
+        self.useFixture(fixtures.MockPatchObject(
+            escape, '_schedule', escape.CollectionSchedule()))
+
+    def test_the_youngest_at_a_check_the_middle_before_the_next_test(self):
+        escape.collect_young()
+        self.assertEqual([0], self.collected)
+        escape.collect_finished()
+        escape.collect_finished()    # once per check
+        self.assertEqual([0, 1], self.collected)
+
+    def test_nothing_before_a_test_when_no_check_collected(self):
+        escape.collect_finished()
+        gc.set_threshold(0, 10, 10)
+        escape.collect_young()
+        escape.collect_finished()
+        self.assertEqual([], self.collected)
 
 
 class TestUnwatchedReferences(testtools.TestCase):
