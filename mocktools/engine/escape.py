@@ -143,8 +143,8 @@ def collect_young():
     an object the test had made called into ``tpool`` and waited forever.
     """
     if _USABLE and gc.isenabled() and gc.get_threshold()[0]:
+        _schedule.checked(gc.get_count()[0])
         gc.collect(0)
-        _schedule.pending = True
 
 
 def collect_finished():
@@ -164,8 +164,7 @@ def collect_finished():
     """
     if _schedule.pending and _USABLE and gc.isenabled():
         _schedule.pending = False
-        generation = _schedule.due(gc.get_count(), gc.get_threshold(),
-                                   _heap)
+        generation = _schedule.due(gc.get_threshold(), _heap)
         if generation is not None:
             gc.collect(generation)
             if generation == 2:
@@ -181,36 +180,50 @@ class CollectionSchedule:
     """Which generation to collect between tests: as the interpreter would.
 
     The middle generation, which holds what the last checked test kept;
-    the oldest too when it is due as the interpreter counts: the
-    collections of the middle one since the last full collection exceed
-    its threshold, and the objects moved to the oldest since then are a
-    quarter of those it kept.  That count is not readable: the heap's
-    growth (allocated memory blocks, about one per object) since the last
-    full collection stands for it.  ``pending`` is set by a check that
-    collected, cleared by the collection between tests.
+    all of them when the interpreter would collect the oldest.  It would
+    once its allocations since the last full collection made enough
+    collections of the middle generation (its thresholds: 700 or 2,000
+    allocations per collection of the youngest, ten of those per
+    collection of the middle one, ten of those), and the objects moved to
+    the oldest since then are a quarter of those it kept.  The middle
+    generation collected at every test says nothing about that, so the
+    allocations the checks saw (the interpreter's count when each check
+    collected) are added up instead; the objects moved to the oldest are
+    not readable, so the heap's growth (allocated memory blocks, about one
+    per object) since the last full collection stands for them.
+    ``pending`` is set by a check that collected, cleared by the
+    collection between tests.
     """
 
     def __init__(self):
         self.pending = False
+        # allocations the checks saw since the last full collection
+        self._allocated = 0
         # the heap after the last full collection, and how many full
         # collections had run then
         self._base = 0
         self._full_runs = -1
 
-    def due(self, count, threshold, heap):
+    def checked(self, allocated):
+        """A check collects the youngest generation, which counted so many."""
+        self._allocated += allocated
+        self.pending = True
+
+    def due(self, threshold, heap):
         """The generation to collect (1 or 2), or None for none.
 
-        ``count`` and ``threshold`` are :func:`gc.get_count` and
-        :func:`gc.get_threshold`; ``heap()`` returns (allocated blocks,
-        full collections so far), read only when the oldest generation is
-        due.  None when automatic collection is off (threshold 0).  When
-        the heap cannot be measured (``PYTHONMALLOC=malloc``) the oldest is
-        collected whenever its count is due, more often than the
-        interpreter would: never less.
+        ``threshold`` is :func:`gc.get_threshold`; ``heap()`` returns
+        (allocated blocks, full collections so far), read only when the
+        oldest generation is due by the allocations.  None when automatic
+        collection is off (threshold 0).  When the heap cannot be measured
+        (``PYTHONMALLOC=malloc``) the oldest is collected whenever the
+        allocations make it due: more often than the interpreter would,
+        never less.
         """
         if not threshold[0]:
             return None
-        if count[2] <= threshold[2]:
+        if self._allocated <= threshold[0] * (threshold[1] + 1) * (
+                threshold[2] + 1):
             return 1
         blocks, full_runs = heap()
         if not blocks:
@@ -226,6 +239,7 @@ class CollectionSchedule:
         """Note a full collection, after which the heap is ``blocks``."""
         self._base = blocks
         self._full_runs = full_runs
+        self._allocated = 0
 
 
 _schedule = CollectionSchedule()

@@ -276,46 +276,56 @@ class TestCollectionSchedule(testtools.TestCase):
     """The generation collected between tests: as the interpreter would."""
 
     THRESHOLD = (700, 10, 10)
+    ENOUGH = 700 * 11 * 11   # allocations that make the oldest due
 
     def setUp(self):
         super().setUp()
         self.schedule = escape.CollectionSchedule()
         self.heap_reads = []
 
-    def due(self, count, blocks=1000, full_runs=3, threshold=THRESHOLD):
+    def due(self, blocks=1000, full_runs=3, threshold=THRESHOLD):
         def heap():
             self.heap_reads.append(blocks)
             return blocks, full_runs
-        return self.schedule.due(count, threshold, heap)
+        return self.schedule.due(threshold, heap)
 
-    def test_the_middle_until_the_oldest_is_due(self):
-        self.assertEqual(1, self.due((50, 0, 10)))
-        self.assertEqual(1, self.due((50, 11, 10)))
+    def test_the_middle_until_allocations_make_the_oldest_due(self):
+        self.schedule.checked(self.ENOUGH - 100)
+        self.assertEqual(1, self.due())
         self.assertEqual([], self.heap_reads)   # the heap is read only for
-        self.assertEqual(1, self.due((50, 11, 11)))   # the oldest
+        self.schedule.checked(101)              # the oldest
+        self.assertEqual(1, self.due())
         self.assertEqual([1000], self.heap_reads)
 
     def test_a_full_collection_once_the_heap_grew_by_a_quarter(self):
-        self.assertEqual(1, self.due((0, 11, 11), blocks=1000))  # the base
-        self.assertEqual(1, self.due((0, 11, 12), blocks=1250))
-        self.assertEqual(2, self.due((0, 11, 13), blocks=1251))
+        self.schedule.checked(self.ENOUGH + 1)
+        self.assertEqual(1, self.due(blocks=1000))  # the base: counted
+        self.schedule.checked(self.ENOUGH + 1)      # from there
+        self.assertEqual(1, self.due(blocks=1250))
+        self.assertEqual(2, self.due(blocks=1251))
         self.schedule.collected_all(1300, 4)
-        self.assertEqual(1, self.due((0, 11, 11), blocks=1500, full_runs=4))
-        self.assertEqual(2, self.due((0, 11, 11), blocks=1700, full_runs=4))
+        # counted again from the full collection
+        self.assertEqual(1, self.due(blocks=1700, full_runs=4))
+        self.schedule.checked(self.ENOUGH + 1)
+        self.assertEqual(1, self.due(blocks=1500, full_runs=4))
+        self.assertEqual(2, self.due(blocks=1700, full_runs=4))
 
     def test_a_full_collection_of_the_interpreter_is_the_new_base(self):
-        self.assertEqual(1, self.due((0, 11, 11), blocks=1000))
-        self.assertEqual(1, self.due((0, 11, 11), blocks=2000, full_runs=4))
-        self.assertEqual(1, self.due((0, 11, 11), blocks=2400, full_runs=4))
+        self.schedule.checked(self.ENOUGH + 1)
+        self.assertEqual(1, self.due(blocks=1000))
+        self.assertEqual(1, self.due(blocks=2000, full_runs=4))
+        self.assertEqual(1, self.due(blocks=2400, full_runs=4))
 
     def test_nothing_when_automatic_collection_is_off(self):
-        self.assertIsNone(self.due((50, 0, 0), threshold=(0, 10, 10)))
+        self.schedule.checked(10 ** 9)
+        self.assertIsNone(self.due(threshold=(0, 10, 10)))
 
-    def test_the_oldest_by_its_count_when_the_heap_cannot_be_measured(self):
+    def test_the_oldest_by_the_allocations_when_the_heap_is_unknown(self):
         # PYTHONMALLOC=malloc: more often than the interpreter would, never
         # less (a check's collections keep the interpreter from its own)
-        self.assertEqual(1, self.due((0, 11, 10), blocks=0))
-        self.assertEqual(2, self.due((0, 11, 11), blocks=0))
+        self.assertEqual(1, self.due(blocks=0))
+        self.schedule.checked(self.ENOUGH + 1)
+        self.assertEqual(2, self.due(blocks=0))
 
 
 class TestCollectionsAroundChecks(testtools.TestCase):
