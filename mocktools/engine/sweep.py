@@ -916,6 +916,10 @@ class GlobalStateSweep:
             self._scan_modules()
         for position in self.tracker.changed():
             self._reread(self.containers[position], position)
+        self._rebase_sequences()
+
+    def _rebase_sequences(self):
+        """Take the flat-compared containers' current items as 'before'."""
         changed = self._changed_sequences()
         for index in changed:
             self._reread(self.sequences[index])
@@ -944,9 +948,7 @@ class GlobalStateSweep:
         if sequences:
             # lists, sets and objects compared in the flat read: that read
             # is redone whole anyway (rare: most leaks are in dicts)
-            for index in self._changed_sequences():
-                self._reread(self.sequences[index])
-            self._snapshot_sequences()
+            self._rebase_sequences()
         return True
 
     def _reread(self, container, position=None, findings=()):
