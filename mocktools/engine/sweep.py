@@ -424,6 +424,15 @@ class Container:
         """A list, set or deque (not a dict)."""
         return self.kind in ('list', 'set', 'deque')
 
+    @property
+    def compared_flat(self):
+        """Whether no change tracker can follow it (see GlobalStateSweep.add).
+
+        A list, set or deque; or, on 3.13, an object's ``__dict__``.
+        """
+        return self.is_sequence or (self.kind == 'instance'
+                                    and _INLINE_VALUES)
+
     def read(self):
         """The current values (dicts) or items (sequences), as a tuple.
 
@@ -648,8 +657,7 @@ class GlobalStateSweep:
         container.before = container.read()
         if self._new is not None:
             self._new.append(container)
-        if container.is_sequence or (
-                container.kind == 'instance' and _INLINE_VALUES):
+        if container.compared_flat:
             # no tracker sees these change: compared in one flat read
             self.sequences.append(container)
             self._compared.append(container.compared)
@@ -935,8 +943,7 @@ class GlobalStateSweep:
         found_at, self._found_at = self._found_at, {}
         dicts, sequences = {}, False
         for container in written:
-            if container.is_sequence or (
-                    container.kind == 'instance' and _INLINE_VALUES):
+            if container.compared_flat:
                 sequences = True
                 continue
             position = found_at.get(id(container))
