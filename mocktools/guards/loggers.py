@@ -10,7 +10,10 @@ are seen as restoring it.  Handler lists changed in place
 
 pytest's own handlers (log capture, live logging), which it adds and
 removes around every test phase, are left out of every comparison and
-kept when handlers are restored.
+kept when handlers are restored; so is a ``logging.NullHandler``: it emits
+nothing, and adding one to its logger is how a library configures logging
+for itself, often on first use (openstacksdk, when a connection is first
+made), which no test is to blame for.
 
 ``logging.basicConfig`` is not a change: it configures the process once
 (it does nothing while the root logger has a handler), and oslotest calls
@@ -128,13 +131,12 @@ class LoggersGuard(base.JournalGuard):
             return 'logging.disable(%s)' % self.show(value)
         if attribute == 'handlers':
             handlers = subject.__dict__.get('handlers')
-            runners = [handler for handler in handlers or ()
-                       if _runners(handler)]
+            kept = [handler for handler in handlers or ()
+                    if _kept(handler)]
             if isinstance(handlers, list):
-                handlers[:] = list(value) + runners
+                handlers[:] = list(value) + kept
             else:
-                object.__setattr__(subject, 'handlers',
-                                   list(value) + runners)
+                object.__setattr__(subject, 'handlers', list(value) + kept)
         else:
             object.__setattr__(subject, attribute, value)
         manager = vars(logging.Logger).get('manager')
@@ -144,15 +146,21 @@ class LoggersGuard(base.JournalGuard):
         return 'set back to %s' % self.show(value)
 
 
-def _runners(handler):
-    """Whether ``handler`` is pytest's own."""
-    module = vars(type(handler)).get('__module__')
+def _kept(handler):
+    """Whether ``handler`` is left out of comparisons and never removed.
+
+    pytest's own, and an exact ``logging.NullHandler``.
+    """
+    kind = type(handler)
+    if kind is logging.NullHandler:
+        return True
+    module = vars(kind).get('__module__')
     return isinstance(module, str) and module.startswith('_pytest')
 
 
 def _handlers(handlers):
-    """The handlers of a list, pytest's own left out."""
-    return tuple(handler for handler in handlers if not _runners(handler))
+    """The handlers of a list, those :func:`_kept` left out."""
+    return tuple(handler for handler in handlers if not _kept(handler))
 
 
 def _read(subject, attribute):

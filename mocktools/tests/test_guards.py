@@ -7,6 +7,7 @@ themselves must never be reported.
 """
 
 from concurrent import futures
+import io
 import logging
 import os
 import signal
@@ -250,7 +251,7 @@ class TestLogging(GuardTestCase):
 
     def test_handler_level_propagate_disabled(self):
         logger = logging.getLogger('mocktools.tests.guarded')
-        handler = logging.NullHandler()
+        handler = logging.StreamHandler(io.StringIO())
 
         def body(test):
             logger.addHandler(handler)
@@ -272,6 +273,37 @@ class TestLogging(GuardTestCase):
         self.assertTrue(logger.propagate)
         self.assertFalse(
             logging.getLogger('mocktools.tests.guarded.child').disabled)
+
+    def test_a_null_handler_added_on_first_use_is_no_change(self):
+        # openstacksdk's setup_logging, when a test first makes a
+        # connection: the library's logger gets a NullHandler if it has no
+        # handler (nova's unit tests)
+        logger = logging.getLogger('mocktools.tests.guarded.library')
+        self.addCleanup(logger.handlers.clear)
+
+        def body(test):
+            if not logger.handlers:
+                logger.addHandler(logging.NullHandler())
+        self.assertClean(support.run_case(polluting(body)))
+        self.assertEqual([logging.NullHandler], list(map(type,
+                                                         logger.handlers)))
+
+    def test_a_null_handler_stays_when_the_other_handlers_are_restored(self):
+        logger = logging.getLogger('mocktools.tests.guarded.library')
+        self.addCleanup(logger.handlers.clear)
+        stream = logging.StreamHandler(io.StringIO())
+
+        def body(test):
+            logger.addHandler(logging.NullHandler())
+            logger.addHandler(stream)
+        outcome = support.run_case(polluting(body))
+        self.assertReported(
+            outcome,
+            "logging.getLogger('mocktools.tests.guarded.library').handlers",
+            'logging handler added [logging]', 'change:   [] -> [<StreamHandler')
+        self.assertNotIn('NullHandler', outcome.text('test_pollute'))
+        self.assertEqual([logging.NullHandler], list(map(type,
+                                                         logger.handlers)))
 
     def test_logging_disable_left_on(self):
         def body(test):
