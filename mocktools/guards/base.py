@@ -32,7 +32,7 @@ import warnings
 from mocktools.engine import instrumentation
 
 __all__ = ['Change', 'Guard', 'JournalGuard', 'MISSING', 'SnapshotGuard',
-           'journal', 'safe_repr', 'state_origin']
+           'journal', 'safe_repr', 'state_origin', 'writer_frame']
 
 #: Marks a value that was not there (an unset variable, no override).
 MISSING = instrumentation.MISSING
@@ -78,6 +78,21 @@ def _is_writer(filename):
     return known
 
 
+def writer_frame(depth=2):
+    """The frame that wrote state: the first outside the writing libraries.
+
+    Those that write on a caller's behalf (``os``, ``logging``,
+    ``fixtures``, ``unittest.mock``...); the outermost frame if every one
+    is theirs.
+    """
+    frame = sys._getframe(depth)
+    last = frame
+    while frame is not None and _is_writer(frame.f_code.co_filename):
+        last = frame
+        frame = frame.f_back
+    return last if frame is None else frame
+
+
 def state_origin(depth=2):
     """The :class:`~mocktools.engine.instrumentation.Origin` of a state write.
 
@@ -87,13 +102,7 @@ def state_origin(depth=2):
     :data:`RUNNER_WRITE` for a write of pytest's own or one made while a
     module is imported.
     """
-    frame = sys._getframe(depth)
-    last = frame
-    while frame is not None and _is_writer(frame.f_code.co_filename):
-        last = frame
-        frame = frame.f_back
-    if frame is None:
-        frame = last
+    frame = writer_frame(depth + 1)
     filename = frame.f_code.co_filename
     if any(part in filename for part in _PYTEST) or (
             instrumentation.importing(frame)):

@@ -15,6 +15,11 @@ nothing, and adding one to its logger is how a library configures logging
 for itself, often on first use (openstacksdk, when a connection is first
 made), which no test is to blame for.
 
+A library writing a logger of its own package (``retrying`` turning its
+logger's ``propagate`` off the first time it is used) configures the
+process, as its import would: not a change either.  Test code writing the
+loggers of its project is the test's doing, and is reported.
+
 ``logging.basicConfig`` is not a change: it configures the process once
 (it does nothing while the root logger has a handler), and oslotest calls
 it in every test's ``setUp`` when ``OS_LOG_CAPTURE`` is off.
@@ -39,7 +44,8 @@ class LoggersGuard(base.JournalGuard):
     _configuring = 0   # > 0 while logging.basicConfig runs
 
     def record(self, key, previous, subject=None, depth=3):
-        if not self._configuring:
+        if not (self._configuring
+                or _configures_its_own(subject, depth)):
             super().record(key, previous, subject, depth)
 
     def install(self):
@@ -144,6 +150,29 @@ class LoggersGuard(base.JournalGuard):
         if clear is not None:
             clear()   # levels are cached per logger
         return 'set back to %s' % self.show(value)
+
+
+def _configures_its_own(logger, depth):
+    """Whether a library is writing ``logger``, a logger of its own package.
+
+    retrying, the first time it is used, gives its logger a
+    ``NullHandler`` and turns its ``propagate`` off; that configures the
+    process, as a library's import does, and the test that first used it
+    is not to blame.  A write by test code (a module of a ``tests``
+    package, ``test_*``, ``conftest``) is the test's, whatever it writes;
+    the root logger belongs to no library.
+    """
+    if not isinstance(logger, logging.Logger) or logger is logging.root:
+        return False
+    name = vars(logger).get('name')
+    if type(name) is not str:
+        return False
+    module = base.writer_frame(depth + 1).f_globals.get('__name__')
+    if type(module) is not str or (
+            module.partition('.')[0] != name.partition('.')[0]):
+        return False
+    return not any(part in ('test', 'tests', 'conftest')
+                   or part.startswith('test_') for part in module.split('.'))
 
 
 def _kept(handler):

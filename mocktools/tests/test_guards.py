@@ -300,10 +300,50 @@ class TestLogging(GuardTestCase):
         self.assertReported(
             outcome,
             "logging.getLogger('mocktools.tests.guarded.library').handlers",
-            'logging handler added [logging]', 'change:   [] -> [<StreamHandler')
+            'logging handler added [logging]',
+            'change:   [] -> [<StreamHandler')
         self.assertNotIn('NullHandler', outcome.text('test_pollute'))
         self.assertEqual([logging.NullHandler], list(map(type,
                                                          logger.handlers)))
+
+    def _library(self, name, source):
+        import importlib
+        directory = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(directory, name + '.py'), 'w') as f:
+            f.write(source)
+        self.useFixture(fixtures.MonkeyPatch('sys.path',
+                                             [directory] + sys.path))
+        self.addCleanup(sys.modules.pop, name, None)
+        return importlib.import_module(name)
+
+    def test_a_library_configuring_its_own_logger_on_first_use(self):
+        # retrying, the first time a test uses it: a NullHandler and
+        # propagate off on its logger (nova's compute tests)
+        library = self._library(
+            'mt_lazy_lib',
+            'import logging\n'
+            'def configure():\n'
+            '    log = logging.getLogger("mt_lazy_lib.sub")\n'
+            '    log.propagate = False\n'
+            '    log.setLevel(logging.ERROR)\n'
+            'def configure_another():\n'
+            '    logging.getLogger("mt_other_lib").propagate = False\n')
+        own = logging.getLogger('mt_lazy_lib.sub')
+        other = logging.getLogger('mt_other_lib')
+        for logger in (own, other):
+            self.addCleanup(setattr, logger, 'propagate', True)
+        self.addCleanup(own.setLevel, logging.NOTSET)
+        self.assertClean(support.run_case(polluting(
+            lambda test: library.configure())))
+        self.assertFalse(own.propagate)
+        # another package's logger is not its own: oslo_db setting
+        # sqlalchemy's level
+        self.assertReported(
+            support.run_case(polluting(
+                lambda test: library.configure_another())),
+            "logging.getLogger('mt_other_lib').propagate",
+            'mt_lazy_lib.py:7 in configure_another')
+        self.assertTrue(other.propagate)
 
     def test_logging_disable_left_on(self):
         def body(test):
