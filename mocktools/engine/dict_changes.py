@@ -28,6 +28,7 @@ read memory only of dicts the sweep keeps alive.
 
 from array import array
 import atexit
+import bisect
 import collections
 import ctypes
 import functools
@@ -89,10 +90,32 @@ class ChangeTracker:
     def collect(self):
         """Take in pending change records (cheap; call at every check)."""
 
+    def release(self, position):
+        """Stop following the dict at ``position``; it is never named again.
+
+        An empty dict that nothing writes takes its place, so that the
+        other positions stay as they are.
+        """
+        self._mappings[position] = _LET_GO
+        self._copies[position] = b''
+
+    def retain(self, positions):
+        """Follow only the dicts at ``positions`` (ascending), renumbered.
+
+        The others are let go: the tracker no longer keeps them alive.
+        """
+        self._mappings = list(map(self._mappings.__getitem__, positions))
+        self._copies = list(map(self._copies.__getitem__, positions))
+
     def close(self):
         """Stop following every dict."""
         self._mappings = []
         self._copies = []
+
+
+# What stands where a released dict was (see ChangeTracker.release): empty,
+# never written.
+_LET_GO = {}
 
 
 def _identities(mapping):
@@ -159,6 +182,20 @@ class VersionTracker(ChangeTracker):
 
     def seen(self, position):
         self._versions[position] = _word_at(self._addresses[position])
+
+    def release(self, position):
+        self._mappings[position] = _LET_GO
+        self._addresses[position] = address = id(_LET_GO) + self._OFFSET
+        self._versions[position] = _word_at(address)
+        self._read = None
+
+    def retain(self, positions):
+        self._mappings = list(map(self._mappings.__getitem__, positions))
+        self._addresses = array('Q', map(self._addresses.__getitem__,
+                                         positions))
+        self._versions = array('Q', map(self._versions.__getitem__,
+                                        positions))
+        self._read = None
 
     def close(self):
         super().close()
@@ -324,6 +361,30 @@ class WatcherTracker(ChangeTracker):
     def seen(self, position):
         self.collect()
         self._dirty.discard(position)
+
+    def release(self, position):
+        self.collect()
+        target = self._mappings[position]
+        if target is not _LET_GO:
+            self._unwatch(self._id, target)
+            self._positions.pop(id(target), None)
+            self._mappings[position] = _LET_GO
+        self._dirty.discard(position)
+
+    def retain(self, positions):
+        self.collect()
+        mappings = self._mappings
+        for position in set(range(len(mappings))).difference(positions):
+            if mappings[position] is not _LET_GO:
+                self._unwatch(self._id, mappings[position])
+        dirty = self._dirty
+        self._mappings = mappings = list(map(mappings.__getitem__, positions))
+        self._positions = dict(zip(map(id, mappings), range(len(mappings))))
+        self._dirty = set()
+        for old in dirty:
+            new = bisect.bisect_left(positions, old)
+            if new < len(positions) and positions[new] == old:
+                self._dirty.add(new)
 
     def close(self):
         if self._id is None:

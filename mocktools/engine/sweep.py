@@ -29,10 +29,12 @@ or ``frozenset``, whose reading runs no code.
 
 import _thread
 from array import array
+import bisect
 import collections
 import functools
 import gc
 import itertools
+import operator
 import sys
 import types
 import unittest
@@ -370,7 +372,7 @@ class Container:
     """One dict, list, set or deque the sweep watches."""
 
     __slots__ = ('kind', 'path', 'owner', 'mapping', 'before', 'depth',
-                 'anchor')
+                 'anchor', 'children')
 
     def __init__(self, kind, path, owner, mapping, depth=0, anchor=None):
         # 'sys.modules', 'module', 'class', 'instance': a namespace;
@@ -384,6 +386,8 @@ class Container:
         self.before = None      # the values at the last read
         # for a container: (parent container, key, what is under the key)
         self.anchor = anchor
+        # the containers anchored in this one (None: none)
+        self.children = None
 
     @property
     def in_module(self):
@@ -587,6 +591,14 @@ def _mocks_inside(value, bases, depth=1):
                 yield suffix + deeper, mock
 
 
+# What stands where a container was let go of (see GlobalStateSweep._compact):
+# nothing in them, and nothing ever written to them.
+_LET_GO_DICT = Container('dict', '<let go>', None, {})
+_LET_GO_DICT.before = ()
+_LET_GO_SEQUENCE = Container('list', '<let go>', None, ())
+_LET_GO_SEQUENCE.before = ()
+
+
 class GlobalStateSweep:
     """Watches global state and reports mocks that newly appear in it.
 
@@ -628,6 +640,10 @@ class GlobalStateSweep:
         # id(container) -> position, of the tracked dicts in which the last
         # sweep found a mock: what healing may write (see rebase)
         self._found_at = {}
+        # containers no longer where they were found (see _let_go_of_gone),
+        # and how many placeholders were left for those let go (_compact)
+        self._gone = []
+        self._let_go = 0
         self._mock_bases = mock_types()
         self.add(Container('sys.modules', 'sys.modules', sys,
                            sys.modules))
@@ -637,9 +653,11 @@ class GlobalStateSweep:
     def stats(self):
         """What is watched and how: a dict of counts and the method."""
         return {
-            'dicts': len(self.containers),
+            'dicts': len(self.containers) - self.containers.count(
+                _LET_GO_DICT),
             'values': sum(map(len, (c.before for c in self.containers))),
-            'sequences': len(self.sequences),
+            'sequences': len(self.sequences) - self.sequences.count(
+                _LET_GO_SEQUENCE),
             'items': len(self._sequence_raw) // 8,
             'method': self.tracker.method,
             'reads': self.reads,
@@ -655,6 +673,11 @@ class GlobalStateSweep:
         """Watch ``container`` from now on."""
         self._seen.add(id(container.owner))
         container.before = container.read()
+        if container.anchor is not None:
+            parent = container.anchor[0]
+            if parent.children is None:
+                parent.children = []
+            parent.children.append(container)
         if self._new is not None:
             self._new.append(container)
         if container.compared_flat:
@@ -925,6 +948,8 @@ class GlobalStateSweep:
         for position in self.tracker.changed():
             self._reread(self.containers[position], position)
         self._rebase_sequences()
+        if self._gone:
+            self._compact()
 
     def _rebase_sequences(self):
         """Take the flat-compared containers' current items as 'before'."""
@@ -956,6 +981,8 @@ class GlobalStateSweep:
             # lists, sets and objects compared in the flat read: that read
             # is redone whole anyway (rare: most leaks are in dicts)
             self._rebase_sequences()
+        if self._gone:
+            self._compact()
         return True
 
     def _reread(self, container, position=None, findings=()):
@@ -968,6 +995,8 @@ class GlobalStateSweep:
         if position is not None:
             self.tracker.seen(position)
         self.reads += 1
+        if container.children is not None:
+            self._let_go_of_gone(container, findings)
         if container.is_sequence:
             objects = container.in_module
             for index, value in enumerate(container.before):
@@ -984,6 +1013,98 @@ class GlobalStateSweep:
                 self._scan_modules()
             else:
                 self._add_members(container, fresh)
+
+    def _let_go_of_gone(self, container, findings):
+        """Stop watching what ``container`` no longer holds.
+
+        A container or object found in it (anchored there) that left it --
+        a module-level dict replaced by a new one in every test, nova's
+        ``CELL_CACHE = {}`` -- is no longer global state (the sweep passes
+        over it, see :meth:`Container.reachable`); watched, it and all it
+        held (database engines, in nova) would be kept alive for the rest
+        of the run.  Not a value that a mock of ``findings`` replaced:
+        healing puts it back.  Let go of at the end of the sweep (see
+        :meth:`_compact`).
+        """
+        now = set(map(id, container.before))
+        now.update(id(finding.previous) for finding in findings)
+        kept = []
+        for child in container.children:
+            if id(child.anchor[2]) in now:
+                kept.append(child)
+            else:
+                self._gone.append(child)
+        container.children = kept or None
+
+    def _compact(self):
+        """Let go of the containers :meth:`_let_go_of_gone` set aside.
+
+        With all they lead to.  Each leaves a placeholder where it was (the
+        positions of the others stay as they are: finding each one's among
+        tens of thousands costs less than renumbering them all); once
+        placeholders are a quarter of the containers, they are taken out.
+        """
+        gone, self._gone = self._gone, []
+        released = {}
+        while gone:
+            container = gone.pop()
+            if id(container) in released:
+                continue
+            released[id(container)] = container
+            self._seen.discard(id(container.owner))
+            self._nested -= 1
+            if container.children is not None:
+                gone.extend(container.children)
+        dicts, sequences = [], []
+        for container in released.values():
+            (sequences if container.compared_flat else dicts).append(
+                container)
+        if dicts:
+            where = _positions_of(self.containers)
+            for container in dicts:
+                position = where.get(id(container))
+                if position is not None:
+                    self.containers[position] = _LET_GO_DICT
+                    self.tracker.release(position)
+        if sequences:
+            where = _positions_of(self.sequences)
+            for container in sequences:
+                index = where.get(id(container))
+                if index is not None:
+                    # the next sweep sees it as changed (emptied) and
+                    # takes that in; nothing to report in a placeholder
+                    self.sequences[index] = _LET_GO_SEQUENCE
+                    self._compared[index] = ()
+        for container in released.values():
+            # what it held is freed now, not at the next full collection
+            # (parents and children refer to one another); an empty
+            # mapping for a caller that still has it (a finding)
+            container.owner = container.before = None
+            container.anchor = container.children = None
+            container.mapping = {}
+        self._let_go += len(released)
+        if self._let_go * 4 > len(self.containers) + len(self.sequences):
+            self._drop_placeholders()
+
+    def _drop_placeholders(self):
+        """Take the placeholders :meth:`_compact` left out of every list."""
+        self._let_go = 0
+        dicts = _kept_positions(self.containers, _LET_GO_DICT)
+        if len(dicts) != len(self.containers):
+            self.tracker.retain(dicts)
+            self.containers = list(map(self.containers.__getitem__, dicts))
+            # the dicts healing may write were found, so they are kept
+            self._found_at = {
+                key: bisect.bisect_left(dicts, position)
+                for key, position in self._found_at.items()}
+        sequences = _kept_positions(self.sequences, _LET_GO_SEQUENCE)
+        if len(sequences) != len(self.sequences):
+            self.sequences = list(map(self.sequences.__getitem__,
+                                      sequences))
+            self._compared = list(map(self._compared.__getitem__,
+                                      sequences))
+            self._read_now = None
+            self._snapshot_sequences()
 
     def modules_changed(self):
         """Whether modules came (or went) since the last sweep."""
@@ -1043,6 +1164,8 @@ class GlobalStateSweep:
             self._snapshot_sequences()
         if new:
             findings.extend(self._inspect_new(new, bases, findings))
+        if self._gone:
+            self._compact()
         return findings
 
     @staticmethod
@@ -1145,6 +1268,18 @@ class GlobalStateSweep:
                 found.append(Finding(container, key, mock, previous,
                                      placed=value, inner=suffix))
         return found
+
+
+def _kept_positions(containers, placeholder):
+    """Positions in ``containers`` of those that are not ``placeholder``."""
+    return list(itertools.compress(
+        range(len(containers)),
+        map(operator.is_not, containers, itertools.repeat(placeholder))))
+
+
+def _positions_of(containers):
+    """id(container) -> its position in ``containers``."""
+    return dict(zip(map(id, containers), range(len(containers))))
 
 
 def _newest_key(cache):

@@ -9,6 +9,7 @@ import linecache
 import sys
 import types
 from unittest import mock
+import weakref
 
 import fixtures
 import testtools
@@ -94,6 +95,43 @@ class TrackerTests(testtools.TestCase):
             tracker.add(mapping)
             mapping['a'] = object()
             self.assertEqual([0], tracker.changed(), tracker.method)
+
+    def test_a_released_dict_is_never_named_nor_kept(self):
+        for tracker in self.trackers():
+            mappings = [WeakDict(n=n) for n in range(4)]
+            for mapping in mappings:
+                tracker.add(mapping)
+            mappings[1]['n'] = -1
+            tracker.release(1)
+            tracker.release(2)
+            mappings[2]['n'] = -1
+            mappings[3]['n'] = -1
+            self.assertEqual([3], tracker.changed(), tracker.method)
+            let_go = weakref.ref(mappings[2])
+            del mappings[2]
+            self.assertIsNone(let_go(), tracker.method)
+            tracker.retain([0, 3])
+            self.assertEqual([1], tracker.changed(), tracker.method)
+
+    def test_retained_dicts_are_renumbered_and_the_others_let_go(self):
+        for tracker in self.trackers():
+            mappings = [WeakDict(n=n) for n in range(6)]
+            for mapping in mappings:
+                tracker.add(mapping)
+            mappings[4]['n'] = -1    # written before: still named, as 2
+            tracker.retain([0, 2, 4, 5])
+            mappings[1]['n'] = -1    # let go: never named again
+            mappings[5]['n'] = -1
+            self.assertEqual([2, 3], tracker.changed(), tracker.method)
+            tracker.seen(2)
+            self.assertEqual([3], tracker.changed(), tracker.method)
+            let_go = weakref.ref(mappings[3])
+            del mappings[3]
+            self.assertIsNone(let_go(), tracker.method)
+
+
+class WeakDict(dict):
+    """A dict that a weak reference can follow."""
 
 
 class WatcherTests(testtools.TestCase):
@@ -223,6 +261,64 @@ class SweepOnEveryTracker(testtools.TestCase):
                 targets.HANDLERS.pop()
             self.assertEqual(['mocktools.tests.targets.HANDLERS[2]'], found,
                              sweeper.tracker.method)
+
+    def _module(self, name, **attributes):
+        module = types.ModuleType(name)
+        vars(module).update(attributes)
+        self.useFixture(fixtures.MonkeyPatch(
+            'sys.modules', dict(sys.modules, **{name: module})))
+        return module
+
+    def test_what_a_module_no_longer_holds_is_let_go(self):
+        # nova's fixtures replace nova.context.CELL_CACHE with a new dict
+        # in every test; the sweep kept each old one watched, and with it
+        # the database engine of every test (1 GB after 500 tests)
+        for sweeper in self.sweeps():
+            engine = Plain()
+            module = self._module('mt_replaced', CELL_CACHE={'cell': [
+                {'engine': engine}]})
+            sweeper.sweep()
+            watched = sweeper.stats()
+            was_there = weakref.ref(engine)
+            for _ in range(3):
+                module.CELL_CACHE = {'cell': [{'engine': Plain()}]}
+                self.assertEqual([], sweeper.sweep(), sweeper.tracker.method)
+                self.assertEqual(
+                    (watched['dicts'], watched['sequences']),
+                    (sweeper.stats()['dicts'], sweeper.stats()['sequences']),
+                    sweeper.tracker.method)
+            del engine
+            self.assertIsNone(was_there(), sweeper.tracker.method)
+            # placeholders stand where they were, until taken out together
+            self.assertIn(sweep_module._LET_GO_DICT, sweeper.containers)
+            sweeper._drop_placeholders()
+            self.assertNotIn(sweep_module._LET_GO_DICT, sweeper.containers)
+            self.assertNotIn(sweep_module._LET_GO_SEQUENCE,
+                             sweeper.sequences)
+            self.assertEqual([], sweeper.sweep(), sweeper.tracker.method)
+            # what replaced it is watched
+            module.CELL_CACHE['cell'][0]['engine'] = mock.Mock()
+            self.assertEqual(
+                ["mt_replaced.CELL_CACHE['cell'][0]['engine']"],
+                [finding.path for finding in sweeper.sweep()],
+                sweeper.tracker.method)
+
+    def test_what_healing_puts_back_is_still_watched(self):
+        for sweeper in self.sweeps():
+            module = self._module('mt_healed', REGISTRY={'lvm': 'driver'})
+            sweeper.sweep()
+            module.REGISTRY = mock.Mock()
+            findings = sweeper.sweep()
+            self.assertEqual(['mt_healed.REGISTRY'],
+                             [finding.path for finding in findings])
+            for finding in findings:
+                finding.heal()
+            sweeper.rebase([finding.container for finding in findings])
+            module.REGISTRY['fake'] = mock.Mock()
+            self.assertEqual(
+                ["mt_healed.REGISTRY['fake']"],
+                [finding.path for finding in sweeper.sweep()],
+                sweeper.tracker.method)
 
     def test_source_lines_read_for_a_traceback_are_not_compared(self):
         # every traceback formatted (a report, a log record) caches the
