@@ -1059,22 +1059,14 @@ class GlobalStateSweep:
         for container in released.values():
             (sequences if container.compared_flat else dicts).append(
                 container)
-        if dicts:
-            where = _positions_of(self.containers)
-            for container in dicts:
-                position = where.get(id(container))
-                if position is not None:
-                    self.containers[position] = _LET_GO_DICT
-                    self.tracker.release(position)
-        if sequences:
-            where = _positions_of(self.sequences)
-            for container in sequences:
-                index = where.get(id(container))
-                if index is not None:
-                    # the next sweep sees it as changed (emptied) and
-                    # takes that in; nothing to report in a placeholder
-                    self.sequences[index] = _LET_GO_SEQUENCE
-                    self._compared[index] = ()
+        for position in _positions_of(self.containers, dicts):
+            self.containers[position] = _LET_GO_DICT
+            self.tracker.release(position)
+        for index in _positions_of(self.sequences, sequences):
+            # the next sweep sees it as changed (emptied) and takes that
+            # in; nothing to report in a placeholder
+            self.sequences[index] = _LET_GO_SEQUENCE
+            self._compared[index] = ()
         for container in released.values():
             # what it held is freed now, not at the next full collection
             # (parents and children refer to one another); an empty
@@ -1277,9 +1269,23 @@ def _kept_positions(containers, placeholder):
         map(operator.is_not, containers, itertools.repeat(placeholder))))
 
 
-def _positions_of(containers):
-    """id(container) -> its position in ``containers``."""
-    return dict(zip(map(id, containers), range(len(containers))))
+def _positions_of(containers, wanted):
+    """The positions in ``containers`` of the ``wanted`` ones there.
+
+    Looked for from the end: what is let go of was most often found by a
+    recent sweep, so it was added last.
+    """
+    if not wanted:
+        return []
+    backwards = containers[::-1]
+    last = len(containers) - 1
+    found = []
+    for container in wanted:
+        try:
+            found.append(last - backwards.index(container))
+        except ValueError:
+            pass
+    return found
 
 
 def _newest_key(cache):
