@@ -296,12 +296,60 @@ def _direct_references(mocks, holders, unwatched, internal=None,
     types = sweep.library_types()
     for mock in mocks:
         counts[id(mock)] += _proxies_of(mock, True, types, proxies)
+        _count_from_delegate(counts, kinds, mock, types[2])
     del mock   # a reference _all_accounted must not see
     if not _all_accounted(mocks, counts):
         entries = unwatched() if callable(unwatched) else unwatched
         if entries:
             _count_from_unwatched(counts, entries)
     return counts
+
+
+def _count_from_delegate(counts, kinds, mock, readers):
+    """Count the references from the function ``create_autospec`` made.
+
+    ``patch(..., autospec=True)`` of a function puts in place a function
+    the library made (``_set_signature``) that calls ``mock``: its globals
+    (``mock``), its ``__dict__`` (``mock``, the ``return_value`` child)
+    and the cell its helpers close over (``mock``) refer to the mock and
+    its child, and ``mock._mock_delegate`` to it.  Once the patcher has
+    stopped, those objects refer to one another alone, and live until a
+    collection of their generation: one made in ``setUp`` has often left
+    the youngest generation by the check, and without this count the
+    check would sweep.  Counted only while nothing else refers to the
+    function (patched in place still, kept by the test or leaked, it is
+    not).
+    """
+    state = sweep.mock_namespace(mock, readers)
+    function = None if state is None else state.get('_mock_delegate')
+    if type(function) is not types.FunctionType or (
+            sweep._function_mock(function) is not mock):
+        return
+    context = function.__globals__
+    own = vars(function)
+    reset = own.get('reset_mock')
+    if (context.get('mock') is not mock
+            or context.get(function.__name__) is not function
+            or '_checksig_' not in context
+            or type(reset) is not types.FunctionType
+            or not reset.__closure__):
+        return
+    cells = [cell for cell in reset.__closure__
+             if _cell_holds(cell, mock) or _cell_holds(cell, function)]
+    del reset
+    # the library's references: its globals, the mock's _mock_delegate,
+    # the cell of reset_mock; and this frame's and getrefcount's
+    if len(cells) != 2 or sys.getrefcount(function) - 2 > 3:
+        return
+    _tally(counts, kinds, own.values())
+    counts[id(mock)] += 2    # the globals' and the cell's
+
+
+def _cell_holds(cell, value):
+    try:
+        return cell.cell_contents is value
+    except ValueError:   # an empty cell
+        return False
 
 
 def _family(mocks, internal=None):

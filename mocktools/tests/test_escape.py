@@ -113,6 +113,31 @@ class TestUnaccounted(testtools.TestCase):
         self.assertTrue(escape.unaccounted(born, ()))
         del elsewhere
 
+    def test_the_function_autospec_made_once_its_patcher_stopped(self):
+        # patch(..., autospec=True) of a function: the function the library
+        # made and the mock refer to one another until a collection frees
+        # them (made in setUp, they have often left the youngest
+        # generation by the check; the collector is off here instead)
+        module = types.ModuleType('mocktools_autospec_probe')
+        exec('def lookup(name):\n    return name\n', vars(module))
+        if gc.isenabled():
+            gc.disable()
+            self.addCleanup(gc.enable)
+        for keep in (None, 'function', 'patched'):
+            patcher = mock.patch.object(module, 'lookup', autospec=True)
+            function = patcher.start()
+            module.lookup('volume').upper()
+            born = [weakref.ref(function.mock)]
+            if keep != 'patched':
+                patcher.stop()
+            kept = [function] if keep == 'function' else []
+            del function
+            self.assertIs(keep is not None,
+                          escape.unaccounted(born, (Holder(),)), keep)
+            if keep == 'patched':
+                patcher.stop()
+            del kept
+
     def test_dead_mocks_need_nothing(self):
         born = [weakref.ref(mock.Mock())]
         self.assertFalse(escape.unaccounted(born, ()))
