@@ -39,6 +39,7 @@ a sweep of everything loaded.  Only exact built-in containers and standard
 """
 
 import collections
+import functools
 import gc
 import itertools
 import sys
@@ -294,9 +295,10 @@ def _direct_references(mocks, holders, unwatched, internal=None,
         for key, value in internal.items():
             counts[key] += value
     types = sweep.library_types()
+    checkers = []   # (see _checker_references), read once if needed
     for mock in mocks:
         counts[id(mock)] += _proxies_of(mock, True, types, proxies)
-        _count_from_delegate(counts, kinds, mock, types[2])
+        _count_from_delegate(counts, kinds, mock, types[2], mocks, checkers)
     del mock   # a reference _all_accounted must not see
     if not _all_accounted(mocks, counts):
         entries = unwatched() if callable(unwatched) else unwatched
@@ -305,7 +307,8 @@ def _direct_references(mocks, holders, unwatched, internal=None,
     return counts
 
 
-def _count_from_delegate(counts, kinds, mock, readers):
+def _count_from_delegate(counts, kinds, mock, readers, family=(),
+                         checkers=None):
     """Count the references from the function ``create_autospec`` made.
 
     ``patch(..., autospec=True)`` of a function puts in place a function
@@ -318,7 +321,8 @@ def _count_from_delegate(counts, kinds, mock, readers):
     the youngest generation by the check, and without this count the
     check would sweep.  Counted only while nothing else refers to the
     function (patched in place still, kept by the test or leaked, it is
-    not).
+    not) but the signature checkers of the mocks of ``family``: see
+    :func:`_checker_references`, read once into ``checkers`` (a list).
     """
     state = sweep.mock_namespace(mock, readers)
     function = None if state is None else state.get('_mock_delegate')
@@ -337,12 +341,53 @@ def _count_from_delegate(counts, kinds, mock, readers):
     cells = [cell for cell in reset.__closure__
              if _cell_holds(cell, mock) or _cell_holds(cell, function)]
     del reset
+    if len(cells) != 2:
+        return
     # the library's references: its globals, the mock's _mock_delegate,
     # the cell of reset_mock; and this frame's and getrefcount's
-    if len(cells) != 2 or sys.getrefcount(function) - 2 > 3:
+    known = 3
+    if sys.getrefcount(function) - 2 > known and checkers is not None:
+        if not checkers:
+            checkers.append(_checker_references(family, readers))
+        known += checkers[0].get(id(function), 0)
+    if sys.getrefcount(function) - 2 > known:
         return
     _tally(counts, kinds, own.values())
     counts[id(mock)] += 2    # the globals' and the cell's
+
+
+def _checker_references(family, readers):
+    """id(object) -> references from the mocks' own signature checkers.
+
+    oslotest's lazy autospec (``mock_fixture``, which nova's tests
+    install) sets a mock's ``_mock_check_sig`` to a closure over the
+    function ``create_autospec`` made for the method it stands for, or
+    over a ``functools.partial`` of it (the method's ``self`` consumed).
+    A closure counts only if nothing but its mock refers to it, and a
+    partial only if nothing but the closure does.  Only cells are read,
+    and the partial's ``func``: no code runs.
+    """
+    held = {}
+    for mock in family:
+        state = sweep.mock_namespace(mock, readers)
+        checker = None if state is None else state.get('_mock_check_sig')
+        # the mock's, and this frame's and getrefcount's
+        if (type(checker) is not types.FunctionType
+                or not checker.__closure__
+                or sys.getrefcount(checker) - 2 > 1):
+            continue
+        for cell in checker.__closure__:
+            try:
+                value = cell.cell_contents
+            except ValueError:   # an empty cell
+                continue
+            held[id(value)] = held.get(id(value), 0) + 1
+            if (type(value) is functools.partial
+                    and sys.getrefcount(value) - 2 <= 1):
+                inner = id(value.func)
+                held[inner] = held.get(inner, 0) + 1
+            value = None
+    return held
 
 
 def _cell_holds(cell, value):

@@ -138,6 +138,42 @@ class TestUnaccounted(testtools.TestCase):
                 patcher.stop()
             del kept
 
+    def test_the_signature_checkers_of_oslotests_lazy_autospec(self):
+        # oslotest's mock_fixture (nova's tests): a mock with an autospec
+        # gets, for each method used, a checker closing over the function
+        # create_autospec made for it (or a partial of it); with the
+        # collector on, nova's compute checks swept 303 times in 511 tests
+        from oslotest import mock_fixture
+        self.useFixture(mock_fixture.MockAutospecFixture())
+        if gc.isenabled():
+            gc.disable()
+            self.addCleanup(gc.enable)
+
+        class Service:
+            def start(self, host):
+                return host
+
+            @staticmethod
+            def version():
+                return 1
+
+        for name, args in (('start', ('host',)), ('version', ())):
+            for elsewhere in (False, True):
+                holder = Holder()
+                holder.kept = mock.MagicMock(autospec=Service)
+                getattr(holder.kept, name)(*args)
+                checker = getattr(holder.kept, name)._mock_check_sig
+                made = checker.__closure__[0].cell_contents
+                function = getattr(made, 'func', made)
+                born = [weakref.ref(holder.kept),
+                        weakref.ref(function.mock)]
+                kept = [function] if elsewhere else []
+                del checker, made, function
+                self.assertIs(elsewhere,
+                              escape.unaccounted(born, (holder,)),
+                              (name, elsewhere))
+                del kept
+
     def test_dead_mocks_need_nothing(self):
         born = [weakref.ref(mock.Mock())]
         self.assertFalse(escape.unaccounted(born, ()))
