@@ -307,8 +307,7 @@ def _direct_references(mocks, holders, unwatched, internal=None,
     return counts
 
 
-def _count_from_delegate(counts, kinds, mock, readers, family=(),
-                         checkers=None):
+def _count_from_delegate(counts, kinds, mock, readers, family, checkers):
     """Count the references from the function ``create_autospec`` made.
 
     ``patch(..., autospec=True)`` of a function puts in place a function
@@ -338,15 +337,16 @@ def _count_from_delegate(counts, kinds, mock, readers, family=(),
             or type(reset) is not types.FunctionType
             or not reset.__closure__):
         return
-    cells = [cell for cell in reset.__closure__
-             if _cell_holds(cell, mock) or _cell_holds(cell, function)]
-    del reset
-    if len(cells) != 2:
+    # reset_mock closes over the mock and the function, and over nothing
+    # else (the list of what it closes over is gone once counted)
+    if sum(value is mock or value is function
+           for value in _closed_over(reset)) != 2:
         return
+    del reset
     # the library's references: its globals, the mock's _mock_delegate,
     # the cell of reset_mock; and this frame's and getrefcount's
     known = 3
-    if sys.getrefcount(function) - 2 > known and checkers is not None:
+    if sys.getrefcount(function) - 2 > known:
         if not checkers:
             checkers.append(_checker_references(family, readers))
         known += checkers[0].get(id(function), 0)
@@ -376,25 +376,16 @@ def _checker_references(family, readers):
                 or not checker.__closure__
                 or sys.getrefcount(checker) - 2 > 1):
             continue
-        for cell in checker.__closure__:
-            try:
-                value = cell.cell_contents
-            except ValueError:   # an empty cell
-                continue
+        contents = _closed_over(checker)
+        for value in contents:
             held[id(value)] = held.get(id(value), 0) + 1
+            # its cell's; and this list's, this frame's and getrefcount's
             if (type(value) is functools.partial
-                    and sys.getrefcount(value) - 2 <= 1):
+                    and sys.getrefcount(value) - 3 <= 1):
                 inner = id(value.func)
                 held[inner] = held.get(inner, 0) + 1
-            value = None
+        value = contents = None
     return held
-
-
-def _cell_holds(cell, value):
-    try:
-        return cell.cell_contents is value
-    except ValueError:   # an empty cell
-        return False
 
 
 def _family(mocks, internal=None):

@@ -948,8 +948,7 @@ class GlobalStateSweep:
         for position in self.tracker.changed():
             self._reread(self.containers[position], position)
         self._rebase_sequences()
-        if self._gone:
-            self._compact()
+        self._compact()
 
     def _rebase_sequences(self):
         """Take the flat-compared containers' current items as 'before'."""
@@ -981,8 +980,7 @@ class GlobalStateSweep:
             # lists, sets and objects compared in the flat read: that read
             # is redone whole anyway (rare: most leaks are in dicts)
             self._rebase_sequences()
-        if self._gone:
-            self._compact()
+        self._compact()
         return True
 
     def _reread(self, container, position=None, findings=()):
@@ -1043,7 +1041,10 @@ class GlobalStateSweep:
         positions of the others stay as they are: finding each one's among
         tens of thousands costs less than renumbering them all); once
         placeholders are a quarter of the containers, they are taken out.
+        Nothing to do when nothing was set aside (most sweeps).
         """
+        if not self._gone:
+            return
         gone, self._gone = self._gone, []
         released = {}
         while gone:
@@ -1156,8 +1157,7 @@ class GlobalStateSweep:
             self._snapshot_sequences()
         if new:
             findings.extend(self._inspect_new(new, bases, findings))
-        if self._gone:
-            self._compact()
+        self._compact()
         return findings
 
     @staticmethod

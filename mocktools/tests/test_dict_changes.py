@@ -96,11 +96,17 @@ class TrackerTests(testtools.TestCase):
             mapping['a'] = object()
             self.assertEqual([0], tracker.changed(), tracker.method)
 
+    @staticmethod
+    def followed(tracker, count):
+        """``count`` dicts weak references can follow, added to ``tracker``."""
+        mappings = [WeakDict(n=n) for n in range(count)]
+        for mapping in mappings:
+            tracker.add(mapping)
+        return mappings
+
     def test_a_released_dict_is_never_named_nor_kept(self):
         for tracker in self.trackers():
-            mappings = [WeakDict(n=n) for n in range(4)]
-            for mapping in mappings:
-                tracker.add(mapping)
+            mappings = self.followed(tracker, 4)
             mappings[1]['n'] = -1
             tracker.release(1)
             tracker.release(2)
@@ -115,9 +121,7 @@ class TrackerTests(testtools.TestCase):
 
     def test_retained_dicts_are_renumbered_and_the_others_let_go(self):
         for tracker in self.trackers():
-            mappings = [WeakDict(n=n) for n in range(6)]
-            for mapping in mappings:
-                tracker.add(mapping)
+            mappings = self.followed(tracker, 6)
             mappings[4]['n'] = -1    # written before: still named, as 2
             tracker.retain([0, 2, 4, 5])
             mappings[1]['n'] = -1    # let go: never named again
