@@ -58,6 +58,9 @@ _USABLE = hasattr(sys, 'getrefcount') and (
 
 # Where a mock keeps the calls made to it.
 _CALL_RECORDS = ('_mock_call_args_list', '_mock_mock_calls', 'method_calls')
+# Where a mock with a function create_autospec made (its _mock_delegate)
+# records its calls instead: in that function's __dict__.
+_DELEGATE_RECORDS = ('call_args_list', 'mock_calls', 'method_calls')
 # Only the latest calls of each record are read: a mock given to a
 # decorator (``@patch.object(CONF, 'get', Mock())``) records the calls of
 # every test it served since the run began.  References in older calls are
@@ -248,13 +251,13 @@ _schedule = CollectionSchedule()
 
 def _unexplained(born, holders, companions, owner, patchers, unwatched):
     """The check of :func:`unaccounted`, once."""
-    internal, proxies = {}, {}
+    internal, proxies, delegated = {}, {}, {}
     mocks = _family((mock for mock in (ref() for ref in born)
                      if mock is not None), internal)
     if not mocks:
         return False
-    if _all_accounted(mocks, _direct_references(mocks, holders, unwatched,
-                                                internal, proxies)):
+    if _all_accounted(mocks, _direct_references(
+            mocks, holders, unwatched, internal, proxies, delegated)):
         return False
     del internal
     if callable(companions):
@@ -262,7 +265,7 @@ def _unexplained(born, holders, companions, owner, patchers, unwatched):
     companions = [mock for mock in (ref() for ref in companions)
                   if mock is not None]
     counts = _known_references(mocks, holders, companions, owner, patchers,
-                               unwatched, proxies)
+                               unwatched, proxies, delegated)
     if counts is None:
         return True
     del companions
@@ -270,7 +273,7 @@ def _unexplained(born, holders, companions, owner, patchers, unwatched):
 
 
 def _direct_references(mocks, holders, unwatched, internal=None,
-                       proxies=None):
+                       proxies=None, delegated=None):
     """id(mock) -> references counted without walking the mocks.
 
     Those from the holders' ``__dict__``, the mock's own magic-method
@@ -278,7 +281,9 @@ def _direct_references(mocks, holders, unwatched, internal=None,
     thread-local storage) and ``internal`` (id ->
     references between parents and children, counted by :func:`_family`).
     ``proxies``, a dict, is given id(mock) -> the references from its
-    proxies alone, for the full walk to use again.
+    proxies alone, and ``delegated`` id -> those from the functions
+    ``create_autospec`` made (:func:`_count_from_delegate`), for the full
+    walk to use again.
     The common cases -- a mock kept on the test, a ``MagicMock``, a mock
     handed to a cached function, a patcher's mock and the return value it
     gave -- are counted in one pass over each namespace, before the full
@@ -298,7 +303,8 @@ def _direct_references(mocks, holders, unwatched, internal=None,
     checkers = []   # (see _checker_references), read once if needed
     for mock in mocks:
         counts[id(mock)] += _proxies_of(mock, True, types, proxies)
-        _count_from_delegate(counts, kinds, mock, types[2], mocks, checkers)
+        _count_from_delegate(counts, kinds, mock, types[2], mocks, checkers,
+                             delegated)
     del mock   # a reference _all_accounted must not see
     if not _all_accounted(mocks, counts):
         entries = unwatched() if callable(unwatched) else unwatched
@@ -307,7 +313,8 @@ def _direct_references(mocks, holders, unwatched, internal=None,
     return counts
 
 
-def _count_from_delegate(counts, kinds, mock, readers, family, checkers):
+def _count_from_delegate(counts, kinds, mock, readers, family, checkers,
+                         delegated):
     """Count the references from the function ``create_autospec`` made.
 
     ``patch(..., autospec=True)`` of a function puts in place a function
@@ -322,14 +329,15 @@ def _count_from_delegate(counts, kinds, mock, readers, family, checkers):
     function (patched in place still, kept by the test or leaked, it is
     not) but the signature checkers of the mocks of ``family``: see
     :func:`_checker_references`, read once into ``checkers`` (a list).
+    What is counted is added to ``delegated`` (a dict, id -> references)
+    too, or nothing if it is None.
     """
     state = sweep.mock_namespace(mock, readers)
-    function = None if state is None else state.get('_mock_delegate')
-    if type(function) is not types.FunctionType or (
-            sweep._function_mock(function) is not mock):
+    own = None if state is None else _delegate_namespace(state, mock)
+    if own is None:
         return
+    function = state['_mock_delegate']
     context = function.__globals__
-    own = vars(function)
     reset = own.get('reset_mock')
     if (context.get('mock') is not mock
             or context.get(function.__name__) is not function
@@ -352,8 +360,28 @@ def _count_from_delegate(counts, kinds, mock, readers, family, checkers):
         known += checkers[0].get(id(function), 0)
     if sys.getrefcount(function) - 2 > known:
         return
-    _tally(counts, kinds, own.values())
-    counts[id(mock)] += 2    # the globals' and the cell's
+    # the globals' and the cell's, and what its __dict__ holds
+    found = [id(mock), id(mock)] + [id(value) for value in own.values()
+                                    if type(value) in kinds]
+    for key in found:
+        if key in counts:
+            counts[key] += 1
+            if delegated is not None:
+                delegated[key] = delegated.get(key, 0) + 1
+
+
+def _delegate_namespace(namespace, mock):
+    """The ``__dict__`` of the function create_autospec made for ``mock``.
+
+    ``namespace`` is the mock's; None when it has no such function.  The
+    calls of such a mock are recorded there (``call_args_list``,
+    ``mock_calls``), not in its own namespace.
+    """
+    function = namespace.get('_mock_delegate')
+    if type(function) is not types.FunctionType or (
+            sweep._function_mock(function) is not mock):
+        return None
+    return vars(function)
 
 
 def _checker_references(family, readers):
@@ -577,7 +605,8 @@ def _tally(counts, kinds, values):
 
 
 def _known_references(mocks, holders, companions=(), owner=None,
-                      patchers=(), unwatched=(), proxies=None):
+                      patchers=(), unwatched=(), proxies=None,
+                      delegated=None):
     """id(mock) -> references found in the test's own objects (or None).
 
     A separate function so that none of its locals still refers to a mock
@@ -588,12 +617,16 @@ def _known_references(mocks, holders, companions=(), owner=None,
     they made, then the objects the ``owner`` and the mocks lead to.  Each
     stage adds to what the previous ones counted.  ``proxies`` are the
     references from magic-method proxies that :func:`_direct_references`
-    counted (id(mock) -> count).
+    counted (id(mock) -> count), ``delegated`` those from the functions
+    ``create_autospec`` made, which no walk reads.
     """
     walk = _Walk(mocks)
     if proxies:
         walk.proxies = proxies
     counts = walk.counts
+    if delegated:
+        for key, found in delegated.items():
+            counts[key] += found
     if not _count_from_test(walk, holders, mocks):
         return None
     if _all_accounted(mocks, counts):
@@ -968,11 +1001,11 @@ def _count_from_test(walk, holders, mocks):
         if hits and sweep.made_for_one_mock(kind):
             _tally(counts, kinds, hits)
 
-    def count_calls(namespace):
+    def count_calls(namespace, records=_CALL_RECORDS):
         # the arguments a mock recorded (call_args, mock_calls ...): each
         # call's args tuple and kwargs dict are made by the call itself, so
         # never global state; one args tuple is shared by several records
-        for name in _CALL_RECORDS:
+        for name in records:
             calls = namespace.get(name)
             if not issubclass(type(calls), list):
                 continue
@@ -1033,6 +1066,10 @@ def _count_from_test(walk, holders, mocks):
         count(namespace)
         roots.append(namespace)
         count_calls(namespace)
+        delegate = _delegate_namespace(namespace, mock)
+        if delegate is not None:
+            count_calls(delegate, _DELEGATE_RECORDS)
+        del delegate
         raised = namespace.get('_mock_side_effect')
         if issubclass(type(raised), BaseException):
             count_frames(raised)
