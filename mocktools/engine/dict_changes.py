@@ -134,6 +134,8 @@ class VersionTracker(ChangeTracker):
         self._addresses = array('Q')   # where each dict's tag lives
         self._versions = array('Q')
         self._read = None              # made again after an add
+        # the tags the last changed() read, until the dicts followed change
+        self._now = None
 
     @classmethod
     def usable(cls):
@@ -161,13 +163,13 @@ class VersionTracker(ChangeTracker):
         address = id(target) + self._OFFSET
         self._addresses.append(address)
         self._versions.append(_word_at(address))
-        self._read = None
+        self._read = self._now = None
 
     def changed(self):
         read = self._read
         if read is None:
             read = self._read = word_reader(self._addresses)
-        now = array('Q', read())
+        now = self._now = array('Q', read())
         if self._addresses:
             now.pop()      # the first tag, read twice
         old = self._versions
@@ -181,13 +183,18 @@ class VersionTracker(ChangeTracker):
             len(now), lambda lo, hi: old[lo:hi] == now[lo:hi])
 
     def seen(self, position):
-        self._versions[position] = _word_at(self._addresses[position])
+        # the tag as the last changed() read it, which costs no ctypes
+        # object: a write since is found by the next changed()
+        now = self._now
+        self._versions[position] = (
+            now[position] if now is not None
+            else _word_at(self._addresses[position]))
 
     def release(self, position):
         self._mappings[position] = _LET_GO
         self._addresses[position] = address = id(_LET_GO) + self._OFFSET
         self._versions[position] = _word_at(address)
-        self._read = None
+        self._read = self._now = None
 
     def retain(self, positions):
         self._mappings = list(map(self._mappings.__getitem__, positions))
@@ -195,13 +202,13 @@ class VersionTracker(ChangeTracker):
                                          positions))
         self._versions = array('Q', map(self._versions.__getitem__,
                                         positions))
-        self._read = None
+        self._read = self._now = None
 
     def close(self):
         super().close()
         self._addresses = array('Q')
         self._versions = array('Q')
-        self._read = None
+        self._read = self._now = None
 
 
 def _word_at(address):
