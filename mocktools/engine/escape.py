@@ -333,7 +333,9 @@ def _count_from_delegate(counts, kinds, mock, readers, family, checkers,
     too, or nothing if it is None.
     """
     state = sweep.mock_namespace(mock, readers)
-    own = None if state is None else _delegate_namespace(state, mock)
+    if state is None or state.get('_mock_delegate') is None:
+        return   # most mocks
+    own = _delegate_namespace(state, mock)
     if own is None:
         return
     function = state['_mock_delegate']
@@ -1066,10 +1068,11 @@ def _count_from_test(walk, holders, mocks):
         count(namespace)
         roots.append(namespace)
         count_calls(namespace)
-        delegate = _delegate_namespace(namespace, mock)
-        if delegate is not None:
-            count_calls(delegate, _DELEGATE_RECORDS)
-        del delegate
+        if namespace.get('_mock_delegate') is not None:   # rarely
+            delegate = _delegate_namespace(namespace, mock)
+            if delegate is not None:
+                count_calls(delegate, _DELEGATE_RECORDS)
+            del delegate
         raised = namespace.get('_mock_side_effect')
         if issubclass(type(raised), BaseException):
             count_frames(raised)
