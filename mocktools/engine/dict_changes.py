@@ -134,8 +134,6 @@ class VersionTracker(ChangeTracker):
         self._addresses = array('Q')   # where each dict's tag lives
         self._versions = array('Q')
         self._read = None              # made again after an add
-        # the tags the last changed() read, until the dicts followed change
-        self._now = None
 
     @classmethod
     def usable(cls):
@@ -163,13 +161,13 @@ class VersionTracker(ChangeTracker):
         address = id(target) + self._OFFSET
         self._addresses.append(address)
         self._versions.append(_word_at(address))
-        self._read = self._now = None
+        self._read = None
 
     def changed(self):
         read = self._read
         if read is None:
             read = self._read = word_reader(self._addresses)
-        now = self._now = array('Q', read())
+        now = array('Q', read())
         if self._addresses:
             now.pop()      # the first tag, read twice
         old = self._versions
@@ -183,18 +181,13 @@ class VersionTracker(ChangeTracker):
             len(now), lambda lo, hi: old[lo:hi] == now[lo:hi])
 
     def seen(self, position):
-        # the tag as the last changed() read it, which costs no ctypes
-        # object: a write since is found by the next changed()
-        now = self._now
-        self._versions[position] = (
-            now[position] if now is not None
-            else _word_at(self._addresses[position]))
+        self._versions[position] = _word_at(self._addresses[position])
 
     def release(self, position):
         self._mappings[position] = _LET_GO
         self._addresses[position] = address = id(_LET_GO) + self._OFFSET
         self._versions[position] = _word_at(address)
-        self._read = self._now = None
+        self._read = None
 
     def retain(self, positions):
         self._mappings = list(map(self._mappings.__getitem__, positions))
@@ -202,13 +195,13 @@ class VersionTracker(ChangeTracker):
                                          positions))
         self._versions = array('Q', map(self._versions.__getitem__,
                                         positions))
-        self._read = self._now = None
+        self._read = None
 
     def close(self):
         super().close()
         self._addresses = array('Q')
         self._versions = array('Q')
-        self._read = self._now = None
+        self._read = None
 
 
 def _word_at(address):

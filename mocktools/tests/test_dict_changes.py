@@ -55,23 +55,6 @@ class TrackerTests(testtools.TestCase):
             del other['a']
             self.assertEqual([1], tracker.changed(), tracker.method)
 
-    def test_a_write_made_while_the_caller_reads_is_named_again(self):
-        # version tags: seen() keeps the tag that changed() read, not
-        # today's, so a write between the two is not forgotten
-        if not dict_changes.VersionTracker.usable():
-            self.skipTest('no version tags on this Python')
-        tracker = dict_changes.VersionTracker()
-        self.addCleanup(tracker.close)
-        followed = {'a': 1}
-        tracker.add(followed)
-        followed['a'] = 2
-        self.assertEqual([0], tracker.changed())
-        followed['a'] = 3
-        tracker.seen(0)
-        self.assertEqual([0], tracker.changed())
-        tracker.seen(0)
-        self.assertEqual([], tracker.changed())
-
     def test_scattered_writes_among_many_dicts_are_all_named(self):
         for tracker in self.trackers():
             mappings = [{'n': n} for n in range(1000)]
