@@ -333,12 +333,10 @@ def _count_from_delegate(counts, kinds, mock, readers, family, checkers,
     too, or nothing if it is None.
     """
     state = sweep.mock_namespace(mock, readers)
-    if state is None or state.get('_mock_delegate') is None:
-        return   # most mocks
-    own = _delegate_namespace(state, mock)
-    if own is None:
+    function = None if state is None else _delegate_of(state, mock)
+    if function is None:
         return
-    function = state['_mock_delegate']
+    own = vars(function)
     context = function.__globals__
     reset = own.get('reset_mock')
     if (context.get('mock') is not mock
@@ -372,18 +370,20 @@ def _count_from_delegate(counts, kinds, mock, readers, family, checkers,
                 delegated[key] = delegated.get(key, 0) + 1
 
 
-def _delegate_namespace(namespace, mock):
-    """The ``__dict__`` of the function create_autospec made for ``mock``.
+def _delegate_of(namespace, mock):
+    """The function create_autospec made for ``mock``, or None.
 
-    ``namespace`` is the mock's; None when it has no such function.  The
-    calls of such a mock are recorded there (``call_args_list``,
-    ``mock_calls``), not in its own namespace.
+    ``namespace`` is the mock's, whose ``_mock_delegate`` it is.  Such a
+    mock records its calls in that function's ``__dict__``
+    (``call_args_list``, ``mock_calls``), not in its own namespace.
     """
     function = namespace.get('_mock_delegate')
+    if function is None:   # most mocks
+        return None
     if type(function) is not types.FunctionType or (
             sweep._function_mock(function) is not mock):
         return None
-    return vars(function)
+    return function
 
 
 def _checker_references(family, readers):
@@ -1068,11 +1068,10 @@ def _count_from_test(walk, holders, mocks):
         count(namespace)
         roots.append(namespace)
         count_calls(namespace)
-        if namespace.get('_mock_delegate') is not None:   # rarely
-            delegate = _delegate_namespace(namespace, mock)
-            if delegate is not None:
-                count_calls(delegate, _DELEGATE_RECORDS)
-            del delegate
+        delegate = _delegate_of(namespace, mock)
+        if delegate is not None:
+            count_calls(vars(delegate), _DELEGATE_RECORDS)
+        del delegate
         raised = namespace.get('_mock_side_effect')
         if issubclass(type(raised), BaseException):
             count_frames(raised)
