@@ -327,8 +327,9 @@ def _count_from_delegate(counts, kinds, mock, readers, family, checkers,
     the youngest generation by the check, and without this count the
     check would sweep.  Counted only while nothing else refers to the
     function (patched in place still, kept by the test or leaked, it is
-    not) but the signature checkers of the mocks of ``family``: see
-    :func:`_checker_references`, read once into ``checkers`` (a list).
+    not) but the signature checkers of the mocks of ``family`` (see
+    :func:`_checker_references`, read once into ``checkers``, a list) and
+    the lazy specs of the mock's children (:func:`_spec_states_under`).
     What is counted is added to ``delegated`` (a dict, id -> references)
     too, or nothing if it is None.
     """
@@ -359,6 +360,8 @@ def _count_from_delegate(counts, kinds, mock, readers, family, checkers,
             checkers.append(_checker_references(family, readers))
         known += checkers[0].get(id(function), 0)
     if sys.getrefcount(function) - 2 > known:
+        known += _spec_states_under(state, function)
+    if sys.getrefcount(function) - 2 > known:
         return
     # the globals' and the cell's, and what its __dict__ holds
     found = [id(mock), id(mock)] + [id(value) for value in own.values()
@@ -368,6 +371,29 @@ def _count_from_delegate(counts, kinds, mock, readers, family, checkers,
             counts[key] += 1
             if delegated is not None:
                 delegated[key] = delegated.get(key, 0) + 1
+
+
+def _spec_states_under(namespace, function):
+    """References to ``function`` from the lazy specs of its mock's children.
+
+    ``namespace`` is the mock's.  ``create_autospec`` of a function that
+    has attributes (nova's remotable methods carry ``remotable`` and
+    ``original_fn``) puts, for each one that is not a function, a
+    ``_SpecState`` whose ``parent`` is ``function`` in the children dict
+    that the mock and ``function`` share.  One counts only if nothing but
+    that dict holds it.
+    """
+    children = namespace.get('_mock_children')
+    kinds = sweep.spec_state_types()
+    if type(children) is not dict or not kinds:
+        return 0
+    found = 0
+    for value in children.values():
+        # the dict's; and this loop's and getrefcount's
+        if type(value) in kinds and sys.getrefcount(value) - 2 <= 1:
+            state = sweep.instance_namespace(value)
+            found += state is not None and state.get('parent') is function
+    return found
 
 
 def _delegate_of(namespace, mock):

@@ -82,7 +82,7 @@ UNKNOWN = object()       # the previous value cannot be told: leave it
 
 
 _MOCK_MODULES = ('unittest.mock', 'mock.mock')   # the mock libraries
-_library_types = [None, None, (), (), (), frozenset()]
+_library_types = [None, None, (), (), (), frozenset(), ()]
 
 
 def modules_mark():
@@ -140,9 +140,19 @@ def library_closures():
     return _library_types[5]
 
 
+def spec_state_types():
+    """The ``_SpecState`` class of every loaded mock library.
+
+    ``create_autospec`` leaves one in a mock's ``_mock_children`` for each
+    attribute of the spec that it autospecs only when first used.
+    """
+    mock_types()
+    return _library_types[6]
+
+
 def _read_library_types():
     """Find the classes again, for the mock libraries loaded now."""
-    mocks, proxies = [], []
+    mocks, proxies, spec_states = [], [], []
     libraries = [sys.modules.get(name)
                  for name in _MOCK_MODULES]
     for module in libraries:
@@ -154,6 +164,9 @@ def _read_library_types():
             proxy = namespace.get('MagicProxy')
             if type(proxy) is type and proxy not in proxies:
                 proxies.append(proxy)
+            spec_state = namespace.get('_SpecState')
+            if type(spec_state) is type and spec_state not in spec_states:
+                spec_states.append(spec_state)
     readers = tuple((base, _dict_getter(base)) for base in mocks)
     closures = set()
     for module in libraries:
@@ -169,7 +182,7 @@ def _read_library_types():
                 closures.update(const for const in maker.__code__.co_consts
                                 if type(const) is types.CodeType)
     _library_types[:] = libraries + [tuple(mocks), tuple(proxies), readers,
-                                     frozenset(closures)]
+                                     frozenset(closures), tuple(spec_states)]
 
 
 def _function_mock(function):
