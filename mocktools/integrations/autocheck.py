@@ -11,7 +11,11 @@ runners that cannot be swapped (stestr has no ``test_command``)::
 Installing mocktools puts ``mocktools-autocheck.pth`` in site-packages.
 Python runs its one line at every start-up; it looks at ``MOCKTOOLS_CHECK``
 and does nothing else while the variable is unset (or false), the way
-coverage.py starts measuring in subprocesses.  When it is set, this module
+coverage.py starts measuring in subprocesses.  When it is set, the hooks
+go in when ``unittest`` is first imported, not at start-up: a process that
+runs no test (a subprocess a test spawns, a ``multiprocessing`` child, the
+build tools of a tox environment that exports the variable) imports
+nothing more than this module.  This module then
 hooks ``unittest.TestCase.__call__`` -- which every suite, testtools',
 subunit's and stestr's workers included, calls to run a test -- so that
 every test of every ``unittest.TestCase`` subclass is checked after its
@@ -52,13 +56,84 @@ def requested(environ=None):
 
 
 def startup():
-    """The ``.pth`` hook: :func:`install`, reporting instead of raising."""
+    """The ``.pth`` hook: :func:`install` once ``unittest`` is imported.
+
+    Until then a finder at the front of ``sys.meta_path`` waits for that
+    import (:class:`_InstallOnImport`); ``unittest`` already imported is
+    hooked at once.  Errors are reported, never raised.
+    """
+    try:
+        if 'unittest' in sys.modules:
+            install()
+        elif not any(isinstance(finder, _InstallOnImport)
+                     for finder in sys.meta_path):
+            # (a venv whose lib64 links to lib runs the .pth twice)
+            sys.meta_path.insert(0, _InstallOnImport())
+    except Exception as exc:  # never break the interpreter's start-up
+        _report(exc)
+
+
+def _report(exc):
+    sys.stderr.write('mocktools: %s is set but the checks could not be '
+                     'installed: %s: %s\n' % (
+                         ENVIRONMENT_VARIABLE, type(exc).__name__, exc))
+
+
+def _install():
     try:
         install()
-    except Exception as exc:  # never break the interpreter's start-up
-        sys.stderr.write('mocktools: %s is set but the checks could not be '
-                         'installed: %s: %s\n' % (
-                             ENVIRONMENT_VARIABLE, type(exc).__name__, exc))
+    except Exception as exc:  # never break the import of unittest
+        _report(exc)
+
+
+class _InstallOnImport:
+    """A ``sys.meta_path`` finder: :func:`install` after ``unittest`` is run.
+
+    It finds no module itself.  Asked for ``unittest`` (its first import),
+    it leaves ``sys.meta_path``, takes the spec the finders after it give,
+    and returns it with a loader that runs the real one, then
+    :func:`install`.  The module keeps the real loader as its
+    ``__loader__`` and ``__spec__.loader``.  Until then, any other module
+    imported for the first time costs one call of :meth:`find_spec`.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        """None; for ``unittest``, its spec from the other finders."""
+        if name != 'unittest':
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        for finder in list(sys.meta_path):
+            find_spec = getattr(finder, 'find_spec', None)
+            spec = find_spec(name, path, target) if find_spec else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if not hasattr(spec.loader, 'exec_module'):
+            # not a loader that runs the module in steps: nothing to follow
+            _report(ImportError('unittest is loaded by %r, which has no '
+                                'exec_module()' % (spec.loader,)))
+            return spec
+        spec.loader = _InstallingLoader(spec.loader)
+        return spec
+
+
+class _InstallingLoader:
+    """Runs ``real``'s ``exec_module``, puts ``real`` back, then installs."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def create_module(self, spec):
+        """What the real loader creates (None: a plain module)."""
+        return self.real.create_module(spec)
+
+    def exec_module(self, module):
+        """Run the module with the real loader, then :func:`install`."""
+        module.__spec__.loader = module.__loader__ = self.real
+        self.real.exec_module(module)
+        _install()
 
 
 def defer_to_plugin():

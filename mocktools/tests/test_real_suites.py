@@ -409,6 +409,26 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
         self.assertEqual(b'None\n', out, err)
         self.assertEqual(1, err.count("MOCKTOOLS_LEAK_MODE='loud'"), err)
 
+    def test_a_process_that_runs_no_test_imports_nothing_more(self):
+        # A subprocess or multiprocessing child of a checked run starts
+        # with MOCKTOOLS_CHECK set too: the hooks wait for unittest's
+        # import, and unittest keeps its own loader.
+        code, out, err = self.run_command([sys.executable, '-c', (
+            'import sys; '
+            'print(sorted(name for name in ("unittest", "inspect", '
+            '"mocktools.engine.settings", "mocktools.engine.sweep") '
+            'if name in sys.modules)); '
+            'import unittest; '
+            'print(unittest.TestCase.__call__.__mocktools_hook__ is not None,'
+            ' type(unittest.__loader__).__name__, '
+            'unittest.__spec__.loader is unittest.__loader__, '
+            '[type(finder).__name__ for finder in sys.meta_path '
+            ' if "mocktools" in type(finder).__module__])')],
+            check_env=True, MOCKTOOLS_LEAK_MODE='loud')
+        self.assertEqual(b"[]\nTrue SourceFileLoader True []\n", out, err)
+        # a bad value is still reported, once, before any test can run
+        self.assertEqual(1, err.count("MOCKTOOLS_LEAK_MODE='loud'"), err)
+
     def test_the_switch_adds_two_frames_under_a_test(self):
         # oslo.config's deprecation warnings call inspect.stack(), which
         # pays for every frame: the switch puts its hook and run_checked
