@@ -44,8 +44,9 @@ class LeakCheck(fixtures.Fixture):
         self.report = None
 
     def _setUp(self):
-        settings = self.settings or LeakSettings.resolve(
-            type(self.test) if self.test is not None else None)
+        settings = self.settings or (
+            LeakSettings.for_class(type(self.test)) if self.test is not None
+            else LeakSettings.resolve())
         if settings.mode == 'off':
             return
         name = self.test.id if self.test is not None else 'LeakCheck'
