@@ -288,6 +288,23 @@ class TestLogging(GuardTestCase):
         self.assertEqual([logging.NullHandler], list(map(type,
                                                          logger.handlers)))
 
+    def test_a_handler_left_out_of_comparisons_is_not_even_recorded(self):
+        # pytest adds and removes its capture handlers in every phase of
+        # every test: finding who wrote each cost a frame walk
+        from mocktools.guards import base as guard_base
+        logger = logging.getLogger('mocktools.tests.guarded.library')
+        self.addCleanup(logger.handlers.clear)
+        pytest_like = type('LogCaptureHandler', (logging.Handler,),
+                           {'__module__': '_pytest.logging'})()
+        stream = logging.StreamHandler(io.StringIO())
+        start = guard_base.journal.position
+        for handler in (logging.NullHandler(), pytest_like):
+            logger.addHandler(handler)
+            logger.removeHandler(handler)
+        self.assertEqual(start, guard_base.journal.position)
+        logger.addHandler(stream)
+        self.assertEqual(start + 1, guard_base.journal.position)
+
     def test_a_null_handler_stays_when_the_other_handlers_are_restored(self):
         logger = logging.getLogger('mocktools.tests.guarded.library')
         self.addCleanup(logger.handlers.clear)
