@@ -98,11 +98,10 @@ class LeakCheckPlugin:
     def __init__(self, config):
         from mocktools.engine import detector
         from mocktools.engine import settings
-        from mocktools import testcase
+        # (not mocktools.testcase: it brings testtools and asyncio, which a
+        # pytest suite may never load, into every run)
         self._detector = detector.get_detector()
         self._settings = settings.LeakSettings.resolve(_Declared(config))
-        self._self_checking = testcase.TestCase
-        self._handle = testcase.handle_report
         self._scopes = {}
         self._reports = {}
         self._fixture_scopes = {}    # id(fixturedef) -> open Scope
@@ -121,7 +120,7 @@ class LeakCheckPlugin:
     def _wanted(self, item):
         instance = getattr(item, 'instance', None)
         return (self._settings.mode != 'off'
-                and not isinstance(instance, self._self_checking))
+                and not _checks_itself(type(instance)))
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item):
@@ -137,7 +136,7 @@ class LeakCheckPlugin:
         """A fixture of wider scope records what it does in its own scope."""
         if (fixturedef.scope == 'function' or self._settings.mode == 'off'
                 or id(fixturedef) in self._fixture_scopes
-                or _self_checking_class(request, self._self_checking)):
+                or _checks_itself(getattr(request, 'cls', None))):
             yield
             return
         scope = self._detector.begin_fixture('%s (scope=%s)' % (
@@ -183,6 +182,7 @@ class LeakCheckPlugin:
         reports = self._reports.pop(item.nodeid, None)
         if reports is None:
             return
+        from mocktools.testcase import handle_report
         rep = outcome.get_result()
         failures = []
 
@@ -195,14 +195,18 @@ class LeakCheckPlugin:
                 rep.sections.append(('mocktools: %s' % name, text))
 
         for report in reports:
-            self._handle(report, self._settings, add_detail,
-                         failures.append)
+            handle_report(report, self._settings, add_detail,
+                          failures.append)
         if failures:
             rep.outcome = 'failed'
             rep.longrepr = '\n\n'.join(failures)
 
 
-def _self_checking_class(request, base):
-    """Whether the fixture serves a class that checks itself."""
-    cls = getattr(request, 'cls', None)
-    return isinstance(cls, type) and issubclass(cls, base)
+def _checks_itself(cls):
+    """Whether tests of ``cls`` check themselves (``mocktools.TestCase``).
+
+    Told by the attribute its tests carry, as ``MOCKTOOLS_CHECK=1`` tells
+    it, so that the plugin imports no base class.
+    """
+    return isinstance(cls, type) and getattr(
+        cls, '_mocktools_self_checking', False) is True

@@ -397,6 +397,20 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
         self.assertNotEqual(0, code)
         self.assertThat(err, matchers.Contains(message))
 
+    def test_the_pytest_plugin_loads_no_base_class(self):
+        # a plain pytest suite never imports testtools: the plugin does
+        # not make it (mocktools.TestCase's tests are told by an attribute)
+        write_tree(self.root, {'alone/test_alone.py': '''
+            import sys
+
+            def test_alone():
+                assert 'testtools' not in sys.modules
+            '''})
+        code, out, err = self.run_command(
+            [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider',
+             '--mocktools-leaks', 'alone'])
+        self.assertEqual(0, code, out + err.encode())
+
     def test_startup_hook_run_twice_acts_once(self):
         # A venv whose lib64 links to lib processes every .pth twice.
         with open(STARTUP_HOOK) as hook:
