@@ -30,6 +30,12 @@ The package, by folder:
 The modules that lived at the top before (``mocktools.detector``,
 ``mocktools.settings``, ``mocktools.run``...) are importable under those
 names too.
+
+PYTEST_DONT_REWRITE: pytest rewrites the asserts of every package that
+ships a plugin, and warns when such a package was imported before it
+started -- as ``MOCKTOOLS_CHECK=1`` imports this one, at start-up.  There
+is no assert here to rewrite; the warning made ``pytest -W error`` (or
+``filterwarnings = error``) fail before collecting a test.
 """
 
 import importlib

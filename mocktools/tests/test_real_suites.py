@@ -411,6 +411,23 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
              '--mocktools-leaks', 'alone'])
         self.assertEqual(0, code, out + err.encode())
 
+    def test_the_switch_under_pytest_with_warnings_as_errors(self):
+        # MOCKTOOLS_CHECK=1 imports mocktools before pytest marks the
+        # plugins' packages for assertion rewriting: pytest's warning about
+        # it stopped a run with filterwarnings = error before any test
+        write_tree(self.root, {'alone/test_alone.py': '''
+            from unittest import mock
+
+            def test_alone():
+                with mock.patch('os.getcwd'):
+                    pass
+            '''})
+        code, out, err = self.run_command(
+            [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider',
+             '-W', 'error', 'alone'], check_env=True)
+        self.assertEqual(0, code, out + err.encode())
+        self.assertIn(b'1 passed', out)
+
     def test_startup_hook_run_twice_acts_once(self):
         # A venv whose lib64 links to lib processes every .pth twice.
         with open(STARTUP_HOOK) as hook:
