@@ -89,10 +89,11 @@ def _install():
 class _InstallOnImport:
     """A ``sys.meta_path`` finder: :func:`install` after ``unittest`` is run.
 
-    It finds no module itself.  Asked for ``unittest`` (its first import),
-    it leaves ``sys.meta_path``, takes the spec the finders after it give,
-    and returns it with a loader that runs the real one, then
-    :func:`install`.  The module keeps the real loader as its
+    It finds no module itself.  Asked for ``unittest``, it returns the spec
+    the finders after it give, with a loader that runs the real one, then
+    :func:`install`, and takes this finder off ``sys.meta_path``.  Only
+    then: ``python -m unittest`` looks the spec up (``runpy``) before it
+    imports the package.  The module keeps the real loader as its
     ``__loader__`` and ``__spec__.loader``.  Until then, any other module
     imported for the first time costs one call of :meth:`find_spec`.
     """
@@ -101,29 +102,36 @@ class _InstallOnImport:
         """None; for ``unittest``, its spec from the other finders."""
         if name != 'unittest':
             return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
         for finder in list(sys.meta_path):
             find_spec = getattr(finder, 'find_spec', None)
-            spec = find_spec(name, path, target) if find_spec else None
+            if finder is self or find_spec is None:
+                continue
+            spec = find_spec(name, path, target)
             if spec is not None:
                 break
         else:
             return None
         if not hasattr(spec.loader, 'exec_module'):
             # not a loader that runs the module in steps: nothing to follow
+            self.leave()
             _report(ImportError('unittest is loaded by %r, which has no '
                                 'exec_module()' % (spec.loader,)))
             return spec
-        spec.loader = _InstallingLoader(spec.loader)
+        spec.loader = _InstallingLoader(spec.loader, self)
         return spec
+
+    def leave(self):
+        """Take this finder off ``sys.meta_path``."""
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
 
 
 class _InstallingLoader:
     """Runs ``real``'s ``exec_module``, puts ``real`` back, then installs."""
 
-    def __init__(self, real):
+    def __init__(self, real, finder):
         self.real = real
+        self.finder = finder
 
     def create_module(self, spec):
         """What the real loader creates (None: a plain module)."""
@@ -131,6 +139,7 @@ class _InstallingLoader:
 
     def exec_module(self, module):
         """Run the module with the real loader, then :func:`install`."""
+        self.finder.leave()
         module.__spec__.loader = module.__loader__ = self.real
         self.real.exec_module(module)
         _install()
