@@ -95,12 +95,21 @@ class _InstallOnImport:
     then: ``python -m unittest`` looks the spec up (``runpy``) before it
     imports the package.  The module keeps the real loader as its
     ``__loader__`` and ``__spec__.loader``.  Until then, any other module
-    imported for the first time costs one call of :meth:`find_spec`.
+    imported for the first time costs one call of :meth:`find_spec`; one
+    imported once a finder ahead of this one has loaded ``unittest``
+    installs (test modules are imported before their tests run).
     """
 
     def find_spec(self, name, path=None, target=None):
         """None; for ``unittest``, its spec from the other finders."""
         if name != 'unittest':
+            unittest = sys.modules.get('unittest')
+            if unittest is not None and not getattr(
+                    vars(unittest).get('__spec__'), '_initializing', True):
+                # a finder ahead of this one loaded it: hook it now, at
+                # the next first import (a test module's, at the latest)
+                self.leave()
+                _install()
             return None
         for finder in list(sys.meta_path):
             find_spec = getattr(finder, 'find_spec', None)

@@ -460,6 +460,25 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
         # a bad value is still reported, once, before any test can run
         self.assertEqual(1, err.count("MOCKTOOLS_LEAK_MODE='loud'"), err)
 
+    def test_unittest_loaded_by_another_finder_is_still_hooked(self):
+        # (a packager's importer ahead of the start-up hook's finder): the
+        # next module imported for the first time -- a test module, at
+        # the latest -- hooks it
+        code, out, err = self.run_command([sys.executable, '-c', (
+            'import importlib.machinery, sys\n'
+            'class Ahead:\n'
+            '    def find_spec(self, name, path=None, target=None):\n'
+            '        if name == "unittest":\n'
+            '            return importlib.machinery.PathFinder.find_spec(\n'
+            '                name, path, target)\n'
+            'sys.meta_path.insert(0, Ahead())\n'
+            'import unittest\n'
+            'import colorsys\n'
+            'print(unittest.TestCase.__call__.__mocktools_hook__ '
+            'is not None)\n')], check_env=True)
+        self.assertEqual(b'True\n', out, err)
+        self.assertEqual('', err)
+
     def test_the_switch_adds_two_frames_under_a_test(self):
         # oslo.config's deprecation warnings call inspect.stack(), which
         # pays for every frame: the switch puts its hook and run_checked
