@@ -103,9 +103,8 @@ class _InstallOnImport:
     def find_spec(self, name, path=None, target=None):
         """None; for ``unittest``, its spec from the other finders."""
         if name != 'unittest':
-            unittest = sys.modules.get('unittest')
-            if unittest is not None and not getattr(
-                    vars(unittest).get('__spec__'), '_initializing', True):
+            spec = getattr(sys.modules.get('unittest'), '__spec__', None)
+            if spec is not None and not getattr(spec, '_initializing', True):
                 # a finder ahead of this one loaded it: hook it now, at
                 # the next first import (a test module's, at the latest)
                 self.leave()
