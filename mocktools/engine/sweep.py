@@ -251,6 +251,15 @@ def held_by_its_module(kind):
     return found is kind
 
 
+def _class_dict(cls):
+    """The dict behind ``cls.__dict__`` (its mappingproxy if none is found)."""
+    proxy = _type_dict(cls)
+    for referent in gc.get_referents(proxy):
+        if issubclass(type(referent), dict):
+            return referent
+    return proxy
+
+
 def namespace_of(obj):
     """The ``__dict__`` of a module, class or plain instance, read safely.
 
@@ -778,7 +787,10 @@ class GlobalStateSweep:
             # a test class's attributes are its tests' own state
             # (cls.client = Mock() in setUpClass), not shared state
             return
-        mapping = _type_dict(cls)
+        # the dict itself, not a mappingproxy of it: one object fewer per
+        # watched class, for the collector to go through at every full
+        # collection (a class is written back with type.__setattr__)
+        mapping = _class_dict(cls)
         module = mapping.get('__module__')
         path = '%s.%s' % (module, _type_qualname(cls)) if isinstance(
             module, str) else _type_qualname(cls)

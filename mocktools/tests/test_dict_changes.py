@@ -273,6 +273,27 @@ class SweepOnEveryTracker(testtools.TestCase):
             'sys.modules', dict(sys.modules, **{name: module})))
         return module
 
+    def test_a_class_is_watched_through_its_dict_not_a_proxy(self):
+        # a mappingproxy per watched class was one more object for every
+        # full collection to go through (about 12,000 in a cinder worker)
+        for sweeper in self.sweeps():
+            klass = type('Watched', (), {'limit': 1,
+                                         '__module__': 'mt_classes'})
+            self._module('mt_classes', Watched=klass)
+            sweeper.sweep()
+            # (dict subclasses too: ctypes' classes keep a StgDict)
+            proxies = [container.path for container in sweeper.containers
+                       if container.kind == 'class' and not isinstance(
+                           container.mapping, dict)]
+            self.assertEqual([], proxies, sweeper.tracker.method)
+            klass.limit = mock.Mock()
+            findings = sweeper.sweep()
+            self.assertEqual(['mt_classes.Watched.limit'],
+                             [finding.path for finding in findings],
+                             sweeper.tracker.method)
+            findings[0].heal()
+            self.assertEqual(1, klass.limit)
+
     def test_what_a_module_no_longer_holds_is_let_go(self):
         # nova's fixtures replace nova.context.CELL_CACHE with a new dict
         # in every test; the sweep kept each old one watched, and with it
