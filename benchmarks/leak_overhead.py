@@ -33,7 +33,10 @@ even on a noisy machine (work done in C, such as the garbage collector,
 is not counted); next to them, a *skeleton* base class that registers one
 cleanup per test while pass-through wrappers sit where mocktools hooks
 ``unittest.mock``: the least any per-test check built this way adds.
-``--full-scan`` adds the classic detector (Trove's
+``--paths`` adds the other checking paths that run in the same process,
+side by side with ``mocktools.TestCase``: the ``LeakCheck`` fixture in a
+plain testtools base class's ``setUp``, and ``mocktools.run``'s wrapping
+of a plain suite.  ``--full-scan`` adds the classic detector (Trove's
 ``trove_testtools``: ``inspect.getmembers`` over every module after every
 test) for reference.
 Usage::
@@ -63,6 +66,7 @@ from mocktools.engine import detector as detector_module
 from mocktools.engine import instrumentation
 from mocktools.engine import sweep as sweep_module
 from mocktools import guards
+from mocktools.integrations import run as run_module
 
 TESTS_PER_CLASS = 30
 WORKLOADS = ('patch', 'mocks', 'escaping', 'opaque')
@@ -150,6 +154,26 @@ class SkeletonTestCase(testtools.TestCase):
 
     def _check(self):
         pass
+
+
+class LeakCheckTestCase(testtools.TestCase):
+    """The ``LeakCheck`` fixture path: one line in a plain base's setUp."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(mocktools.LeakCheck(self))
+
+
+#: The paths ``--paths`` times, beside bare testtools: how each builds a
+#: checked suite of ``classes`` classes for ``workload``.
+PATHS = {
+    'mocktools.TestCase': lambda classes, workload: build_suite(
+        mocktools.TestCase, classes, workload),
+    'LeakCheck fixture': lambda classes, workload: build_suite(
+        LeakCheckTestCase, classes, workload),
+    'mocktools.run': lambda classes, workload: run_module.check_suite(
+        build_suite(testtools.TestCase, classes, workload)),
+}
 
 
 @contextlib.contextmanager
@@ -414,6 +438,8 @@ def measure(label, args):
               cost['all guards'], cost['mocks only'],
               len(guards.names()) - 1,
               cost['all guards'] - cost['mocks only']))
+    if args.paths:
+        _print_paths(args.workload, classes, args.repeat)
     if args.full_scan:
         full = min(run_once(lambda: build_suite(
             FullScanTestCase, 1, 'patch', tests=args.full_scan_tests),
@@ -423,6 +449,42 @@ def measure(label, args):
             full * 1e6, ', %.0fx bare testtools' % (full / bare)
             if bare else ''))
     return ratios
+
+
+def measure_paths(classes, workload, repeat):
+    """Seconds per test on bare testtools and on each of :data:`PATHS`.
+
+    Interleaved as in :func:`measure` (the order turns every round); the
+    fastest run of each.
+    """
+    variants = dict(PATHS)
+    names = ['testtools'] + list(variants)
+    makers = {name: functools.partial(variants[name], classes, workload)
+              for name in variants}
+    makers['testtools'] = functools.partial(
+        build_suite, testtools.TestCase, classes, workload)
+    for name in names:   # warm-up
+        run_once(makers[name], name != 'testtools')
+    samples = {name: [] for name in names}
+    for round_ in range(repeat):
+        order = names[round_ % len(names):] + names[:round_ % len(names)]
+        for name in order:
+            samples[name].append(run_once(makers[name], name != 'testtools'))
+    return {name: min(values) for name, values in samples.items()}
+
+
+def _print_paths(workloads, classes, repeat):
+    print('  each checking path, per test and over bare testtools (the '
+          'pytest plugin and MOCKTOOLS_CHECK=1 run in other processes: '
+          'see tools/peers.py):')
+    print('  %-10s %-20s %13s %7s' % ('workload', 'path', 'us', 'ratio'))
+    row = '  %-10s %-20s %13.1f %7.2f'
+    for workload in workloads:
+        times = measure_paths(classes, workload, repeat)
+        bare = times.pop('testtools')
+        print(row % (workload, 'testtools', bare * 1e6, 1.0))
+        for name, value in times.items():
+            print(row % (workload, name, value * 1e6, value / bare))
 
 
 def _median_collections(runs):
@@ -475,6 +537,9 @@ def main(argv=None):
     parser.add_argument('--count', action='store_true',
                         help='also count the bytecodes each test runs '
                         '(Python 3.12+; the same on every run)')
+    parser.add_argument('--paths', action='store_true',
+                        help='also time the LeakCheck fixture and the '
+                        'mocktools.run path beside mocktools.TestCase')
     parser.add_argument('--full-scan', action='store_true',
                         help='also time the classic full scan')
     parser.add_argument('--full-scan-tests', type=int, default=30,
