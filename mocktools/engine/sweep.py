@@ -254,10 +254,10 @@ def held_by_its_module(kind):
 def _class_dict(cls):
     """The dict behind ``cls.__dict__`` (its mappingproxy if none is found)."""
     proxy = _type_dict(cls)
-    for referent in gc.get_referents(proxy):
-        if issubclass(type(referent), dict):
-            return referent
-    return proxy
+    try:
+        return dict_changes.real_dict(proxy)
+    except TypeError:
+        return proxy
 
 
 def namespace_of(obj):

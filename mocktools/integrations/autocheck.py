@@ -91,23 +91,29 @@ class _InstallOnImport:
 
     It finds no module itself.  Asked for ``unittest``, it returns the spec
     the finders after it give, with a loader that runs the real one, then
-    :func:`install`, and takes this finder off ``sys.meta_path``.  Only
-    then: ``python -m unittest`` looks the spec up (``runpy``) before it
-    imports the package.  The module keeps the real loader as its
-    ``__loader__`` and ``__spec__.loader``.  Until then, any other module
-    imported for the first time costs one call of :meth:`find_spec`; one
-    imported once a finder ahead of this one has loaded ``unittest``
-    installs (test modules are imported before their tests run).
+    :func:`install`; from then on it answers nothing.  Only then:
+    ``python -m unittest`` looks the spec up (``runpy``) before it imports
+    the package.  The module keeps the real loader as its ``__loader__``
+    and ``__spec__.loader``.  A module imported for the first time once a
+    finder ahead of this one has loaded ``unittest`` installs (test modules
+    are imported before their tests run).  The finder stays on
+    ``sys.meta_path``, costing one call per first import of a module:
+    taking it off would shift the list under another thread's import,
+    which could then skip the finder after it.
     """
+
+    done = False
 
     def find_spec(self, name, path=None, target=None):
         """None; for ``unittest``, its spec from the other finders."""
+        if self.done:
+            return None
         if name != 'unittest':
             spec = getattr(sys.modules.get('unittest'), '__spec__', None)
             if spec is not None and not getattr(spec, '_initializing', True):
                 # a finder ahead of this one loaded it: hook it now, at
                 # the next first import (a test module's, at the latest)
-                self.leave()
+                self.done = True
                 _install()
             return None
         for finder in list(sys.meta_path):
@@ -121,17 +127,12 @@ class _InstallOnImport:
             return None
         if not hasattr(spec.loader, 'exec_module'):
             # not a loader that runs the module in steps: nothing to follow
-            self.leave()
+            self.done = True
             _report(ImportError('unittest is loaded by %r, which has no '
                                 'exec_module()' % (spec.loader,)))
             return spec
         spec.loader = _InstallingLoader(spec.loader, self)
         return spec
-
-    def leave(self):
-        """Take this finder off ``sys.meta_path``."""
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
 
 
 class _InstallingLoader:
@@ -147,7 +148,7 @@ class _InstallingLoader:
 
     def exec_module(self, module):
         """Run the module with the real loader, then :func:`install`."""
-        self.finder.leave()
+        self.finder.done = True
         module.__spec__.loader = module.__loader__ = self.real
         self.real.exec_module(module)
         _install()
