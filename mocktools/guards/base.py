@@ -48,7 +48,10 @@ _WRITER_DIRS = (os.path.dirname(logging.__file__) + os.sep,)
 _WRITER_SUFFIXES = tuple(os.sep + os.path.join(*parts) for parts in (
     ('oslo_config', 'cfg.py'), ('oslo_config', 'fixture.py'),
     ('oslo_log', 'log.py'), ('mocktools', 'isolation.py'),
-    ('mocktools', 'config.py')))
+    ('mocktools', 'config.py'),
+    # a test's monkeypatch.setenv() is the test's write; the fixture's
+    # undo at teardown is pytest's
+    ('_pytest', 'monkeypatch.py')))
 _WRITER_PARTS = (os.sep + 'mocktools' + os.sep + 'guards' + os.sep,)
 # A write whose callers are all machinery up to these files was made by a
 # cleanup the runner ran: it has no line of the user's to show.
@@ -58,7 +61,7 @@ _RUNNER_FILES = tuple(os.sep + os.path.join(*parts) for parts in (
     ('mocktools', 'integrations', 'autocheck.py'),
     ('mocktools', 'integrations', 'leak_fixture.py')))
 # Writes pytest makes for itself in every test phase (its log capture
-# handlers, PYTEST_CURRENT_TEST): not the test's doing, not recorded.
+# handlers, PYTEST_CURRENT_TEST): not the test's doing, never reported.
 _PYTEST = (os.sep + '_pytest' + os.sep, os.sep + 'pluggy' + os.sep)
 #: What :func:`state_origin` returns for a write pytest made for itself,
 #: or one made by a module's top-level code while it is imported.
@@ -341,15 +344,27 @@ class JournalGuard(Guard):
     def record(self, key, previous, subject=None, depth=3):
         """Note a write of ``key`` (whose value was ``previous``).
 
-        Writes that a test runner makes on its own behalf are not noted.
+        A write that a test runner makes on its own behalf, or a module's
+        top-level code while it is imported, is noted as :meth:`unblamed`.
         """
         origin = state_origin(depth)
-        if origin is RUNNER_WRITE or origin is not None and (
+        if origin is not None and origin is not RUNNER_WRITE and (
                 origin.function == '<module>'):
-            # the runner's own bookkeeping, or a module's top-level code
-            # configuring the process while it is imported
-            return
+            origin = RUNNER_WRITE
         journal.append((self, key, previous, origin, subject))
+
+    def unblamed(self, key, previous, subject=None):
+        """Note a write nobody is to blame for: the runner's, a library's.
+
+        It is never reported, but it says what ``key`` was before it: a
+        scope that also wrote ``key`` itself is compared with that value,
+        not with the value the runner's write left.  pytest's
+        ``monkeypatch.chdir`` in a test, then ``os.chdir`` there and back
+        in the code under test, then the fixture's undo leave the directory
+        as it was: without the note, the check would take the directory
+        the first hooked write saw for the one the test began in.
+        """
+        journal.append((self, key, previous, RUNNER_WRITE, subject))
 
     def baseline(self):
         return journal.position
@@ -382,12 +397,16 @@ class JournalGuard(Guard):
             first_clean.setdefault(key, previous)
             if position >= before:
                 first_before.setdefault(key, previous)
+                if origin is RUNNER_WRITE:
+                    continue
                 if origin is None and key in last:
                     origin = last[key][0]   # the last write a line shows
                 last[key] = (origin, subject)
         changes = []
-        for key, old in first_before.items():
-            origin, subject = last[key]
+        # only what the scope's own code wrote; what it was before is what
+        # the first write of anyone's saw
+        for key, (origin, subject) in last.items():
+            old = first_before[key]
             new = self.current(key, subject)
             if (self.same(old, new) or self.same(first_clean[key], new)
                     or self.excused(key, new, subject, clean)):

@@ -45,8 +45,9 @@ class LoggersGuard(base.JournalGuard):
     _configuring = 0   # > 0 while logging.basicConfig runs
 
     def record(self, key, previous, subject=None, depth=3):
-        if not (self._configuring
-                or _configures_its_own(subject, depth)):
+        if self._configuring or _configures_its_own(subject, depth):
+            self.unblamed(key, previous, subject)
+        else:
             super().record(key, previous, subject, depth)
 
     def install(self):

@@ -462,6 +462,64 @@ class TestPytestPlugin(_Subprocess):
         self.assertThat(out, matchers.Contains(
             '5 passed, 1 warning, 3 errors'))
 
+    PYTEST_WRITES_SUITE = """
+    import logging
+    import os
+
+    import pytest
+
+    START = os.getcwd()
+
+
+    def work_in(path):
+        # the code under test goes there and back (cookiecutter's work_in)
+        here = os.getcwd()
+        os.chdir(path)
+        os.chdir(here)
+
+
+    def test_monkeypatched_cwd(monkeypatch, tmp_path):
+        monkeypatch.chdir(tmp_path)
+        work_in(os.path.dirname(str(tmp_path)))
+
+
+    def test_caplog_level(caplog):
+        caplog.set_level(logging.INFO, logger='mt.caplog')
+        logger = logging.getLogger('mt.caplog')
+        logger.setLevel(logging.DEBUG)
+        logger.setLevel(logging.INFO)
+
+
+    def test_monkeypatch_never_undone():
+        patcher = pytest.MonkeyPatch()
+        patcher.setenv('MT_PYTEST_LEFT', '1')
+
+
+    def test_after():
+        assert os.getcwd() == START
+        assert logging.getLogger('mt.caplog').level == logging.NOTSET
+        assert 'MT_PYTEST_LEFT' not in os.environ
+    """
+
+    def test_what_pytest_writes_for_a_test(self):
+        # Its fixtures' writes and undos (monkeypatch, caplog) around the
+        # test's own: what the runner undid is no change, what a
+        # MonkeyPatch the test made and never undid is the test's
+        tmp = self.make_suite(self.PYTEST_WRITES_SUITE)
+        code, out, err = self.pytest(tmp, '--mocktools-leaks',
+                                     'test_suite_under_test.py')
+        self.assertEqual(1, code, out + err)
+        self.assertThat(out, matchers.Contains(
+            'ERROR at teardown of test_monkeypatch_never_undone'))
+        self.assertThat(out, matchers.Contains(
+            "os.environ['MT_PYTEST_LEFT']"))
+        self.assertThat(out, matchers.Contains(
+            "test_suite_under_test.py:31 in test_monkeypatch_never_undone"))
+        self.assertNotIn('test_monkeypatched_cwd - ', out)
+        self.assertNotIn('test_caplog_level - ', out)
+        self.assertNotIn('os.getcwd()', out)
+        self.assertThat(out, matchers.Contains('4 passed, 1 error'))
+
 
 @testtools.skipIf(shutil.which('stestr') is None and not os.path.exists(
     os.path.join(os.path.dirname(sys.executable), 'stestr')),

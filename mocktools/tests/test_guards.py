@@ -440,6 +440,42 @@ class TestImportPathAndWorkingDir(GuardTestCase):
             os.chdir(elsewhere)
         self.assertClean(support.run_case(polluting(body)))
 
+    def test_a_runner_write_still_says_what_was_there(self):
+        # pytest's monkeypatch.chdir or caplog.set_level, then the code
+        # under test going there and back, then the fixture's undo: the
+        # runner's writes are never blamed, but the first write the check
+        # saw is not what the test began with
+        here = os.getcwd()
+        elsewhere = self.useFixture(fixtures.TempDir()).path
+        below = os.path.join(elsewhere, 'below')
+        os.mkdir(below)
+        runner = {}
+        exec(compile('import os\ndef chdir(path):\n    os.chdir(path)\n',
+                     os.sep + os.path.join('site', '_pytest', 'fixtures.py'),
+                     'exec'), runner)
+
+        def body(test):
+            runner['chdir'](elsewhere)
+            os.chdir(below)
+            os.chdir(elsewhere)
+            runner['chdir'](here)
+        self.assertClean(support.run_case(polluting(body)))
+        self.assertEqual(here, os.getcwd())
+
+    def test_a_runner_write_is_not_reported_alone(self):
+        elsewhere = self.useFixture(fixtures.TempDir()).path
+        self.addCleanup(os.chdir, os.getcwd())
+        runner = {}
+        exec(compile('import os\ndef chdir(path):\n    os.chdir(path)\n',
+                     os.sep + os.path.join('site', '_pytest', 'fixtures.py'),
+                     'exec'), runner)
+
+        def body(test):
+            runner['chdir'](elsewhere)
+        self.assertClean(support.run_case(polluting(body)))
+        self.assertEqual(os.path.realpath(elsewhere),
+                         os.path.realpath(os.getcwd()))
+
 
 class TestThreads(GuardTestCase):
 
