@@ -262,11 +262,15 @@ class LeakDetector:
         if test is not None and test.kind == 'test' and test.guard_state:
             test.guard_state = (test.guard_state[0], self._state())
 
-    def begin_test(self, name, settings=None, holder=None, state=True):
+    def begin_test(self, name, settings=None, holder=None, state=True,
+                   fixtures=None):
         """Start recording a test (call before its setUp body).
 
         ``name`` is the test id, or a callable returning it; ``holder`` is
-        the test instance (mocks it refers to are the test's own).
+        the test instance (mocks it refers to are the test's own), and
+        ``fixtures`` a dict of the values the runner's fixtures gave the
+        test (pytest's ``item.funcargs``, filled as they are set up), which
+        are the test's own too.
         ``state=False`` leaves the state guards out of this one test: for a
         check that began in the middle of a set-up that ran before any
         guard was in place, what the world was like is unknown.
@@ -275,6 +279,8 @@ class LeakDetector:
         # change no baseline of this one)
         escape.collect_finished()
         scope = instrumentation.Scope(name, 'test', self._class_scope, holder)
+        if fixtures is not None:
+            scope.fixtures = fixtures
         if state:
             self._baselines(scope)
         scope.previous = instrumentation.current_scope
@@ -377,7 +383,7 @@ class LeakDetector:
         else:
             scope.name  # noqa: B018  (resolves and forgets the callable)
         scope.patchers = ()
-        scope.holder = None
+        scope.holder = scope.fixtures = None
         scope.born = scope.made = ()
 
     def end_class(self, scope, settings):

@@ -77,7 +77,8 @@ class Scope:
     """
 
     __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
-                 'born', 'made', 'holder', 'sweep_due', 'previous',
+                 'born', 'made', 'holder', 'fixtures', 'sweep_due',
+                 'previous',
                  'previous_class', 'sweeps_before', 'open', 'deferred',
                  'guard_state', '__weakref__')
 
@@ -97,6 +98,9 @@ class Scope:
         # to is the scope's own (a free mock given as return_value=...)
         self.made = []
         self.holder = holder      # the test (or class) owning the scope
+        # pytest's fixture values for the test (its funcargs dict): what
+        # they refer to is the test's own too
+        self.fixtures = None
         self.sweep_due = False    # a test deferred its sweep to the class
         self.patchers = []        # PatcherRecords started in this scope
         # What was current when this scope began, restored when it ends, so

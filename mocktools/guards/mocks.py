@@ -529,6 +529,15 @@ class MockGuard:
             holders = [holder, type(holder)]   # the test and its class
         else:
             holders = [holder]                 # the test class
+        owner = holder if scope.kind == 'test' else None
+        fixtures = scope.fixtures
+        if fixtures:
+            # a mock a fixture returned (``def client(mocker): return
+            # mocker.patch(...)``), in the test's funcargs until pytest is
+            # done with the test, after the check
+            holders.append(fixtures)
+            if owner is None:
+                owner = fixtures
         made, placed = scope.made, []
         if made and instrumentation.active:
             in_place = _in_place_ids(scope)
@@ -541,7 +550,7 @@ class MockGuard:
             scope.patchers) else placed
         return escape.unaccounted(
             list(scope.born) + list(made), holders, companions,
-            owner=holder if scope.kind == 'test' else None,
+            owner=owner,
             # their arguments: return_value=Mock(), new=...
             patchers=[record.patcher for record in scope.patchers],
             unwatched=unwatched, collect=True)

@@ -126,9 +126,11 @@ class LeakCheckPlugin:
     def pytest_runtest_setup(self, item):
         """Start the test's scope before any of its fixtures."""
         if self._wanted(item):
+            funcargs = getattr(item, 'funcargs', None)
             self._scopes[item.nodeid] = self._detector.begin_test(
                 item.nodeid, self._settings,
-                holder=getattr(item, 'instance', None))
+                holder=getattr(item, 'instance', None),
+                fixtures=funcargs if type(funcargs) is dict else None)
         yield
 
     @pytest.hookimpl(hookwrapper=True)

@@ -1645,6 +1645,45 @@ class TestEscapeCheck(DetectorTestCase):
         self.assert_leak(body, 'mocktools.tests.targets.Client.get',
                          'mock in global state (class attribute)')
 
+    def test_mocks_the_fixtures_gave_the_test_need_no_sweep(self):
+        # pytest keeps a fixture's value (``return mocker.patch(...)``, a
+        # MagicMock made for the test) in the test's funcargs until after
+        # the check: the plugin hands that dict over as the test's own
+        detector = detector_module.get_detector()
+        settings = settings_module.LeakSettings.resolve()
+
+        def sweeps(given):
+            funcargs = {}
+            scope = detector.begin_test(
+                'pkg.tests.test_fixture_value', settings,
+                fixtures=funcargs if given else None)
+            funcargs['client'] = mock.MagicMock()
+            funcargs['client'].get('/x')
+            funcargs['nested'] = [mock.Mock()]
+            before = detector.sweeps
+            report = detector.end_test(scope, settings)
+            self.assertFalse(report.reportable, report.format())
+            return detector.sweeps - before
+
+        for given in (False, True, False, True):
+            # (the first runs may import lazily: what counts is the last)
+            found = sweeps(given)
+        self.assertEqual(0, found)
+        self.assertEqual(1, sweeps(False))
+
+    def test_a_fixture_value_does_not_hide_a_leak(self):
+        detector = detector_module.get_detector()
+        settings = settings_module.LeakSettings.resolve()
+        self.addCleanup(setattr, targets, 'execute', targets.execute)
+        funcargs = {}
+        scope = detector.begin_test('pkg.tests.test_leaky_fixture_value',
+                                    settings, fixtures=funcargs)
+        funcargs['execute'] = targets.execute = mock.Mock()
+        report = detector.end_test(scope, settings)
+        self.assertThat(report.format(), matchers.Contains(
+            'mocktools.tests.targets.execute'))
+        self.assertIsNot(funcargs['execute'], targets.execute)
+
     def test_escaped_mock_is_swept_and_reported(self):
         def body(test):
             test.kept = mock.MagicMock()
