@@ -238,13 +238,18 @@ class LeakDetector:
         self._begin_owner(scope, clean_only=True)
         return scope
 
-    def begin_fixture(self, name):
+    def begin_fixture(self, name, unchecked=()):
         """Start recording a fixture of wider scope (before its set-up).
 
         Call :meth:`suspend` when its set-up is done and :meth:`end_fixture`
-        after its finalizer.
+        after its finalizer.  ``unchecked`` names the state guards whose
+        state the runner resets around every test, so that a fixture that
+        outlives a test cannot leave it changed, and whose comparison would
+        only see what the runner set for the first and the last test
+        (pytest's per-test warning filters).
         """
         scope = instrumentation.Scope(name, 'fixture')
+        scope.unchecked = tuple(unchecked)
         self._begin_owner(scope)
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
@@ -322,7 +327,8 @@ class LeakDetector:
             restored = False
             pairs = [(guard, (clean[index], before[index]))
                      for index, guard in enumerate(self._snapshot_guards)
-                     if now[0][index] != before[index]]
+                     if now[0][index] != before[index]
+                     and guard.name not in scope.unchecked]
             if now[1] != position:
                 # only a guard whose hooks wrote since the scope began can
                 # have a change to report (a ConfigOpts made notes None)
@@ -330,7 +336,8 @@ class LeakDetector:
                            guard_base.journal.since(position)}
                 pairs.extend((guard, (clean_position, position))
                              for guard in self._journal_guards
-                             if guard in written)
+                             if guard in written
+                             and guard.name not in scope.unchecked)
             for guard, tokens in pairs:
                 restored |= self._check_guard(guard, tokens, scope, settings,
                                               report)

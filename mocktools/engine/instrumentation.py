@@ -80,7 +80,7 @@ class Scope:
                  'born', 'made', 'holder', 'fixtures', 'sweep_due',
                  'previous',
                  'previous_class', 'sweeps_before', 'open', 'deferred',
-                 'guard_state', '__weakref__')
+                 'guard_state', 'unchecked', '__weakref__')
 
     def __init__(self, name, kind, parent=None, holder=None):
         # a string, or a callable returning it (``test.id``): most scopes
@@ -110,6 +110,7 @@ class Scope:
         self.sweeps_before = 0    # the detector's sweep count at the start
         # (guard, clean token, before token) of each state guard
         self.guard_state = ()
+        self.unchecked = ()       # names of state guards not compared
 
     @property
     def name(self):

@@ -105,6 +105,12 @@ class LeakCheckPlugin:
         self._scopes = {}
         self._reports = {}
         self._fixture_scopes = {}    # id(fixturedef) -> open Scope
+        # pytest's warnings plugin sets the filters for each test (the
+        # ini's and the test's own marks) and puts them back after it: a
+        # fixture of wider scope can leave none changed, and comparing
+        # would only compare two tests' marks
+        self._reset = (('warning_filters',) if config.pluginmanager.has_plugin(
+            'warnings') else ())
         self._finalized = []         # fixture scopes whose finalizer ran
 
     def pytest_collection_finish(self, session):
@@ -142,7 +148,7 @@ class LeakCheckPlugin:
             yield
             return
         scope = self._detector.begin_fixture('%s (scope=%s)' % (
-            fixturedef.argname, fixturedef.scope))
+            fixturedef.argname, fixturedef.scope), unchecked=self._reset)
         self._fixture_scopes[id(fixturedef)] = scope
         try:
             yield

@@ -520,6 +520,38 @@ class TestPytestPlugin(_Subprocess):
         self.assertNotIn('os.getcwd()', out)
         self.assertThat(out, matchers.Contains('4 passed, 1 error'))
 
+    MARKED_WARNINGS_SUITE = """
+    import pytest
+
+
+    @pytest.fixture(scope='session')
+    def shared():
+        return {}
+
+
+    @pytest.mark.filterwarnings('ignore::DeprecationWarning')
+    def test_first(shared):
+        pass
+
+
+    @pytest.mark.filterwarnings('default::UserWarning')
+    def test_last(shared):
+        pass
+    """
+
+    def test_a_wide_fixture_spans_tests_with_their_own_warning_marks(self):
+        # pytest sets the filters for each test (the ini's, then the
+        # test's marks) and puts them back after it: the session fixture
+        # begins under test_first's filters and ends under test_last's
+        tmp = self.make_suite(self.MARKED_WARNINGS_SUITE)
+        with open(os.path.join(tmp, 'pytest.ini'), 'w') as handle:
+            handle.write('[pytest]\nmocktools_leaks = true\n'
+                         'filterwarnings =\n    error\n')
+        code, out, err = self.pytest(tmp, 'test_suite_under_test.py')
+        self.assertEqual(0, code, out + err)
+        self.assertNotIn('mocktools', out)
+        self.assertThat(out, matchers.Contains('2 passed'))
+
 
 @testtools.skipIf(shutil.which('stestr') is None and not os.path.exists(
     os.path.join(os.path.dirname(sys.executable), 'stestr')),
