@@ -14,9 +14,14 @@ moment (for a shutdown under way), not the whole grace period, which every
 such test would otherwise pay in full.  It is told by the code its thread
 runs now: the frame its worker loop calls is its work queue's ``get`` (or
 none, for the C queue), and it is looked at again while it runs a work
-item.  An OS thread's frames come from ``sys._current_frames``; an eventlet
-green thread's from its greenlet, found among the waiters its work queue
-holds (a green thread's ident is its greenlet's ``id``).
+item.  An OS thread's frames come from ``sys._current_frames``; an
+eventlet green thread's from its greenlet, found among the waiters its work
+queue holds (a green thread's ident is its greenlet's ``id``).
+
+A worker still idle whose executor still exists gets one full collection
+(once per check, and only then): an executor that only a reference cycle
+keeps (asgiref's per-call executor, held by the frames of a traceback)
+stops its workers when it is freed, and nobody left it running.
 """
 
 import gc
@@ -24,6 +29,7 @@ import sys
 import threading
 import time
 import types
+import weakref
 
 from mocktools.guards import base
 
@@ -53,6 +59,7 @@ class ThreadsGuard(base.JournalGuard):
 
     def compare(self, clean, before):
         self._deadline = time.monotonic() + self.grace
+        self._collected = False
         return super().compare(clean, before)
 
     def current(self, key, thread):
@@ -67,6 +74,17 @@ class ThreadsGuard(base.JournalGuard):
                     break
                 if _runs_now(thread, loop):
                     _join(thread, min(timeout, _IDLE_WORKER_WAIT))
+                    if (thread.is_alive() and not self._collected
+                            and _executor_alive(thread)
+                            and gc.isenabled()):
+                        # An executor nothing refers to but a cycle (the
+                        # frames of a traceback, asgiref's per-call
+                        # executor after an error) stops its workers once
+                        # collected: collected once per check, and only
+                        # when a worker is left idle.
+                        self._collected = True
+                        gc.collect()
+                        _join(thread, _IDLE_WORKER_WAIT)
                     break
                 _join(thread, min(timeout, _WORKER_POLL))
         return thread if thread.is_alive() else base.MISSING
@@ -128,6 +146,19 @@ def _pool_worker_loop(thread):
             vars(thread).get('_target') is not loop):
         return None
     return loop.__code__
+
+
+def _executor_alive(thread):
+    """Whether the executor of pool worker ``thread`` still exists.
+
+    The worker's first argument is a weak reference to its executor, whose
+    callback wakes the worker to exit when the executor is freed.
+    """
+    arguments = vars(thread).get('_args')
+    reference = arguments[0] if type(arguments) is tuple and arguments else (
+        None)
+    return type(reference) is weakref.ReferenceType and (
+        reference() is not None)
 
 
 def _runs_now(thread, code):

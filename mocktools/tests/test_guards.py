@@ -7,6 +7,7 @@ themselves must never be reported.
 """
 
 from concurrent import futures
+import gc
 import io
 import logging
 import os
@@ -507,8 +508,27 @@ class TestThreads(GuardTestCase):
         started = time.monotonic()
         outcome = support.run_case(polluting(body, leak_thread_grace=30))
         self.assertLess(time.monotonic() - started, 15)
-        self.assertReported(outcome, "thread 'mt-pool_0'",
-                            'thread still running', 'running (target _worker)')
+        report = self.assertReported(outcome, "thread 'mt-pool_0'",
+                                     'thread still running',
+                                     'running (target _worker)')
+        # where the test submitted its work, not the pool's own line
+        self.assertThat(report, matchers.MatchesRegex(
+            r".*changed:  .*%s:\d+ in body" % HERE, flags=16))
+
+    def test_pool_worker_of_an_executor_only_garbage_holds_is_no_change(self):
+        # asgiref's async_to_sync makes an executor per call and never
+        # shuts it down; after an error, the traceback's frames keep it in
+        # a cycle, and its worker waits until the collector frees it
+        # (flask's test_async_error_handler)
+        def body(test):
+            pool = futures.ThreadPoolExecutor(1, thread_name_prefix='mt-gc')
+            pool.submit(int).result()
+            cycle = [pool]
+            cycle.append(cycle)
+            del pool
+            gc.collect()   # still held: moved to the oldest generation
+            del cycle      # garbage only a full collection frees
+        self.assertClean(support.run_case(polluting(body)))
 
     def test_busy_pool_worker_gets_the_grace_period(self):
         # it ends once its work item is done and its executor shut down
