@@ -18,10 +18,12 @@ item.  An OS thread's frames come from ``sys._current_frames``; an
 eventlet green thread's from its greenlet, found among the waiters its work
 queue holds (a green thread's ident is its greenlet's ``id``).
 
-A worker still idle whose executor still exists gets one full collection
-(once per check, and only then): an executor that only a reference cycle
-keeps (asgiref's per-call executor, held by the frames of a traceback)
-stops its workers when it is freed, and nobody left it running.
+A worker still idle whose executor still exists gets one collection of the
+garbage (once per check, and only then): an executor that only a reference
+cycle keeps (asgiref's per-call executor, held by the frames of a
+traceback) stops its workers when it is freed, and nobody left it running.
+The collection is a full one until three in a row freed nothing (a suite
+whose tests keep their pools: cinder's drivers), then a young one.
 """
 
 import gc
@@ -45,6 +47,9 @@ class ThreadsGuard(base.JournalGuard):
     #: Seconds a scope's new threads get to finish before they are reported
     #: (set by the detector from ``leak_thread_grace``).
     grace = 0.5
+
+    _collected = False   # collected for an idle worker in this check
+    _futile = 0          # full collections in a row that freed none
 
     def install(self):
         guard = self
@@ -77,17 +82,27 @@ class ThreadsGuard(base.JournalGuard):
                     if (thread.is_alive() and not self._collected
                             and _executor_alive(thread)
                             and gc.isenabled()):
-                        # An executor nothing refers to but a cycle (the
-                        # frames of a traceback, asgiref's per-call
-                        # executor after an error) stops its workers once
-                        # collected: collected once per check, and only
-                        # when a worker is left idle.
-                        self._collected = True
-                        gc.collect()
-                        _join(thread, _IDLE_WORKER_WAIT)
+                        self._collect_garbage(thread)
                     break
                 _join(thread, min(timeout, _WORKER_POLL))
         return thread if thread.is_alive() else base.MISSING
+
+    def _collect_garbage(self, thread):
+        """Collect once; wait a moment for the idle worker ``thread``.
+
+        An executor nothing refers to but a cycle (the frames of a
+        traceback: asgiref's per-call executor after an error) stops its
+        workers once collected.  A full collection costs a large process
+        more than a test: after :data:`_FUTILE_COLLECTIONS` in a row that
+        left the worker running (a suite whose tests keep their pools),
+        only the young generations are collected.
+        """
+        self._collected = True
+        full = self._futile < _FUTILE_COLLECTIONS
+        gc.collect(2 if full else 1)
+        _join(thread, _IDLE_WORKER_WAIT)
+        if full:
+            self._futile = self._futile + 1 if thread.is_alive() else 0
 
     @staticmethod
     def show(value):
@@ -126,6 +141,10 @@ def _join(thread, seconds):
                 and vars(error).get('seconds') == seconds):
             raise
 
+
+# Full collections in a row that freed no idle worker, after which only the
+# young generations are collected for one (see _collect_garbage).
+_FUTILE_COLLECTIONS = 3
 
 # Seconds an idle executor worker gets: its executor's shutdown, if one is
 # under way, wakes it at once; and how often a busy one is looked at again.

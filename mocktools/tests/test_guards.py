@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 import time
+import types
 import unittest
 from unittest import mock
 import warnings
@@ -529,6 +530,41 @@ class TestThreads(GuardTestCase):
             gc.collect()   # still held: moved to the oldest generation
             del cycle      # garbage only a full collection frees
         self.assertClean(support.run_case(polluting(body)))
+
+    def test_pools_kept_on_purpose_stop_costing_full_collections(self):
+        # cinder's drivers keep their executors: a full collection per
+        # test would free nothing and cost more than the test
+        guard, = [guard for guard in detector_module.get_detector().guards
+                  if guard.name == 'threads']
+        self.addCleanup(setattr, guard, '_futile', 0)
+        guard._futile = 0
+        pools = []
+        self.addCleanup(lambda: [pool.shutdown() for pool in pools])
+        full = []
+
+        def collect(generation=2):
+            if generation == 2:
+                full.append(1)
+            return gc.collect(generation)
+        self.useFixture(fixtures.MonkeyPatch(
+            'mocktools.guards.threads.gc', types.SimpleNamespace(
+                collect=collect, isenabled=gc.isenabled,
+                get_referents=gc.get_referents)))
+
+        def body(test):
+            pool = futures.ThreadPoolExecutor(1)
+            pools.append(pool)
+            pool.submit(int).result()
+        runs = []
+        for _ in range(4):
+            del full[:]
+            outcome = support.run_case(polluting(body))
+            self.assertEqual('failure', outcome['test_pollute'])
+            runs.append(len(full))
+        # (the class's check looks at the thread again)
+        self.assertGreater(runs[0], 0)
+        self.assertLessEqual(sum(runs), 3)
+        self.assertEqual(0, runs[-1])
 
     def test_busy_pool_worker_gets_the_grace_period(self):
         # it ends once its work item is done and its executor shut down
