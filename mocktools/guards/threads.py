@@ -22,8 +22,9 @@ A worker still idle whose executor still exists gets one collection of the
 garbage (once per check, and only then): an executor that only a reference
 cycle keeps (asgiref's per-call executor, held by the frames of a
 traceback) stops its workers when it is freed, and nobody left it running.
-The collection is a full one until three in a row freed nothing (a suite
-whose tests keep their pools: cinder's drivers), then a young one.
+The young generations are collected first, then, if the worker still
+waits, all of them, until three full collections in a row freed nothing (a
+suite whose tests keep their pools).
 """
 
 import gc
@@ -91,17 +92,20 @@ class ThreadsGuard(base.JournalGuard):
         """Collect once; wait a moment for the idle worker ``thread``.
 
         An executor nothing refers to but a cycle (the frames of a
-        traceback: asgiref's per-call executor after an error) stops its
-        workers once collected.  A full collection costs a large process
-        more than a test: after :data:`_FUTILE_COLLECTIONS` in a row that
-        left the worker running (a suite whose tests keep their pools),
-        only the young generations are collected.
+        traceback: asgiref's per-call executor after an error, the
+        drivers of cinder's Hitachi tests) stops its workers once
+        collected.  The young generations first, which free most; then,
+        if the worker still waits, a full collection, which costs a large
+        process more than a test: after :data:`_FUTILE_COLLECTIONS` in a
+        row that left the worker running (a suite whose tests keep their
+        pools), no more of those.
         """
         self._collected = True
-        full = self._futile < _FUTILE_COLLECTIONS
-        gc.collect(2 if full else 1)
+        gc.collect(1)
         _join(thread, _IDLE_WORKER_WAIT)
-        if full:
+        if thread.is_alive() and self._futile < _FUTILE_COLLECTIONS:
+            gc.collect()
+            _join(thread, _IDLE_WORKER_WAIT)
             self._futile = self._futile + 1 if thread.is_alive() else 0
 
     @staticmethod
@@ -143,7 +147,7 @@ def _join(thread, seconds):
 
 
 # Full collections in a row that freed no idle worker, after which only the
-# young generations are collected for one (see _collect_garbage).
+# young generations are collected for one (see ThreadsGuard._collect_garbage).
 _FUTILE_COLLECTIONS = 3
 
 # Seconds an idle executor worker gets: its executor's shutdown, if one is
