@@ -78,9 +78,8 @@ class Scope:
 
     __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
                  'born', 'made', 'holder', 'fixtures', 'sweep_due',
-                 'previous',
-                 'previous_class', 'sweeps_before', 'open', 'deferred',
-                 'guard_state', 'unchecked', '__weakref__')
+                 'previous', 'previous_class', 'sweeps_before', 'open',
+                 'deferred', 'guard_state', 'unchecked', '__weakref__')
 
     def __init__(self, name, kind, parent=None, holder=None):
         # a string, or a callable returning it (``test.id``): most scopes

@@ -146,8 +146,9 @@ def _join(thread, seconds):
             raise
 
 
-# Full collections in a row that freed no idle worker, after which only the
-# young generations are collected for one (see ThreadsGuard._collect_garbage).
+# Full collections in a row that freed no idle worker, after which an idle
+# worker gets a collection of the young generations only (see
+# ThreadsGuard._collect_garbage).
 _FUTILE_COLLECTIONS = 3
 
 # Seconds an idle executor worker gets: its executor's shutdown, if one is
