@@ -264,8 +264,18 @@ class LeakDetector:
         if instrumentation.current_scope is scope:
             instrumentation.current_scope = scope.previous
         test = scope.previous
-        if test is not None and test.kind == 'test' and test.guard_state:
-            test.guard_state = (test.guard_state[0], self._state())
+        if test is not None and test.kind == 'test':
+            self.rebaseline(test)
+
+    def rebaseline(self, scope):
+        """The test ``scope`` takes its state baselines again, now.
+
+        What changed since it began is not the test's: the set-up of a
+        fixture of wider scope (see :meth:`suspend`), or the teardown of
+        one that a runner ran while the test was being set up.
+        """
+        if scope.guard_state:
+            scope.guard_state = (scope.guard_state[0], self._state())
 
     def begin_test(self, name, settings=None, holder=None, state=True,
                    fixtures=None):

@@ -112,6 +112,12 @@ class LeakCheckPlugin:
         self._reset = (('warning_filters',) if config.pluginmanager.has_plugin(
             'warnings') else ())
         self._finalized = []         # fixture scopes whose finalizer ran
+        # the test in its set-up or teardown phase, if one is
+        self._setting_up = self._tearing_down = None
+        self._checked = {}           # nodeid -> report of a test checked early
+        # nodeid -> reports of the fixtures that ended in its set-up or
+        # teardown, shown with the test's own
+        self._fixture_reports = {}
 
     def pytest_collection_finish(self, session):
         """Before the first test: the world as collection left it.
@@ -137,7 +143,11 @@ class LeakCheckPlugin:
                 item.nodeid, self._settings,
                 holder=getattr(item, 'instance', None),
                 fixtures=funcargs if type(funcargs) is dict else None)
-        yield
+        self._setting_up = item
+        try:
+            yield
+        finally:
+            self._setting_up = None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_fixture_setup(self, fixturedef, request):
@@ -154,25 +164,63 @@ class LeakCheckPlugin:
             yield
         finally:
             self._detector.suspend(scope)
+            # finalizers run last in, first out: this one runs right before
+            # the fixture's own teardown
+            fixturedef.addfinalizer(self._fixture_tears_down)
+
+    def _fixture_tears_down(self):
+        """A fixture of wider scope is about to undo what it did.
+
+        In the teardown of the test it ends with, after every fixture of
+        the test's own: that test is checked now, so that the fixture's
+        undo is not taken for the test's change (botocore's module fixture
+        that puts ``sys.path`` back).
+        """
+        item = self._tearing_down
+        scope = item is not None and self._scopes.pop(item.nodeid, None)
+        if scope:
+            self._checked[item.nodeid] = self._detector.end_test(
+                scope, self._settings)
 
     def pytest_fixture_post_finalizer(self, fixturedef, request):
-        """A fixture of wider scope is checked once the test is.
+        """A fixture of wider scope is checked once its finalizer ran.
 
-        Its finalizer runs in the teardown of the test it ends with; that
-        test's own changes are that test's, so it is checked first.
+        In the teardown of the test it ends with, that test was checked
+        first (see :meth:`_fixture_tears_down`), so the test's own changes
+        stay the test's and the fixture's undo is no change of the test's.
+        One torn down while a test is set up (a parametrized fixture given
+        its next value) is checked at once too, and the test takes its
+        baselines again: that teardown is not the test's doing.
         """
         scope = self._fixture_scopes.pop(id(fixturedef), None)
-        if scope is not None:
-            self._finalized.append(scope)
+        if scope is None:
+            return
+        item = self._tearing_down or self._setting_up
+        if item is None:
+            self._finalized.append(scope)   # checked after the next test
+            return
+        report = self._detector.end_fixture(scope, self._settings)
+        if report.reportable:
+            self._fixture_reports.setdefault(item.nodeid, []).append(report)
+        test = item is self._setting_up and self._scopes.get(item.nodeid)
+        if test:
+            self._detector.rebaseline(test)
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_teardown(self, item, nextitem):
         """After every finalizer: check, heal, keep the report."""
-        yield
+        self._tearing_down = item
+        try:
+            yield
+        finally:
+            self._tearing_down = None
         scope = self._scopes.pop(item.nodeid, None)
         reports = []
-        if scope is not None:
+        if item.nodeid in self._checked:
+            reports.append(self._checked.pop(item.nodeid))
+        elif scope is not None:
             reports.append(self._detector.end_test(scope, self._settings))
+        reports.extend(self._fixture_reports.pop(item.nodeid, ()))
         finalized, self._finalized = self._finalized, []
         for fixture in finalized:
             report = self._detector.end_fixture(fixture, self._settings)

@@ -539,6 +539,80 @@ class TestPytestPlugin(_Subprocess):
         pass
     """
 
+    WIDE_FIXTURE_TEARDOWNS_SUITE = """
+    import os
+    import sys
+
+    import pytest
+
+    PLUGINS = os.path.join(os.path.dirname(__file__), 'mt_plugins')
+
+
+    @pytest.fixture(scope='module', autouse=True)
+    def module_path():
+        # botocore's test_plugins.py: a copy, then sys.path rebound
+        saved = sys.path[:]
+        sys.path.append(PLUGINS)
+        try:
+            yield
+        finally:
+            sys.path = saved
+
+
+    @pytest.fixture(scope='module', params=['a', 'b'])
+    def module_env(request):
+        # its value 'a' is torn down while test_param[b] is set up
+        os.environ['MT_PARAM'] = request.param
+        yield request.param
+        del os.environ['MT_PARAM']
+
+
+    @pytest.fixture(scope='module')
+    def module_leak():
+        yield
+        os.environ['MT_LEFT_BY_FIXTURE'] = '1'
+
+
+    def test_first():
+        assert PLUGINS in sys.path
+
+
+    def test_param(module_env):
+        assert os.environ['MT_PARAM'] == module_env
+
+
+    def test_last(module_leak):
+        assert PLUGINS in sys.path
+    """
+
+    AFTER_SUITE = """
+    import os
+    import sys
+
+
+    def test_world_is_back():
+        assert not [path for path in sys.path if path.endswith('mt_plugins')]
+        assert 'MT_PARAM' not in os.environ
+        assert 'MT_LEFT_BY_FIXTURE' not in os.environ
+    """
+
+    def test_what_wide_fixtures_undo_is_not_the_tests_change(self):
+        # A module fixture's teardown runs in the teardown of the last test
+        # using it, a parametrized one's while the next test is set up:
+        # neither test is to blame for it, nor is the other fixture
+        tmp = self.make_suite(self.WIDE_FIXTURE_TEARDOWNS_SUITE)
+        with open(os.path.join(tmp, 'test_zz_after.py'), 'w') as handle:
+            handle.write(textwrap.dedent(self.AFTER_SUITE))
+        code, out, err = self.pytest(tmp, '--mocktools-leaks')
+        self.assertEqual(1, code, out + err)
+        self.assertThat(out, matchers.Contains(
+            'left by fixture module_leak (scope=module)'))
+        self.assertThat(out, matchers.Contains(
+            "os.environ['MT_LEFT_BY_FIXTURE']"))
+        self.assertNotIn('sys.path', out)
+        self.assertNotIn('MT_PARAM', out)
+        self.assertThat(out, matchers.Contains('5 passed, 1 error'))
+
     def test_a_wide_fixture_spans_tests_with_their_own_warning_marks(self):
         # pytest sets the filters for each test (the ini's, then the
         # test's marks) and puts them back after it: the session fixture
