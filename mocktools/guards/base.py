@@ -391,7 +391,7 @@ class JournalGuard(Guard):
     def compare(self, clean, before):
         if journal.position == before:
             return []
-        first_clean, first_before, last = {}, {}, {}
+        first_clean, first_before, first_own, last = {}, {}, {}, {}
         for position, (guard, key, previous, origin, subject) in (
                 journal.since(clean)):
             if guard is not self:
@@ -401,16 +401,22 @@ class JournalGuard(Guard):
                 first_before.setdefault(key, previous)
                 if origin is RUNNER_WRITE:
                     continue
+                first_own.setdefault(key, previous)
                 if origin is None and key in last:
                     origin = last[key][0]   # the last write a line shows
                 last[key] = (origin, subject)
         changes = []
-        # only what the scope's own code wrote; what it was before is what
-        # the first write of anyone's saw
+        # Only what the scope's own code wrote, and only if that code left
+        # it changed: a value back to what the scope began with (before
+        # anyone's first write: pytest's caplog set a level, the test moved
+        # it and back, caplog undid its own), or back to what the scope's
+        # own first write found (a library configured its logger in the
+        # scope, then a fixture set a flag and put it back), is no change.
         for key, (origin, subject) in last.items():
             old = first_before[key]
             new = self.current(key, subject)
-            if (self.same(old, new) or self.same(first_clean[key], new)
+            if (self.same(old, new) or self.same(first_own[key], new)
+                    or self.same(first_clean[key], new)
                     or self.excused(key, new, subject, clean)):
                 continue
             change = self._change(key, old, new, origin, subject)

@@ -464,6 +464,29 @@ class TestImportPathAndWorkingDir(GuardTestCase):
         self.assertClean(support.run_case(polluting(body)))
         self.assertEqual(here, os.getcwd())
 
+    def test_what_the_test_put_back_after_a_runner_write_is_no_change(self):
+        # google-auth: the library turned its logger's propagate off (its
+        # own, unblamed), then a fixture turned it on and put back what it
+        # found; the value differs from the scope's start, but not from
+        # what the scope's own first write found
+        here = os.getcwd()
+        self.addCleanup(os.chdir, here)
+        elsewhere = self.useFixture(fixtures.TempDir()).path
+        below = os.path.join(elsewhere, 'below')
+        os.mkdir(below)
+        runner = {}
+        exec(compile('import os\ndef chdir(path):\n    os.chdir(path)\n',
+                     os.sep + os.path.join('site', '_pytest', 'fixtures.py'),
+                     'exec'), runner)
+
+        def body(test):
+            runner['chdir'](elsewhere)
+            os.chdir(below)
+            os.chdir(elsewhere)
+        self.assertClean(support.run_case(polluting(body)))
+        self.assertEqual(os.path.realpath(elsewhere),
+                         os.path.realpath(os.getcwd()))
+
     def test_a_runner_write_is_not_reported_alone(self):
         elsewhere = self.useFixture(fixtures.TempDir()).path
         self.addCleanup(os.chdir, os.getcwd())
