@@ -57,6 +57,18 @@ def polluting(body, **attributes):
     return type('Polluting', (mocktools.TestCase,), namespace)
 
 
+def _runner_chdir():
+    """An ``os.chdir`` made from a file of pytest's, as a fixture's would be.
+
+    The guards take it for the runner's own write: never blamed.
+    """
+    namespace = {}
+    exec(compile('import os\ndef chdir(path):\n    os.chdir(path)\n',
+                 os.sep + os.path.join('site', '_pytest', 'fixtures.py'),
+                 'exec'), namespace)
+    return namespace['chdir']
+
+
 class GuardTestCase(testtools.TestCase):
     """Base: known knobs, and a world that the guards see as clean."""
 
@@ -451,16 +463,13 @@ class TestImportPathAndWorkingDir(GuardTestCase):
         elsewhere = self.useFixture(fixtures.TempDir()).path
         below = os.path.join(elsewhere, 'below')
         os.mkdir(below)
-        runner = {}
-        exec(compile('import os\ndef chdir(path):\n    os.chdir(path)\n',
-                     os.sep + os.path.join('site', '_pytest', 'fixtures.py'),
-                     'exec'), runner)
+        runner_chdir = _runner_chdir()
 
         def body(test):
-            runner['chdir'](elsewhere)
+            runner_chdir(elsewhere)
             os.chdir(below)
             os.chdir(elsewhere)
-            runner['chdir'](here)
+            runner_chdir(here)
         self.assertClean(support.run_case(polluting(body)))
         self.assertEqual(here, os.getcwd())
 
@@ -474,13 +483,10 @@ class TestImportPathAndWorkingDir(GuardTestCase):
         elsewhere = self.useFixture(fixtures.TempDir()).path
         below = os.path.join(elsewhere, 'below')
         os.mkdir(below)
-        runner = {}
-        exec(compile('import os\ndef chdir(path):\n    os.chdir(path)\n',
-                     os.sep + os.path.join('site', '_pytest', 'fixtures.py'),
-                     'exec'), runner)
+        runner_chdir = _runner_chdir()
 
         def body(test):
-            runner['chdir'](elsewhere)
+            runner_chdir(elsewhere)
             os.chdir(below)
             os.chdir(elsewhere)
         self.assertClean(support.run_case(polluting(body)))
@@ -490,13 +496,10 @@ class TestImportPathAndWorkingDir(GuardTestCase):
     def test_a_runner_write_is_not_reported_alone(self):
         elsewhere = self.useFixture(fixtures.TempDir()).path
         self.addCleanup(os.chdir, os.getcwd())
-        runner = {}
-        exec(compile('import os\ndef chdir(path):\n    os.chdir(path)\n',
-                     os.sep + os.path.join('site', '_pytest', 'fixtures.py'),
-                     'exec'), runner)
+        runner_chdir = _runner_chdir()
 
         def body(test):
-            runner['chdir'](elsewhere)
+            runner_chdir(elsewhere)
         self.assertClean(support.run_case(polluting(body)))
         self.assertEqual(os.path.realpath(elsewhere),
                          os.path.realpath(os.getcwd()))
