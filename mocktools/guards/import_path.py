@@ -3,10 +3,20 @@
 A snapshot of both lists (two tuple copies, well under a microsecond) is
 compared at the end of each scope; the lists are restored in place, so
 code holding a reference to them sees the restored entries.
+
+A finder that a module's top-level code put on ``sys.meta_path`` while the
+scope imported that module (``six`` adds its importer the first time it is
+imported) belongs to the module, not to the scope: which test happens to
+import a module first depends on the order the tests run in, and taking
+the finder away would break the module for every later test.  Such a
+finder is told by where it is kept: the namespace of a module that the
+scope imported holds it.
 """
 
+import itertools
 import sys
 
+from mocktools.engine import sweep
 from mocktools.guards import base
 
 __all__ = ['ImportPathGuard']
@@ -21,10 +31,26 @@ class ImportPathGuard(base.SnapshotGuard):
     title = 'sys.path and sys.meta_path entries'
 
     def snapshot(self):
-        return tuple(sys.path), tuple(sys.meta_path)
+        # (the number of modules: how many the scope imported, if any)
+        return tuple(sys.path), tuple(sys.meta_path), len(sys.modules)
 
     def items(self, snapshot):
         return dict(zip(_LISTS, snapshot))
+
+    def compare(self, clean, before):
+        now = self.snapshot()
+        if now == before:
+            return []
+        imported = _imported_finders(before, now)
+        if imported:
+            # as if they had been there: neither reported nor taken away
+            theirs = set(map(id, imported))
+            rest = tuple(finder for finder in now[1]
+                         if id(finder) not in theirs)
+            before = (before[0], now[1] if self.same(rest, before[1])
+                      else before[1] + tuple(imported), before[2])
+        return base.keyed_changes(self, self.items(clean), self.items(before),
+                                  self.items(now))
 
     @staticmethod
     def same(old, new):
@@ -53,6 +79,30 @@ class ImportPathGuard(base.SnapshotGuard):
     def put(self, key, value):
         vars(sys)[key][:] = value
         return 'sys.%s restored in place' % key
+
+
+def _imported_finders(before, now):
+    """The finders added to ``sys.meta_path`` by modules imported since.
+
+    Imports append to ``sys.modules``: when it grew by ``n``, its last
+    ``n`` entries are modules imported since ``before`` (whatever else was
+    removed meanwhile).  An added finder is theirs when one of their
+    namespaces holds it, read without running any code of theirs.
+    """
+    grown = now[2] - before[2]
+    if grown <= 0:
+        return []
+    known = set(map(id, before[1]))
+    added = [finder for finder in now[1] if id(finder) not in known]
+    if not added:
+        return []
+    held = set()
+    for module in itertools.islice(reversed(list(sys.modules.values())),
+                                   grown):
+        namespace = sweep.namespace_of(module)
+        if type(namespace) is dict:
+            held.update(map(id, list(namespace.values())))
+    return [finder for finder in added if id(finder) in held]
 
 
 def _identical(a, b):

@@ -429,6 +429,62 @@ class TestImportPathAndWorkingDir(GuardTestCase):
         self.assertNotIn('/mt/guard/path', sys.path)
         self.assertNotIn(finder, sys.meta_path)
 
+    def _finder_module(self, name):
+        # a module that puts its finder on sys.meta_path when imported, and
+        # keeps it, as six does with its importer
+        directory = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(directory, name + '.py'), 'w') as f:
+            f.write('import sys\n'
+                    'class Importer:\n'
+                    '    def find_spec(self, *args):\n'
+                    '        return None\n'
+                    'IMPORTER = Importer()\n'
+                    'sys.meta_path.append(IMPORTER)\n')
+        self.addCleanup(sys.modules.pop, name, None)
+
+        def forget():
+            sys.meta_path[:] = [
+                finder for finder in sys.meta_path
+                if vars(type(finder)).get('__module__') != name]
+        self.addCleanup(forget)
+        return directory
+
+    def test_a_finder_an_import_put_in_place_is_the_modules(self):
+        import importlib
+        directory = self._finder_module('mt_finder_lib')
+
+        def body(test):
+            test.useFixture(fixtures.MonkeyPatch(
+                'sys.path', [directory] + sys.path))
+            importlib.import_module('mt_finder_lib')
+        self.assertClean(support.run_case(polluting(body)))
+        importer = vars(sys.modules['mt_finder_lib'])['IMPORTER']
+        self.assertIn(importer, sys.meta_path)
+
+    def test_the_tests_own_finder_beside_an_imports(self):
+        import importlib
+        directory = self._finder_module('mt_finder_lib2')
+        own = type('Finder', (), {'find_spec': staticmethod(
+            lambda *args: None)})()
+
+        def body(test):
+            test.useFixture(fixtures.MonkeyPatch(
+                'sys.path', [directory] + sys.path))
+            library = importlib.import_module('mt_finder_lib2')
+            # an instance of the module's class, made by the test: its own
+            sys.meta_path.insert(0, library.Importer())
+            sys.meta_path.append(own)
+        outcome = support.run_case(polluting(body))
+        self.assertReported(outcome, 'sys.meta_path added <')
+        text = outcome.text('test_pollute')
+        self.assertIn('mt_finder_lib2.Importer object', text)
+        self.assertIn('Finder object', text)
+        importer = vars(sys.modules['mt_finder_lib2'])['IMPORTER']
+        self.assertEqual([importer], [
+            finder for finder in sys.meta_path
+            if vars(type(finder)).get('__module__') == 'mt_finder_lib2'
+            or finder is own])
+
     def test_cwd_and_umask(self):
         here = os.getcwd()
         elsewhere = self.useFixture(fixtures.TempDir()).path
