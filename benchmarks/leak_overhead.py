@@ -33,6 +33,9 @@ even on a noisy machine (work done in C, such as the garbage collector,
 is not counted); next to them, a *skeleton* base class that registers one
 cleanup per test while pass-through wrappers sit where mocktools hooks
 ``unittest.mock``: the least any per-test check built this way adds.
+``--split`` times ``mocktools.TestCase`` with the check off, first
+without and then with its hooks on ``unittest.mock``, beside the checked
+one: what the base class's own steps, the hooks and the check each add.
 ``--paths`` adds the other checking paths that run in the same process,
 side by side with ``mocktools.TestCase``: the ``LeakCheck`` fixture in a
 plain testtools base class's ``setUp``, and ``mocktools.run``'s wrapping
@@ -440,6 +443,8 @@ def measure(label, args):
               cost['all guards'] - cost['mocks only']))
     if args.paths:
         _print_paths(args.workload, classes, args.repeat)
+    if args.split:
+        _print_split(args.workload, classes, args.repeat)
     if args.full_scan:
         full = min(run_once(lambda: build_suite(
             FullScanTestCase, 1, 'patch', tests=args.full_scan_tests),
@@ -457,20 +462,65 @@ def measure_paths(classes, workload, repeat):
     Interleaved as in :func:`measure` (the order turns every round); the
     fastest run of each.
     """
-    variants = dict(PATHS)
-    names = ['testtools'] + list(variants)
-    makers = {name: functools.partial(variants[name], classes, workload)
-              for name in variants}
-    makers['testtools'] = functools.partial(
-        build_suite, testtools.TestCase, classes, workload)
+    makers = {name: functools.partial(make, classes, workload)
+              for name, make in PATHS.items()}
+    return _interleaved(classes, workload, repeat, makers,
+                        dict.fromkeys(makers, True))
+
+
+def _interleaved(classes, workload, repeat, makers, hooked):
+    """Seconds per test of bare testtools and of each of ``makers``.
+
+    ``hooked[name]``: whether mocktools' hooks are on for that variant.
+    The order turns every round; the fastest run of each.
+    """
+    makers = dict(makers, testtools=functools.partial(
+        build_suite, testtools.TestCase, classes, workload))
+    hooked = dict(hooked, testtools=False)
+    names = ['testtools'] + [name for name in makers if name != 'testtools']
     for name in names:   # warm-up
-        run_once(makers[name], name != 'testtools')
+        run_once(makers[name], hooked[name])
     samples = {name: [] for name in names}
     for round_ in range(repeat):
         order = names[round_ % len(names):] + names[:round_ % len(names)]
         for name in order:
-            samples[name].append(run_once(makers[name], name != 'testtools'))
+            samples[name].append(run_once(makers[name], hooked[name]))
     return {name: min(values) for name, values in samples.items()}
+
+
+class CheckOffTestCase(mocktools.TestCase):
+    """``mocktools.TestCase`` with the leak check off (``leak_mode``)."""
+
+    leak_mode = 'off'
+
+
+#: ``--split``: where a checked test's extra time goes, each variant adding
+#: one part to the one before -- (name, base class, mocktools' hooks on).
+SPLIT = (('base class, no check', CheckOffTestCase, False),
+         ('+ hooks on mock', CheckOffTestCase, True),
+         ('+ the check', mocktools.TestCase, True))
+
+
+def _print_split(workloads, classes, repeat):
+    print('  where the time goes: mocktools.TestCase with the check off '
+          '(its set-up and tear-down steps), then with the hooks on '
+          'unittest.mock (patcher starts and stops, mocks made), then '
+          'checked; each over the one before, in us per test:')
+    print('  %-10s %-22s %13s %7s %9s' % ('workload', 'variant', 'us',
+                                          'ratio', 'added us'))
+    row = '  %-10s %-22s %13.1f %7.2f %9.1f'
+    for workload in workloads:
+        makers = {name: functools.partial(build_suite, base, classes,
+                                          workload)
+                  for name, base, _ in SPLIT}
+        times = _interleaved(classes, workload, repeat, makers,
+                             {name: hooks for name, _, hooks in SPLIT})
+        bare = previous = times['testtools']
+        print(row % (workload, 'testtools', bare * 1e6, 1.0, 0.0))
+        for name, _, _ in SPLIT:
+            print(row % (workload, name, times[name] * 1e6,
+                         times[name] / bare, (times[name] - previous) * 1e6))
+            previous = times[name]
 
 
 def _print_paths(workloads, classes, repeat):
@@ -540,6 +590,10 @@ def main(argv=None):
     parser.add_argument('--paths', action='store_true',
                         help='also time the LeakCheck fixture and the '
                         'mocktools.run path beside mocktools.TestCase')
+    parser.add_argument('--split', action='store_true',
+                        help='also time mocktools.TestCase with the check '
+                        'off, with and without the hooks on unittest.mock: '
+                        'what each part adds')
     parser.add_argument('--full-scan', action='store_true',
                         help='also time the classic full scan')
     parser.add_argument('--full-scan-tests', type=int, default=30,
