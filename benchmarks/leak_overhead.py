@@ -35,7 +35,8 @@ cleanup per test while pass-through wrappers sit where mocktools hooks
 ``unittest.mock``: the least any per-test check built this way adds.
 ``--split`` times ``mocktools.TestCase`` with the check off, first
 without and then with its hooks on ``unittest.mock``, beside the checked
-one: what the base class's own steps, the hooks and the check each add.
+one: what the base class's own steps, the hooks and the check each add;
+and bare testtools with only the garbage collections a check makes.
 ``--paths`` adds the other checking paths that run in the same process,
 side by side with ``mocktools.TestCase``: the ``LeakCheck`` fixture in a
 plain testtools base class's ``setUp``, and ``mocktools.run``'s wrapping
@@ -488,6 +489,19 @@ def _interleaved(classes, workload, repeat, makers, hooked):
     return {name: min(values) for name, values in samples.items()}
 
 
+class CollectionsOnlyTestCase(testtools.TestCase):
+    """Reference: only the garbage collections a check makes, on schedule.
+
+    The youngest generation at the test's last cleanup, the middle one as
+    the next test begins (see :mod:`mocktools.engine.escape`).
+    """
+
+    def setUp(self):
+        gc.collect(1)
+        self.addCleanup(gc.collect, 0)
+        super().setUp()
+
+
 class CheckOffTestCase(mocktools.TestCase):
     """``mocktools.TestCase`` with the leak check off (``leak_mode``)."""
 
@@ -501,23 +515,34 @@ SPLIT = (('base class, no check', CheckOffTestCase, False),
          ('+ the check', mocktools.TestCase, True))
 
 
+#: ``--split``'s reference beside them: bare testtools with only the
+#: check's garbage collections.
+COLLECTIONS_ONLY = 'collections only'
+
+
 def _print_split(workloads, classes, repeat):
     print('  where the time goes: mocktools.TestCase with the check off '
           '(its set-up and tear-down steps), then with the hooks on '
           'unittest.mock (patcher starts and stops, mocks made), then '
-          'checked; each over the one before, in us per test:')
+          'checked; each over the one before, in us per test; and, over '
+          'testtools, testtools with only the collections the check '
+          'makes:')
     print('  %-10s %-22s %13s %7s %9s' % ('workload', 'variant', 'us',
                                           'ratio', 'added us'))
     row = '  %-10s %-22s %13.1f %7.2f %9.1f'
+    variants = SPLIT + ((COLLECTIONS_ONLY, CollectionsOnlyTestCase,
+                         False),)
     for workload in workloads:
         makers = {name: functools.partial(build_suite, base, classes,
                                           workload)
-                  for name, base, _ in SPLIT}
+                  for name, base, _ in variants}
         times = _interleaved(classes, workload, repeat, makers,
-                             {name: hooks for name, _, hooks in SPLIT})
+                             {name: hooks for name, _, hooks in variants})
         bare = previous = times['testtools']
         print(row % (workload, 'testtools', bare * 1e6, 1.0, 0.0))
-        for name, _, _ in SPLIT:
+        for name, _, _ in variants:
+            if name == COLLECTIONS_ONLY:
+                previous = bare
             print(row % (workload, name, times[name] * 1e6,
                          times[name] / bare, (times[name] - previous) * 1e6))
             previous = times[name]
