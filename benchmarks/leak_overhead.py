@@ -37,6 +37,10 @@ cleanup per test while pass-through wrappers sit where mocktools hooks
 without and then with its hooks on ``unittest.mock``, beside the checked
 one: what the base class's own steps, the hooks and the check each add;
 and bare testtools with only the garbage collections a check makes.
+``--callgrind`` (valgrind installed) runs each side again in a child
+process under callgrind, which counts the machine instructions, branch
+mispredictions and cache misses of the measured tests: like ``--count``
+the same on every run, but in the interpreter's C code too.
 ``--paths`` adds the other checking paths that run in the same process,
 side by side with ``mocktools.TestCase``: the ``LeakCheck`` fixture in a
 plain testtools base class's ``setUp``, and ``mocktools.run``'s wrapping
@@ -54,9 +58,15 @@ import contextlib
 import functools
 import gc
 import inspect
+import itertools
 import operator
+import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import types
@@ -596,6 +606,103 @@ def _timed(func):
     return time.perf_counter() - start
 
 
+#: ``--callgrind``: the bases a child process runs under valgrind, and
+#: whether mocktools' hooks are on there: bare testtools, the skeleton and
+#: the variants of ``--split``.
+CALLGRIND_BASES = dict(
+    [('testtools', (testtools.TestCase, False)),
+     ('skeleton', (SkeletonTestCase, False))]
+    + [(name, (base, hooked)) for name, base, hooked in SPLIT])
+# The measured run goes through ``itertools.starmap``, whose C function
+# turns callgrind's counting on for as long as it runs: nothing before
+# it (start-up, imports, warm-up) is counted.
+_CALLGRIND_MARKER = 'starmap_next'
+#: What ``--callgrind`` prints per test, from callgrind's events.
+_CALLGRIND_EVENTS = (
+    ('instructions', ('Ir',)),
+    ('branch mispredictions', ('Bcm', 'Bim')),
+    ('L1 instruction misses', ('I1mr',)),
+    ('L1 data misses', ('D1mr', 'D1mw')),
+)
+
+
+def _callgrind_child(base, workload, classes):
+    """In a child under callgrind: warm up, then run the measured suite."""
+    klass, hooked = CALLGRIND_BASES[base]
+
+    def make():
+        return build_suite(klass, classes, workload)
+    for _ in range(3):
+        run_once(make, hooked)
+    gc.collect()
+
+    def measured():
+        make().run(testtools.TestResult())
+    list(itertools.starmap(measured, [()]))
+
+
+def callgrind_counts(workload, classes):
+    """Per test, callgrind's counts on each of :data:`CALLGRIND_BASES`.
+
+    Each in a child process under ``valgrind --tool=callgrind`` with its
+    cache and branch simulation; counts that do not depend on what else
+    the machine is doing, in the interpreter's C code too (the garbage
+    collector, dict operations) -- unlike ``--count``.  None when valgrind
+    is not installed.
+    """
+    valgrind = shutil.which('valgrind')
+    if valgrind is None:
+        return None
+    counts = {}
+    with tempfile.TemporaryDirectory() as directory:
+        for number, base in enumerate(CALLGRIND_BASES):
+            out = os.path.join(directory, '%d.out' % number)
+            subprocess.run(
+                [valgrind, '--tool=callgrind', '--cache-sim=yes',
+                 '--branch-sim=yes', '--collect-atstart=no',
+                 '--toggle-collect=' + _CALLGRIND_MARKER,
+                 '--callgrind-out-file=' + out, sys.executable,
+                 os.path.abspath(__file__), '--callgrind-child', base,
+                 '--workload', workload, '--classes', str(classes)],
+                check=True, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                # the same dict layouts, so the same counts, on every run
+                env=dict(os.environ, PYTHONHASHSEED='0'))
+            with open(out) as f:
+                text = f.read()
+            names = re.search(r'^events: (.*)$', text, re.M).group(1).split()
+            totals = re.search(r'^(?:totals|summary): (.*)$', text, re.M)
+            values = dict(zip(names, map(int, totals.group(1).split())))
+            if not values.get('Ir'):
+                raise SystemExit('callgrind counted nothing: no symbol %s '
+                                 'in this Python (stripped?)'
+                                 % _CALLGRIND_MARKER)
+            tests = classes * TESTS_PER_CLASS
+            counts[base] = {
+                label: sum(values.get(name, 0) for name in names_) / tests
+                for label, names_ in _CALLGRIND_EVENTS}
+    return counts
+
+
+def _print_callgrind(workloads, classes):
+    print('  callgrind, natural population, per test and over bare '
+          'testtools (machine instructions and simulated misses; the same '
+          'on every run):')
+    print('  %-10s %-22s' % ('workload', 'variant') + ''.join(
+        ' %22s' % label for label, _ in _CALLGRIND_EVENTS))
+    for workload in workloads:
+        counts = callgrind_counts(workload, classes)
+        if counts is None:
+            print('  (valgrind is not installed: no callgrind counts)')
+            return
+        bare = counts['testtools']
+        for variant, values in counts.items():
+            print('  %-10s %-22s' % (workload, variant) + ''.join(
+                ' %14.0f (%5.2f)' % (values[label], values[label] /
+                                     bare[label])
+                for label, _ in _CALLGRIND_EVENTS))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--classes', type=int, default=10,
@@ -619,17 +726,29 @@ def main(argv=None):
                         help='also time mocktools.TestCase with the check '
                         'off, with and without the hooks on unittest.mock: '
                         'what each part adds')
+    parser.add_argument('--callgrind', action='store_true',
+                        help='also count, under valgrind\'s callgrind, the '
+                        'machine instructions, branch mispredictions and '
+                        'cache misses per test (natural population; slow)')
+    parser.add_argument('--callgrind-child', choices=sorted(CALLGRIND_BASES),
+                        help=argparse.SUPPRESS)
     parser.add_argument('--full-scan', action='store_true',
                         help='also time the classic full scan')
     parser.add_argument('--full-scan-tests', type=int, default=30,
                         help='tests per run of the slow reference')
     args = parser.parse_args(argv)
     args.workload = args.workload or list(WORKLOADS)
+    if args.callgrind_child:
+        _callgrind_child(args.callgrind_child, args.workload[0],
+                         args.classes)
+        return 0
     if args.count and sys.version_info < (3, 12):
         print('(--count: bytecodes are counted on Python 3.12 and later)')
         args.count = False
     print('Python %s' % sys.version.split()[0])
     results = [('natural', measure('natural population', args))]
+    if args.callgrind:
+        _print_callgrind(args.workload, args.classes)
     if args.population:
         add_synthetic_modules(args.population)
         results.append(('large', measure(
