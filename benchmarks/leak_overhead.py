@@ -657,17 +657,21 @@ def callgrind_counts(workload, classes):
     with tempfile.TemporaryDirectory() as directory:
         for number, base in enumerate(CALLGRIND_BASES):
             out = os.path.join(directory, '%d.out' % number)
-            subprocess.run(
+            child = subprocess.run(
                 [valgrind, '--tool=callgrind', '--cache-sim=yes',
                  '--branch-sim=yes', '--collect-atstart=no',
                  '--toggle-collect=' + _CALLGRIND_MARKER,
                  '--callgrind-out-file=' + out, sys.executable,
                  os.path.abspath(__file__), '--callgrind-child', base,
                  '--workload', workload, '--classes', str(classes)],
-                check=True, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                universal_newlines=True,
                 # the same dict layouts, so the same counts, on every run
                 env=dict(os.environ, PYTHONHASHSEED='0'))
+            if child.returncode:
+                raise SystemExit('callgrind run of %s failed (exit %d):\n%s'
+                                 % (base, child.returncode,
+                                    child.stderr[-3000:]))
             with open(out) as f:
                 text = f.read()
             names = re.search(r'^events: (.*)$', text, re.M).group(1).split()
