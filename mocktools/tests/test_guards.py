@@ -510,15 +510,20 @@ class TestImportPathAndWorkingDir(GuardTestCase):
             os.chdir(elsewhere)
         self.assertClean(support.run_case(polluting(body)))
 
+    def _directory_and_child(self):
+        """A temporary directory and a directory inside it."""
+        elsewhere = self.useFixture(fixtures.TempDir()).path
+        below = os.path.join(elsewhere, 'below')
+        os.mkdir(below)
+        return elsewhere, below
+
     def test_a_runner_write_still_says_what_was_there(self):
         # pytest's monkeypatch.chdir or caplog.set_level, then the code
         # under test going there and back, then the fixture's undo: the
         # runner's writes are never blamed, but the first write the check
         # saw is not what the test began with
         here = os.getcwd()
-        elsewhere = self.useFixture(fixtures.TempDir()).path
-        below = os.path.join(elsewhere, 'below')
-        os.mkdir(below)
+        elsewhere, below = self._directory_and_child()
         runner_chdir = _runner_chdir()
 
         def body(test):
@@ -536,9 +541,7 @@ class TestImportPathAndWorkingDir(GuardTestCase):
         # what the scope's own first write found
         here = os.getcwd()
         self.addCleanup(os.chdir, here)
-        elsewhere = self.useFixture(fixtures.TempDir()).path
-        below = os.path.join(elsewhere, 'below')
-        os.mkdir(below)
+        elsewhere, below = self._directory_and_child()
         runner_chdir = _runner_chdir()
 
         def body(test):
