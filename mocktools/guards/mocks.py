@@ -479,7 +479,10 @@ class MockGuard:
             # anyway, and doing it now, while they are young, costs the run
             # nothing (see escape.collect_young)
             escape.collect_young()
-        outside = self._outside_escaped(settings, unwatched)
+        # (most checks: nothing was made outside a check since the last)
+        outside = (instrumentation.outside_born
+                   or instrumentation.outside_overflow) and (
+                       self._outside_escaped(settings, unwatched))
         if scan == 'off':
             return False
         if (scan == 'always' or scope.sweep_due or outside

@@ -7,6 +7,7 @@ asserts on the outcome and on the failure text a user would read.
 import copy
 import gc
 import importlib
+import inspect
 import json
 import linecache
 import os
@@ -15,6 +16,7 @@ import re
 import sys
 import textwrap
 import threading
+import traceback
 import types
 import unittest
 from unittest import mock
@@ -2378,6 +2380,66 @@ class TestRearrangedMockLibrary(DetectorTestCase):
         self.assertThat(text, matchers.Contains(
             'created: mocktools/tests/test_detector.py:'))
         self.assertNotIn('mock_fixture.py', text)
+
+
+class TestMockHook(DetectorTestCase):
+    """The hook on a mock's ``__init__`` passes everything on unchanged."""
+
+    def _hook(self):
+        hook = vars(mock.NonCallableMock)['__init__']
+        self.assertIsNotNone(getattr(hook, '__mocktools_hook__', None))
+        return hook
+
+    def test_the_hook_takes_the_parameters_of_the_init_it_wraps(self):
+        # so that making a mock packs no *args and **kwargs on the way
+        hook = self._hook()
+        original = hook.__mocktools_hook__
+        self.assertEqual(
+            original.__code__.co_varnames[:original.__code__.co_argcount],
+            hook.__code__.co_varnames[:hook.__code__.co_argcount])
+        self.assertEqual(original.__defaults__, hook.__defaults__)
+        self.assertEqual(inspect.signature(original),
+                         inspect.signature(mock.NonCallableMock.__init__))
+
+    def test_arguments_reach_the_mock_as_given(self):
+        made = mock.Mock(targets.Client, name='named', **{
+            'get.return_value': 3})
+        self.assertEqual(3, made.get('/'))
+        self.assertIn("name='named'", repr(made))
+        self.assertRaises(AttributeError, getattr, made, 'no_such_thing')
+        child = mock.Mock(parent=made, _new_name='child')
+        self.assertIsNone(instrumentation.origin_of(child))
+        self.assertIsNotNone(instrumentation.origin_of(made))
+        with testtools.ExpectedException(AttributeError, '.*nope'):
+            mock.NonCallableMock(spec_set=targets.Client, nope=1)
+
+    def test_a_traceback_through_the_hook_shows_its_line(self):
+        try:
+            mock.Mock(spec_set=targets.Client, nope=1)
+        except AttributeError as exc:
+            frames = traceback.extract_tb(exc.__traceback__)
+        hook = [frame for frame in frames
+                if frame.name == '__init__' and 'mocktools' in frame.filename]
+        self.assertEqual(1, len(hook), frames)
+        self.assertThat(hook[0].line, matchers.StartsWith('original(self, '))
+
+    def test_an_init_of_another_shape_gets_the_generic_hook(self):
+        class Made:
+            def __init__(self, parent=None, *args, **kwargs):
+                self.__dict__['_mock_parent'] = parent
+                self.given = (args, kwargs)
+
+        original = Made.__init__
+        self.assertIsNone(instrumentation._exact_mock_init(original))
+        Made.__init__ = instrumentation._wrap_mock_init(original)
+        self.assertIs(original, Made.__init__.__mocktools_hook__)
+        free, child = Made(None, 1, key=2), Made(object())
+        self.assertEqual(((1,), {'key': 2}), free.given)
+        origin = instrumentation.origin_of(free)
+        self.assertEqual(
+            (__file__.rstrip('c'), 'test_an_init_of_another_shape_gets_the_'
+             'generic_hook'), (origin.filename, origin.function))
+        self.assertIsNone(instrumentation.origin_of(child))
 
 
 class TestHealedPatchersStayUsable(DetectorTestCase):
