@@ -194,6 +194,13 @@ PATHS = {
 def pass_through():
     """Wrap the methods mocktools hooks in wrappers that only call them."""
     def wrap(original):
+        # a mock's __init__: forwarded as mocktools' hook forwards it, with
+        # the original's own parameters (and a call for a top-level mock)
+        exact = instrumentation._exact_mock_init(original,
+                                                 note=lambda mock: None)
+        if exact is not None:
+            return exact
+
         @functools.wraps(original)
         def wrapper(self, *args, **kwargs):
             return original(self, *args, **kwargs)

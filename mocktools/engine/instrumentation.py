@@ -646,8 +646,10 @@ _EXACT_INIT = """def __init__({parameters}):
 """
 
 
-def _exact_mock_init(original):
+def _exact_mock_init(original, note=_note_mock):
     """The mock hook with ``original``'s own parameters, or None.
+
+    ``note(mock)`` runs for a mock made without a parent.
 
     None unless ``original`` is a plain function taking ``self``, then
     positional-or-keyword parameters including ``parent`` and
@@ -669,7 +671,7 @@ def _exact_mock_init(original):
             or not {'parent', '_new_parent'} <= set(names)
             or {'original', 'note'} & set(names)):
         return None
-    namespace = {'original': original, 'note': _note_mock}
+    namespace = {'original': original, 'note': note}
     declared = []
     for parameter in parameters[:-1]:
         if parameter.default is inspect.Parameter.empty:
