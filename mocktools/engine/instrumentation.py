@@ -67,7 +67,7 @@ _SKIP_PARTS = (
     os.sep + 'mocktools' + os.sep + 'testcase.py',
     os.sep + os.path.join('mocktools', 'engine', 'instrumentation.py'),
     os.sep + 'mocktools' + os.sep + 'ergonomics.py',
-    '<mocktools mock hook>',    # the hook's own code (see _exact_mock_init)
+    '<mocktools mock hook',     # the hook's own code (see _exact_mock_init)
 )
 
 
@@ -632,8 +632,8 @@ def _wrap_mock_init(original):
 
 
 # What the mock hook, made with the parameters of the __init__ it wraps,
-# runs: it passes them on as they came, so that a mock costs no packing
-# and unpacking of ``*args, **kwargs`` (a third of what the hook costs).
+# runs: it passes them on as they came, so that making a mock costs no
+# packing and unpacking of ``*args, **kwargs`` on the way.
 _EXACT_INIT = """def __init__({parameters}):
     if kwargs:
         original({arguments}, **kwargs)
@@ -649,9 +649,8 @@ _EXACT_INIT = """def __init__({parameters}):
 def _exact_mock_init(original, note=_note_mock):
     """The mock hook with ``original``'s own parameters, or None.
 
-    ``note(mock)`` runs for a mock made without a parent.
-
-    None unless ``original`` is a plain function taking ``self``, then
+    The hook calls ``note(mock)`` for a mock made without a parent.  None
+    unless ``original`` is a plain function taking ``self``, then
     positional-or-keyword parameters including ``parent`` and
     ``_new_parent`` (which it stores as the mock's parents, as every
     ``NonCallableMock.__init__`` since Python 3.8 and the backport do),
@@ -683,7 +682,8 @@ def _exact_mock_init(original, note=_note_mock):
     source = _EXACT_INIT.format(
         parameters=', '.join(declared + ['**kwargs']),
         arguments=', '.join(names[:-1]))
-    filename = '<mocktools mock hook>'
+    filename = '<mocktools mock hook on %s.%s>' % (
+        original.__module__, original.__qualname__)
     exec(compile(source, filename, 'exec'), namespace)
     # its lines for tracebacks that pass through it (no file to read them
     # from; an entry without a modification time is never dropped)
