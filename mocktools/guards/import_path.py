@@ -10,9 +10,14 @@ imported) belongs to the module, not to the scope: which test happens to
 import a module first depends on the order the tests run in, and taking
 the finder away would break the module for every later test.  Such a
 finder is told by where it is kept: the namespace of a module that the
-scope imported holds it.
+scope imported holds it.  One that no namespace keeps (``pkg_resources``
+makes its vendored importer and only puts it in place) is told by its
+class: the only finder added of a class that such a module defines, where
+no namespace keeps one of that class.  Two added finders of that class
+that nothing keeps cannot be told apart, and are both reported.
 """
 
+import collections
 import itertools
 import sys
 
@@ -87,7 +92,10 @@ def _imported_finders(before, now):
     Imports append to ``sys.modules``: when it grew by ``n``, its last
     ``n`` entries are modules imported since ``before`` (whatever else was
     removed meanwhile).  An added finder is theirs when one of their
-    namespaces holds it, read without running any code of theirs.
+    namespaces holds it, or when it is the only added finder of a class
+    one of them defines and no namespace holds one of that class; all read
+    without running any code of theirs (a class's ``__module__`` from its
+    own dict).
     """
     grown = now[2] - before[2]
     if grown <= 0:
@@ -96,13 +104,25 @@ def _imported_finders(before, now):
     added = [finder for finder in now[1] if id(finder) not in known]
     if not added:
         return []
-    held = set()
-    for module in itertools.islice(reversed(list(sys.modules.values())),
-                                   grown):
+    held, names = set(), set()
+    for name, module in itertools.islice(
+            reversed(list(sys.modules.items())), grown):
+        names.add(name)
         namespace = sweep.namespace_of(module)
         if type(namespace) is dict:
             held.update(map(id, list(namespace.values())))
-    return [finder for finder in added if id(finder) in held]
+    theirs = {id(finder) for finder in added if id(finder) in held}
+    kept_kinds = {type(finder) for finder in added if id(finder) in theirs}
+    loose = collections.defaultdict(list)   # class -> the unkept added
+    for finder in added:
+        if id(finder) not in theirs:
+            loose[type(finder)].append(finder)
+    for kind, finders in loose.items():
+        defined_in = sweep._type_dict(kind).get('__module__')
+        if (len(finders) == 1 and kind not in kept_kinds
+                and type(defined_in) is str and defined_in in names):
+            theirs.add(id(finders[0]))
+    return [finder for finder in added if id(finder) in theirs]
 
 
 def _identical(a, b):

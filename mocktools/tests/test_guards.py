@@ -429,17 +429,19 @@ class TestImportPathAndWorkingDir(GuardTestCase):
         self.assertNotIn('/mt/guard/path', sys.path)
         self.assertNotIn(finder, sys.meta_path)
 
-    def _finder_module(self, name):
+    def _finder_module(self, name, kept=True):
         # a module that puts its finder on sys.meta_path when imported, and
-        # keeps it, as six does with its importer
+        # keeps it, as six does with its importer (or, not ``kept``, only
+        # puts it there, as pkg_resources does with its vendored importer)
         directory = self.useFixture(fixtures.TempDir()).path
         with open(os.path.join(directory, name + '.py'), 'w') as f:
             f.write('import sys\n'
                     'class Importer:\n'
                     '    def find_spec(self, *args):\n'
                     '        return None\n'
-                    'IMPORTER = Importer()\n'
-                    'sys.meta_path.append(IMPORTER)\n')
+                    + ('IMPORTER = Importer()\n'
+                       'sys.meta_path.append(IMPORTER)\n' if kept else
+                       'sys.meta_path.append(Importer())\n'))
         self.addCleanup(sys.modules.pop, name, None)
 
         def forget():
@@ -484,6 +486,41 @@ class TestImportPathAndWorkingDir(GuardTestCase):
             finder for finder in sys.meta_path
             if vars(type(finder)).get('__module__') == 'mt_finder_lib2'
             or finder is own])
+
+    def test_a_finder_an_import_put_in_place_and_did_not_keep(self):
+        # pkg_resources.extern: VendorImporter(...).install() at import
+        import importlib
+        directory = self._finder_module('mt_finder_lib3', kept=False)
+
+        def body(test):
+            test.useFixture(fixtures.MonkeyPatch(
+                'sys.path', [directory] + sys.path))
+            importlib.import_module('mt_finder_lib3')
+        self.assertClean(support.run_case(polluting(body)))
+        self.assertEqual(1, len([
+            finder for finder in sys.meta_path
+            if vars(type(finder)).get('__module__') == 'mt_finder_lib3']))
+
+    def test_two_unkept_finders_of_an_imports_class_are_reported(self):
+        # which is the module's and which the test's cannot be told: both
+        # are reported and taken away, as before the rule for unkept ones
+        import importlib
+        directory = self._finder_module('mt_finder_lib4', kept=False)
+
+        def body(test):
+            test.useFixture(fixtures.MonkeyPatch(
+                'sys.path', [directory] + sys.path))
+            library = importlib.import_module('mt_finder_lib4')
+            sys.meta_path.append(library.Importer())
+        outcome = support.run_case(polluting(body))
+        self.assertReported(outcome, 'sys.meta_path added <')
+        kind = [line for line in outcome.text('test_pollute').splitlines()
+                if 'kind:' in line and 'sys.meta_path added' in line]
+        self.assertTrue(kind)
+        self.assertEqual(2, kind[0].count('mt_finder_lib4.Importer object'))
+        self.assertEqual([], [
+            finder for finder in sys.meta_path
+            if vars(type(finder)).get('__module__') == 'mt_finder_lib4'])
 
     def test_cwd_and_umask(self):
         here = os.getcwd()
