@@ -112,14 +112,16 @@ def _imported_finders(before, now):
         if type(namespace) is dict:
             held.update(map(id, list(namespace.values())))
     theirs = {id(finder) for finder in added if id(finder) in held}
-    kept_kinds = {type(finder) for finder in added if id(finder) in theirs}
-    loose = collections.defaultdict(list)   # class -> the unkept added
+    # classes by id: a metaclass's __hash__ or __eq__ is not called
+    kept_kinds = {id(type(finder)) for finder in added
+                  if id(finder) in theirs}
+    loose = collections.defaultdict(list)   # id(class) -> the unkept added
     for finder in added:
         if id(finder) not in theirs:
-            loose[type(finder)].append(finder)
-    for kind, finders in loose.items():
-        defined_in = sweep._type_dict(kind).get('__module__')
-        if (len(finders) == 1 and kind not in kept_kinds
+            loose[id(type(finder))].append(finder)
+    for key, finders in loose.items():
+        defined_in = sweep._type_dict(type(finders[0])).get('__module__')
+        if (len(finders) == 1 and key not in kept_kinds
                 and type(defined_in) is str and defined_in in names):
             theirs.add(id(finders[0]))
     return [finder for finder in added if id(finder) in theirs]
