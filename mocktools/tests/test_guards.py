@@ -429,14 +429,16 @@ class TestImportPathAndWorkingDir(GuardTestCase):
         self.assertNotIn('/mt/guard/path', sys.path)
         self.assertNotIn(finder, sys.meta_path)
 
-    def _finder_module(self, name, kept=True):
+    def _finder_module(self, name, kept=True, metaclass=''):
         # a module that puts its finder on sys.meta_path when imported, and
         # keeps it, as six does with its importer (or, not ``kept``, only
         # puts it there, as pkg_resources does with its vendored importer)
         directory = self.useFixture(fixtures.TempDir()).path
         with open(os.path.join(directory, name + '.py'), 'w') as f:
             f.write('import sys\n'
-                    'class Importer:\n'
+                    + metaclass +
+                    'class Importer(%s):\n' % (
+                        'metaclass=Meta' if metaclass else '') +
                     '    def find_spec(self, *args):\n'
                     '        return None\n'
                     + ('IMPORTER = Importer()\n'
@@ -500,6 +502,28 @@ class TestImportPathAndWorkingDir(GuardTestCase):
         self.assertEqual(1, len([
             finder for finder in sys.meta_path
             if vars(type(finder)).get('__module__') == 'mt_finder_lib3']))
+
+    def test_a_finders_metaclass_is_not_asked_to_hash_or_compare(self):
+        import importlib
+        directory = self._finder_module(
+            'mt_finder_lib5', kept=False, metaclass=(
+                'class Meta(type):\n'
+                '    def __hash__(cls):\n'
+                '        raise AssertionError("hashed by the guard")\n'
+                '    def __eq__(cls, other):\n'
+                '        raise AssertionError("compared by the guard")\n'))
+
+        def body(test):
+            test.useFixture(fixtures.MonkeyPatch(
+                'sys.path', [directory] + sys.path))
+            importlib.import_module('mt_finder_lib5')
+        outcome = support.run_case(polluting(body))
+        self.assertClean(outcome)
+        # no internal error of the guard, with the metaclass's in it
+        self.assertNotIn('by the guard', outcome.text('test_pollute'))
+        self.assertEqual(1, len([
+            finder for finder in sys.meta_path
+            if vars(type(finder)).get('__module__') == 'mt_finder_lib5']))
 
     def test_two_unkept_finders_of_an_imports_class_are_reported(self):
         # which is the module's and which the test's cannot be told: both
