@@ -107,7 +107,8 @@ def _imported_finders(before, now):
     held, names = set(), set()
     for name, module in itertools.islice(
             reversed(list(sys.modules.items())), grown):
-        names.add(name)
+        if type(name) is str:
+            names.add(name)
         namespace = sweep.namespace_of(module)
         if type(namespace) is dict:
             held.update(map(id, list(namespace.values())))
