@@ -8,6 +8,7 @@ themselves must never be reported.
 
 from concurrent import futures
 import gc
+import importlib
 import io
 import logging
 import os
@@ -39,6 +40,12 @@ from mocktools.tests import support
 from mocktools.tests import targets
 
 HERE = os.path.basename(__file__).replace('.pyc', '.py')
+
+
+def _import_from(test, directory, name):
+    """Module ``name``, imported by ``test`` from ``directory``."""
+    test.useFixture(fixtures.MonkeyPatch('sys.path', [directory] + sys.path))
+    return importlib.import_module(name)
 
 
 def polluting(body, **attributes):
@@ -338,7 +345,6 @@ class TestLogging(GuardTestCase):
                                                          logger.handlers)))
 
     def _library(self, name, source):
-        import importlib
         directory = self.useFixture(fixtures.TempDir()).path
         with open(os.path.join(directory, name + '.py'), 'w') as f:
             f.write(source)
@@ -395,7 +401,6 @@ class TestLogging(GuardTestCase):
 class TestImports(GuardTestCase):
 
     def test_a_module_configuring_logging_when_imported(self):
-        import importlib
         directory = self.useFixture(fixtures.TempDir()).path
         with open(os.path.join(directory, 'mt_noisy_lib.py'), 'w') as f:
             f.write('import logging\n'
@@ -408,9 +413,7 @@ class TestImports(GuardTestCase):
         self.addCleanup(logging.getLogger('mt_noisy_lib').handlers.clear)
 
         def body(test):
-            test.useFixture(fixtures.MonkeyPatch(
-                'sys.path', [directory] + sys.path))
-            importlib.import_module('mt_noisy_lib')
+            _import_from(test, directory, 'mt_noisy_lib')
         self.assertClean(support.run_case(polluting(body)))
 
 
@@ -454,27 +457,21 @@ class TestImportPathAndWorkingDir(GuardTestCase):
         return directory
 
     def test_a_finder_an_import_put_in_place_is_the_modules(self):
-        import importlib
         directory = self._finder_module('mt_finder_lib')
 
         def body(test):
-            test.useFixture(fixtures.MonkeyPatch(
-                'sys.path', [directory] + sys.path))
-            importlib.import_module('mt_finder_lib')
+            _import_from(test, directory, 'mt_finder_lib')
         self.assertClean(support.run_case(polluting(body)))
         importer = vars(sys.modules['mt_finder_lib'])['IMPORTER']
         self.assertIn(importer, sys.meta_path)
 
     def test_the_tests_own_finder_beside_an_imports(self):
-        import importlib
         directory = self._finder_module('mt_finder_lib2')
         own = type('Finder', (), {'find_spec': staticmethod(
             lambda *args: None)})()
 
         def body(test):
-            test.useFixture(fixtures.MonkeyPatch(
-                'sys.path', [directory] + sys.path))
-            library = importlib.import_module('mt_finder_lib2')
+            library = _import_from(test, directory, 'mt_finder_lib2')
             # an instance of the module's class, made by the test: its own
             sys.meta_path.insert(0, library.Importer())
             sys.meta_path.append(own)
@@ -491,20 +488,16 @@ class TestImportPathAndWorkingDir(GuardTestCase):
 
     def test_a_finder_an_import_put_in_place_and_did_not_keep(self):
         # pkg_resources.extern: VendorImporter(...).install() at import
-        import importlib
         directory = self._finder_module('mt_finder_lib3', kept=False)
 
         def body(test):
-            test.useFixture(fixtures.MonkeyPatch(
-                'sys.path', [directory] + sys.path))
-            importlib.import_module('mt_finder_lib3')
+            _import_from(test, directory, 'mt_finder_lib3')
         self.assertClean(support.run_case(polluting(body)))
         self.assertEqual(1, len([
             finder for finder in sys.meta_path
             if vars(type(finder)).get('__module__') == 'mt_finder_lib3']))
 
     def test_a_finders_metaclass_is_not_asked_to_hash_or_compare(self):
-        import importlib
         directory = self._finder_module(
             'mt_finder_lib5', kept=False, metaclass=(
                 'class Meta(type):\n'
@@ -514,9 +507,7 @@ class TestImportPathAndWorkingDir(GuardTestCase):
                 '        raise AssertionError("compared by the guard")\n'))
 
         def body(test):
-            test.useFixture(fixtures.MonkeyPatch(
-                'sys.path', [directory] + sys.path))
-            importlib.import_module('mt_finder_lib5')
+            _import_from(test, directory, 'mt_finder_lib5')
         outcome = support.run_case(polluting(body))
         self.assertClean(outcome)
         # no internal error of the guard, with the metaclass's in it
@@ -528,13 +519,10 @@ class TestImportPathAndWorkingDir(GuardTestCase):
     def test_two_unkept_finders_of_an_imports_class_are_reported(self):
         # which is the module's and which the test's cannot be told: both
         # are reported and taken away, as before the rule for unkept ones
-        import importlib
         directory = self._finder_module('mt_finder_lib4', kept=False)
 
         def body(test):
-            test.useFixture(fixtures.MonkeyPatch(
-                'sys.path', [directory] + sys.path))
-            library = importlib.import_module('mt_finder_lib4')
+            library = _import_from(test, directory, 'mt_finder_lib4')
             sys.meta_path.append(library.Importer())
         outcome = support.run_case(polluting(body))
         self.assertReported(outcome, 'sys.meta_path added <')
@@ -1106,7 +1094,6 @@ class TestOldImportPaths(testtools.TestCase):
     }
 
     def test_same_module_objects(self):
-        import importlib
         for name, package in self.MOVED.items():
             old = importlib.import_module('mocktools.' + name)
             new = importlib.import_module('mocktools.%s.%s' % (package, name))
