@@ -348,10 +348,8 @@ class TestLogging(GuardTestCase):
         directory = self.useFixture(fixtures.TempDir()).path
         with open(os.path.join(directory, name + '.py'), 'w') as f:
             f.write(source)
-        self.useFixture(fixtures.MonkeyPatch('sys.path',
-                                             [directory] + sys.path))
         self.addCleanup(sys.modules.pop, name, None)
-        return importlib.import_module(name)
+        return _import_from(self, directory, name)
 
     def test_a_library_configuring_its_own_logger_on_first_use(self):
         # retrying, the first time a test uses it: a NullHandler and
