@@ -76,6 +76,7 @@ _CONTEXT = BaseException.__dict__['__context__'].__get__
 
 # The containers whose items the walk follows (never global state).
 _SEQUENCES = frozenset((list, tuple))
+_CONTAINERS = _SEQUENCES | {dict}
 
 # How deep the children of the test's mocks are followed.
 _CHILD_DEPTH = 4
@@ -512,7 +513,7 @@ def _count_internal(internal, family, readers):
 
 
 def _owned_candidates(owner, skip, walked=(), roots=()):
-    """Objects the test leads to that may be the test's own.
+    """Objects the test leads to that may be the test's own, and their edges.
 
     What ``owner``'s namespace (the test instance's) and ``roots`` lead
     to: the namespaces of the test's mocks (``m.items = [Mock()]``) and the
@@ -526,10 +527,18 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
     whose reading could run code.  A container in ``walked`` (ids of those
     whose references are already counted, as the roots') is followed, but
     is no candidate: its references would be counted twice.
+
+    Returns the candidates and, for each, the ids of what it refers to
+    (one per reference; plain values left out), read once: an object that
+    refers to nothing but plain values can account for no reference, and
+    is left out.
     """
     mock_bases = sweep.mock_types()
-    plain = sweep.PLAIN_VALUES
-    found = []
+    # plain values and what refers to nothing: the mocks' empty
+    # ``_mock_children`` and ``_spec_asyncs``, their call lists (read
+    # through the mocks that recorded them), a few per mock
+    passed_over = sweep.PLAIN_VALUES | sweep.call_list_types()
+    found, edges = [], []
     seen = set(skip)
     frontier = [(_held_by(root), type(root) is not types.FunctionType)
                 for root in roots]
@@ -542,7 +551,8 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
         for values, follow in frontier:
             for value in values:
                 kind = type(value)
-                if kind in plain:   # most of what a test's objects hold
+                # most of what a test's objects hold
+                if kind in passed_over or (kind in _CONTAINERS and not value):
                     continue
                 key = id(value)
                 if key in seen:
@@ -552,62 +562,94 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
                         or issubclass(kind, mock_bases)):
                     continue
                 contents = _contents(value)
-                if contents is None:
+                if not contents:
+                    continue
+                # (a list of the values themselves, to follow: released
+                # with the frontier, before any reference is counted)
+                held = [each for each in contents
+                        if type(each) not in passed_over]
+                if not held:
                     continue
                 if follow:
                     (frontier if kind in _PASSING_ON else following).append(
-                        (contents, True))
+                        (held, True))
                 if key in walked:
                     continue
                 found.append(value)
+                edges.append(list(map(id, held)))
                 if len(found) >= _OWNED_LIMIT:
-                    return found
+                    return found, edges
         frontier = following
-    return found
+    return found, edges
 
 
-def _private_objects(candidates, base):
-    """Narrow ``candidates`` (in place) to the objects that are the test's own.
+def _leading_to(candidates, edges, targets):
+    """Keep (in place) the candidates that lead to one of ``targets``.
+
+    ``edges`` are what :func:`_owned_candidates` gave, narrowed alike;
+    ``targets`` holds the ids counted.  Only a candidate that refers to a
+    target, or to a candidate that does, can account for a reference to
+    one; and whatever refers to such a candidate is kept with it, so that
+    the fixed point of :func:`_private_objects` reads the same references
+    to them as over every candidate.  Returns, for each candidate kept, the
+    indices of those that refer to it (one per reference).
+    """
+    index = {id(obj): position for position, obj in enumerate(candidates)}
+    referrers = [[] for _ in candidates]
+    pending = []
+    for position, keys in enumerate(edges):
+        leads = False
+        for key in keys:
+            other = index.get(key)
+            if other is not None:
+                referrers[other].append(position)
+            elif key in targets:
+                leads = True
+        if leads:
+            pending.append(position)
+    kept = set(pending)
+    while pending:
+        for other in referrers[pending.pop()]:
+            if other not in kept:
+                kept.add(other)
+                pending.append(other)
+    kept = sorted(kept)
+    renumbered = dict(zip(kept, range(len(kept))))
+    candidates[:] = [candidates[position] for position in kept]
+    edges[:] = [edges[position] for position in kept]
+    return [[renumbered[other] for other in referrers[position]]
+            for position in kept]
+
+
+def _private_objects(candidates, referrers, base):
+    """The indices of ``candidates`` that are the test's own.
 
     ``base`` counts the references to them from the test's mocks, patchers
-    and holders.  A fixed point: a candidate is private while its reference
-    count is matched by those plus the references from the candidates still
-    private; one that is not (a module-level singleton the test also keeps)
-    is dropped, with what only it accounted for, until nothing changes.
-    The list must hold the only reference the caller's frames have to each
-    candidate.
+    and holders, ``referrers`` are :func:`_leading_to`'s.  A fixed point:
+    a candidate is private while its reference count is matched by those
+    plus the references from the candidates still private; one that is
+    not (a module-level singleton the test also keeps) is dropped, with
+    what only it accounted for, until nothing changes.  The list must hold
+    the only reference the caller's frames have to each candidate.
     """
-    kinds = set(map(type, candidates))
-    counts = dict(base)
-    # what each candidate refers to among the others (ids, one per
-    # reference), read once: dropping one takes its references back
-    refers_to = []
+    # getrefcount's argument, the list and ``obj``
+    outside = []
     for obj in candidates:
-        contents = _contents(obj)
-        refers_to.append([id(value) for value in contents
-                          if type(value) in kinds and id(value) in counts]
-                         if contents else ())
-    obj = contents = None
-    for keys in refers_to:
-        for key in keys:
-            counts[key] += 1
-    private = range(len(candidates))
-    while private:
-        keep = []
-        for index in private:
-            obj = candidates[index]
-            # getrefcount's argument, the list and ``obj``
-            if sys.getrefcount(obj) - 3 <= counts[id(obj)]:
-                keep.append(index)
-            else:
-                for key in refers_to[index]:
-                    counts[key] -= 1
-        obj = None
-        if len(keep) == len(private):
-            break
-        private = keep
-    candidates[:] = [candidates[index] for index in private]
-    return candidates
+        outside.append(sys.getrefcount(obj) - 3 - base[id(obj)])
+    obj = None
+    private = set(range(len(candidates)))
+    changed = True
+    while changed:
+        changed = False
+        for index in list(private):
+            known = 0
+            for other in referrers[index]:
+                if other in private:
+                    known += 1
+            if outside[index] > known:
+                private.discard(index)
+                changed = True
+    return private
 
 
 def _all_accounted(mocks, counts):
@@ -672,14 +714,18 @@ def _known_references(mocks, holders, companions=(), owner=None,
     skip.update(map(id, patchers))
     skip.update(map(id, mocks))
     skip.update(map(id, companions))
-    candidates = _owned_candidates(owner, skip, walk.walked, walk.roots)
+    candidates, edges = _owned_candidates(owner, skip, walk.walked,
+                                          walk.roots)
+    referrers = _leading_to(candidates, edges, counts)
     base = _recount(walk, candidates)
     if entries:
         # a request context the test made is its own, though oslo.context
         # also keeps it in thread-local storage
         _count_from_unwatched(base, entries)
-    private = _private_objects(candidates, base)
-    _count_from_objects(counts, walk.kinds, private)
+    for index in _private_objects(candidates, referrers, base):
+        for key in edges[index]:
+            if key in counts:
+                counts[key] += 1
     return counts
 
 
@@ -826,17 +872,6 @@ def _passed_on(obj, kind):
                          if not any(part is each for each in shared))
             return parts
     return gc.get_referents(obj)
-
-
-def _count_from_objects(counts, kinds, objects):
-    """Add the references from ``objects`` (the test's own) to ``counts``.
-
-    ``kinds`` are the types of the counted objects (see :func:`_tally`).
-    """
-    for obj in objects:
-        contents = _contents(obj)
-        if contents:
-            _tally(counts, kinds, contents)
 
 
 class _Walk:

@@ -82,7 +82,7 @@ UNKNOWN = object()       # the previous value cannot be told: leave it
 
 
 _MOCK_MODULES = ('unittest.mock', 'mock.mock')   # the mock libraries
-_library_types = [None, None, (), (), (), frozenset(), ()]
+_library_types = [None, None, (), (), (), frozenset(), (), frozenset()]
 
 
 def modules_mark():
@@ -150,9 +150,20 @@ def spec_state_types():
     return _library_types[6]
 
 
+def call_list_types():
+    """The ``_CallList`` class of every loaded mock library, a frozenset.
+
+    A mock keeps the calls it recorded (``call_args_list``, ``mock_calls``,
+    ``method_calls``) in lists of this class, whose ``__dict__`` is never
+    used: reading it would only make an empty dict for each.
+    """
+    mock_types()
+    return _library_types[7]
+
+
 def _read_library_types():
     """Find the classes again, for the mock libraries loaded now."""
-    mocks, proxies, spec_states = [], [], []
+    mocks, proxies, spec_states, call_lists = [], [], [], set()
     libraries = [sys.modules.get(name)
                  for name in _MOCK_MODULES]
     for module in libraries:
@@ -167,6 +178,9 @@ def _read_library_types():
             spec_state = namespace.get('_SpecState')
             if type(spec_state) is type and spec_state not in spec_states:
                 spec_states.append(spec_state)
+            call_list = namespace.get('_CallList')
+            if type(call_list) is type:
+                call_lists.add(call_list)
     readers = tuple((base, _dict_getter(base)) for base in mocks)
     closures = set()
     for module in libraries:
@@ -182,7 +196,8 @@ def _read_library_types():
                 closures.update(const for const in maker.__code__.co_consts
                                 if type(const) is types.CodeType)
     _library_types[:] = libraries + [tuple(mocks), tuple(proxies), readers,
-                                     frozenset(closures), tuple(spec_states)]
+                                     frozenset(closures), tuple(spec_states),
+                                     frozenset(call_lists)]
 
 
 def _function_mock(function):

@@ -1396,6 +1396,54 @@ class TestEscapeCheck(DetectorTestCase):
 
         self.assert_no_sweep(Case, 'test_keeps_mocks_in_containers')
 
+    def test_objects_holding_only_plain_values_need_no_sweep(self):
+        # thousands of fake records the test keeps do not use up the walk
+        # of its objects before it reaches the one holding its mock: what
+        # refers to nothing but plain values is no candidate
+        class Record:
+            def __init__(self, number):
+                self.id = number
+                self.name = 'record-%d' % number
+
+        class Manager:
+            pass
+
+        class Case(mocktools.TestCase):
+            def test_keeps_records_then_a_client(self):
+                self.records = [Record(number) for number in range(2500)]
+                self.app = Manager()
+                self.app.manager = Manager()
+                self.app.manager.client = mock.Mock()
+                self.app.manager.client.get(self.records[0])
+
+        self.assert_no_sweep(Case, 'test_keeps_records_then_a_client')
+
+    def test_the_check_gives_no_call_list_a_dict(self):
+        # a mock's call lists are read through the mock that recorded
+        # them: reading their __dict__ would make one for every list of
+        # every mock the test's objects lead to, at every check
+        class Holder:
+            pass
+
+        made = []
+
+        class Case(mocktools.TestCase):
+            def test_keeps_a_mock_on_its_object(self):
+                self.holder = Holder()
+                self.holder.client = mock.Mock()
+                client = self.holder.client
+                client.get('/x')
+                # (the lists, not the mocks: kept here, a mock would have
+                # escaped the test)
+                made[:] = [client.call_args_list, client.mock_calls,
+                           client.method_calls, client.get.call_args_list]
+
+        self.assert_no_sweep(Case, 'test_keeps_a_mock_on_its_object')
+        self.assertEqual(4, len(made))
+        for records in made:
+            self.assertFalse([each for each in gc.get_referents(records)
+                              if type(each) is dict], records)
+
     def test_side_effects_need_no_sweep(self):
         # what a side effect returns next is the test's own: a list of
         # values (kept as an iterator), a closure over a mock, a generator
