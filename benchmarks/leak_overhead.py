@@ -11,6 +11,11 @@ of 30 tests) once on bare ``testtools.TestCase`` and once on
 * ``escaping``: that, and the test hands a fresh ``MagicMock`` to an
   ``lru_cache``'d function, which keeps it: referenced from outside the
   test, yet not in global state;
+* ``owned``: that, and the test keeps a small fake application (plain
+  objects: a client manager holding the test's mocks, a command, a page
+  of fake records), as python-openstackclient's and Trove's tests do: the
+  escape check has to walk the test's own objects to prove its mocks
+  stayed local;
 * ``opaque``: the test's mock is kept by a module-level object the
   detector does not read (``__slots__``): the escape check cannot account
   for it, so every test sweeps global state -- the worst case.
@@ -83,7 +88,7 @@ from mocktools import guards
 from mocktools.integrations import run as run_module
 
 TESTS_PER_CLASS = 30
-WORKLOADS = ('patch', 'mocks', 'escaping', 'opaque')
+WORKLOADS = ('patch', 'mocks', 'escaping', 'owned', 'opaque')
 TARGETS = {   # workload -> (natural, large population) ratio targets
     'patch': (1.10, 1.10),
     'escaping': (None, 1.25 if sys.version_info >= (3, 12) else 2.0),
@@ -106,6 +111,27 @@ class _Keeper:
 
 
 KEEPER = _Keeper()
+
+
+class _Fake:
+    """A plain object of a test's own (``owned``)."""
+
+    def __init__(self, **attributes):
+        self.__dict__.update(attributes)
+
+
+def _fake_application():
+    """What an ``owned`` test keeps: its mocks held by its own objects."""
+    manager = _Fake(compute=mock.Mock(), identity=mock.Mock(),
+                    region='RegionOne', interface='public')
+    app = _Fake(client_manager=manager, stdout=[], stderr=[],
+                options=_Fake(debug=False, verbose_level=1, format='table'))
+    records = [_Fake(id='record-%d' % number, name='name-%d' % number,
+                     status='ACTIVE', flavor={'id': 'small'}, links=[])
+               for number in range(10)]
+    manager.compute.servers.list.return_value = records
+    command = _Fake(app=app, columns=('id', 'name', 'status'))
+    return app, command, records
 
 
 class FullScanTestCase(testtools.TestCase):
@@ -229,6 +255,9 @@ def _test_method(workload):
             self.helper = mock.Mock()
         elif workload == 'escaping':
             _describe(mock.MagicMock())
+        elif workload == 'owned':
+            self.app, self.cmd, self.records = _fake_application()
+            self.app.client_manager.compute.servers.list(detailed=True)
         elif workload == 'opaque':
             KEEPER.last = mock.Mock()
     return test

@@ -512,8 +512,8 @@ def _count_internal(internal, family, readers):
             internal[key] = internal.get(key, 0) + found
 
 
-def _owned_candidates(owner, skip, walked=(), roots=()):
-    """Objects the test leads to that may be the test's own, and their edges.
+class _OwnedWalk:
+    """The objects the test leads to that may be the test's own.
 
     What ``owner``'s namespace (the test instance's) and ``roots`` lead
     to: the namespaces of the test's mocks (``m.items = [Mock()]``) and the
@@ -528,25 +528,50 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
     whose references are already counted, as the roots') is followed, but
     is no candidate: its references would be counted twice.
 
-    Returns the candidates and, for each, the ids of what it refers to
-    (one per reference; plain values left out), read once: an object that
-    refers to nothing but plain values can account for no reference, and
-    is left out.
+    Each candidate is read once: ``edges`` holds, for each of ``found``,
+    the ids of what it refers to (one per reference; plain values left
+    out).  An object that refers to nothing but plain values can account
+    for no reference, and is no candidate.  The walk goes one level at a
+    time (:meth:`next_level`), so that its caller can stop as soon as the
+    candidates found account for the references it looks for.
     """
-    mock_bases = sweep.mock_types()
-    # plain values and what refers to nothing: the mocks' empty
-    # ``_mock_children`` and ``_spec_asyncs``, their call lists (read
-    # through the mocks that recorded them), a few per mock
-    passed_over = sweep.PLAIN_VALUES | sweep.call_list_types()
-    found, edges = [], []
-    seen = set(skip)
-    frontier = [(_held_by(root), type(root) is not types.FunctionType)
-                for root in roots]
-    namespace = None if owner is None else sweep.namespace_of(owner)
-    if namespace is not None:
-        frontier.append((namespace.values(), True))
-    for _ in range(_OWNED_DEPTH):
-        following = []
+
+    def __init__(self, owner, skip, walked, roots):
+        self.found, self.edges = [], []
+        self.walked = walked
+        self.seen = seen = set(skip)
+        for root in roots:
+            if type(root) is dict:
+                # a spec'd mock's names, often hundreds: ``dir(spec)``
+                names = root.get('_mock_methods')
+                if type(names) is list:
+                    seen.add(id(names))
+        names = None
+        self.levels = 0
+        # (values, follow) pairs: what the next level reads
+        self.frontier = [(_held_by(root), type(root) is not types.FunctionType)
+                         for root in roots]
+        namespace = None if owner is None else sweep.namespace_of(owner)
+        if namespace is not None:
+            self.frontier.append((namespace.values(), True))
+        # what the next level's values were read from, once released
+        self.sources = self.released = None
+
+    def next_level(self):
+        """Find the candidates of one more level; False after the last one."""
+        found = self.found
+        if self.levels >= _OWNED_DEPTH or len(found) >= _OWNED_LIMIT:
+            return False
+        if self.released is not None:
+            self._read_again()
+        self.levels += 1
+        mock_bases = sweep.mock_types()
+        # plain values and what refers to nothing: the mocks' empty
+        # ``_mock_children`` and ``_spec_asyncs``, their call lists (read
+        # through the mocks that recorded them), a few per mock
+        passed_over = sweep.PLAIN_VALUES | sweep.call_list_types()
+        edges, seen, walked = self.edges, self.seen, self.walked
+        frontier, following, sources = self.frontier, [], []
         # what passes references on is followed within the same level
         for values, follow in frontier:
             for value in values:
@@ -564,38 +589,92 @@ def _owned_candidates(owner, skip, walked=(), roots=()):
                 contents = _contents(value)
                 if not contents:
                     continue
-                # (a list of the values themselves, to follow: released
-                # with the frontier, before any reference is counted)
                 held = [each for each in contents
                         if type(each) not in passed_over]
                 if not held:
                     continue
                 if follow:
-                    (frontier if kind in _PASSING_ON else following).append(
-                        (held, True))
+                    if kind in _PASSING_ON:
+                        frontier.append((held, True))
+                    else:
+                        following.append((held, True))
+                        # a candidate by its place in ``found``: see release
+                        sources.append(value if key in walked else len(found))
                 if key in walked:
                     continue
                 found.append(value)
                 edges.append(list(map(id, held)))
                 if len(found) >= _OWNED_LIMIT:
-                    return found, edges
-        frontier = following
-    return found, edges
+                    following = sources = []   # the last level
+                    break
+            else:
+                continue
+            break
+        self.frontier, self.sources = following, sources
+        return True
+
+    def release(self):
+        """Let go of every reference to a candidate but ``found``'s.
+
+        Needed before their references are counted.  If the walk goes on,
+        the next level's values are read again from where they came from.
+        """
+        self.released, self.sources, self.frontier = self.sources, None, None
+
+    def _read_again(self):
+        passed_over = sweep.PLAIN_VALUES | sweep.call_list_types()
+        frontier = []
+        for source in self.released:
+            if type(source) is int:
+                source = self.found[source]
+            frontier.append(([each for each in _contents(source)
+                              if type(each) not in passed_over], True))
+        source = None
+        self.frontier, self.released = frontier, None
 
 
-def _leading_to(candidates, edges, targets):
-    """Keep (in place) the candidates that lead to one of ``targets``.
+def _count_from_owned(walk, owned, counts, unexplained=None, entries=()):
+    """Add the references from the candidates that are the test's own.
 
-    ``edges`` are what :func:`_owned_candidates` gave, narrowed alike;
-    ``targets`` holds the ids counted.  Only a candidate that refers to a
-    target, or to a candidate that does, can account for a reference to
-    one; and whatever refers to such a candidate is kept with it, so that
-    the fixed point of :func:`_private_objects` reads the same references
-    to them as over every candidate.  Returns, for each candidate kept, the
-    indices of those that refer to it (one per reference).
+    ``owned`` is an :class:`_OwnedWalk`, released.  With ``unexplained``
+    (id(target) -> references not yet explained), add nothing and return
+    False unless they explain every one of those.
     """
-    index = {id(obj): position for position, obj in enumerate(candidates)}
-    referrers = [[] for _ in candidates]
+    found, edges = owned.found, owned.edges
+    kept, referrers = _leading_to(found, edges, counts)
+    base = _recount(walk, [found[index] for index in kept])
+    if entries:
+        # a request context the test made is its own, though oslo.context
+        # also keeps it in thread-local storage
+        _count_from_unwatched(base, entries)
+    gained = {}
+    for position in _private_objects(found, kept, referrers, base):
+        for key in edges[kept[position]]:
+            if key in counts:
+                gained[key] = gained.get(key, 0) + 1
+    if unexplained is not None and any(
+            gained.get(key, 0) < missing
+            for key, missing in unexplained.items()):
+        return False
+    for key, extra in gained.items():
+        counts[key] += extra
+    return True
+
+
+def _leading_to(found, edges, targets):
+    """The candidates that lead to one of ``targets``, and their referrers.
+
+    ``found`` and ``edges`` are :class:`_OwnedWalk`'s; ``targets`` holds
+    the ids counted.  Only a candidate that refers to a target, or to a
+    candidate that does, can account for a reference to one; and whatever
+    refers to such a candidate is kept with it, so that the fixed point of
+    :func:`_private_objects` reads the same references to them as over
+    every candidate.  Returns the indices of the candidates kept and, for
+    each, the positions in that list of those that refer to it (one per
+    reference).
+    """
+    index = {id(obj): position for position, obj in enumerate(found)}
+    referrers = [[] for _ in found]
     pending = []
     for position, keys in enumerate(edges):
         leads = False
@@ -615,41 +694,52 @@ def _leading_to(candidates, edges, targets):
                 pending.append(other)
     kept = sorted(kept)
     renumbered = dict(zip(kept, range(len(kept))))
-    candidates[:] = [candidates[position] for position in kept]
-    edges[:] = [edges[position] for position in kept]
-    return [[renumbered[other] for other in referrers[position]]
-            for position in kept]
+    return kept, [[renumbered[other] for other in referrers[position]]
+                  for position in kept]
 
 
-def _private_objects(candidates, referrers, base):
-    """The indices of ``candidates`` that are the test's own.
+def _private_objects(found, kept, referrers, base):
+    """The positions in ``kept`` of the candidates that are the test's own.
 
-    ``base`` counts the references to them from the test's mocks, patchers
-    and holders, ``referrers`` are :func:`_leading_to`'s.  A fixed point:
-    a candidate is private while its reference count is matched by those
+    ``kept`` are indices of ``found``, ``referrers`` those
+    :func:`_leading_to` gave, and ``base`` counts the references to them
+    from the test's mocks, patchers and holders.  A fixed point: a
+    candidate is private while its reference count is matched by those
     plus the references from the candidates still private; one that is
     not (a module-level singleton the test also keeps) is dropped, with
-    what only it accounted for, until nothing changes.  The list must hold
+    what only it accounted for, until nothing changes.  ``found`` must hold
     the only reference the caller's frames have to each candidate.
     """
-    # getrefcount's argument, the list and ``obj``
     outside = []
-    for obj in candidates:
+    for index in kept:
+        obj = found[index]
+        # getrefcount's argument, the list and ``obj``
         outside.append(sys.getrefcount(obj) - 3 - base[id(obj)])
     obj = None
-    private = set(range(len(candidates)))
+    private = set(range(len(kept)))
     changed = True
     while changed:
         changed = False
-        for index in list(private):
+        for position in list(private):
             known = 0
-            for other in referrers[index]:
+            for other in referrers[position]:
                 if other in private:
                     known += 1
-            if outside[index] > known:
-                private.discard(index)
+            if outside[position] > known:
+                private.discard(position)
                 changed = True
     return private
+
+
+def _unexplained_references(mocks, counts):
+    """id(mock) -> its references not counted in ``counts``, where any."""
+    missing = {}
+    # getrefcount's argument, the list ``mocks`` and the loop variable
+    for mock in mocks:
+        extra = sys.getrefcount(mock) - 3 - counts[id(mock)]
+        if extra > 0:
+            missing[id(mock)] = extra
+    return missing
 
 
 def _all_accounted(mocks, counts):
@@ -714,18 +804,31 @@ def _known_references(mocks, holders, companions=(), owner=None,
     skip.update(map(id, patchers))
     skip.update(map(id, mocks))
     skip.update(map(id, companions))
-    candidates, edges = _owned_candidates(owner, skip, walk.walked,
-                                          walk.roots)
-    referrers = _leading_to(candidates, edges, counts)
-    base = _recount(walk, candidates)
-    if entries:
-        # a request context the test made is its own, though oslo.context
-        # also keeps it in thread-local storage
-        _count_from_unwatched(base, entries)
-    for index in _private_objects(candidates, referrers, base):
-        for key in edges[index]:
-            if key in counts:
-                counts[key] += 1
+    wanted = _unexplained_references(mocks, counts)
+    owned = _OwnedWalk(owner, skip, walk.walked, walk.roots)
+    # stop as soon as the candidates found so far explain every reference
+    # (if they do, those found further could only explain more: see
+    # _private_objects); try once, when they could
+    unexplained, looked = dict(wanted), 0
+    while owned.next_level():
+        if unexplained is None:
+            continue
+        for keys in owned.edges[looked:]:
+            for key in keys:
+                missing = unexplained.get(key)
+                if missing is not None:
+                    if missing > 1:
+                        unexplained[key] = missing - 1
+                    else:
+                        del unexplained[key]
+        looked = len(owned.edges)
+        if not unexplained:
+            owned.release()
+            if _count_from_owned(walk, owned, counts, wanted, entries):
+                return counts
+            unexplained = None
+    owned.release()
+    _count_from_owned(walk, owned, counts, entries=entries)
     return counts
 
 

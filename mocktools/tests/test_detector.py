@@ -1418,6 +1418,25 @@ class TestEscapeCheck(DetectorTestCase):
 
         self.assert_no_sweep(Case, 'test_keeps_records_then_a_client')
 
+    def test_an_object_the_test_also_keeps_deeper_needs_no_sweep(self):
+        # the object holding the mock is found first, but its second
+        # reference comes from an object found a level further: the walk
+        # must go on after the objects found so far did not explain it
+        class Node:
+            pass
+
+        class Case(mocktools.TestCase):
+            def test_keeps_its_holder_twice(self):
+                self.holder = Node()
+                self.holder.client = mock.Mock()
+                self.tree = Node()
+                self.tree.branch = Node()
+                self.tree.branch.leaf = Node()
+                self.tree.branch.leaf.holder = self.holder
+                self.holder.client.get('/x')
+
+        self.assert_no_sweep(Case, 'test_keeps_its_holder_twice')
+
     def test_the_check_gives_no_call_list_a_dict(self):
         # a mock's call lists are read through the mock that recorded
         # them: reading their __dict__ would make one for every list of
