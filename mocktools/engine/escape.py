@@ -986,7 +986,7 @@ class _Walk:
     the ids of the namespaces, dicts, lists and tuples counted, ``visited``
     those of the mocks walked; ``roots`` the mocks' namespaces, the args
     tuples and kwargs dicts they recorded and the patchers' getters (where
-    :func:`_owned_candidates` starts); ``tallied`` everything counted (of
+    :class:`_OwnedWalk` starts); ``tallied`` everything counted (of
     a patcher's ``getter``, what its closure holds), so that
     :func:`_recount` finds references to other targets without walking
     again; ``proxies`` the references from each target's magic-method
