@@ -539,6 +539,10 @@ class _OwnedWalk:
     def __init__(self, owner, skip, walked, roots):
         self.found, self.edges = [], []
         self.walked = walked
+        # plain values and what refers to nothing: the mocks' empty
+        # ``_mock_children`` and ``_spec_asyncs``, their call lists (read
+        # through the mocks that recorded them), a few per mock
+        self.passed_over = sweep.PLAIN_VALUES | sweep.call_list_types()
         self.seen = seen = set(skip)
         for root in roots:
             if type(root) is dict:
@@ -566,10 +570,7 @@ class _OwnedWalk:
             self._read_again()
         self.levels += 1
         mock_bases = sweep.mock_types()
-        # plain values and what refers to nothing: the mocks' empty
-        # ``_mock_children`` and ``_spec_asyncs``, their call lists (read
-        # through the mocks that recorded them), a few per mock
-        passed_over = sweep.PLAIN_VALUES | sweep.call_list_types()
+        passed_over = self.passed_over
         edges, seen, walked = self.edges, self.seen, self.walked
         frontier, following, sources = self.frontier, [], []
         # what passes references on is followed within the same level
@@ -622,7 +623,7 @@ class _OwnedWalk:
         self.released, self.sources, self.frontier = self.sources, None, None
 
     def _read_again(self):
-        passed_over = sweep.PLAIN_VALUES | sweep.call_list_types()
+        passed_over = self.passed_over
         frontier = []
         for source in self.released:
             if type(source) is int:
