@@ -1418,6 +1418,29 @@ class TestEscapeCheck(DetectorTestCase):
 
         self.assert_no_sweep(Case, 'test_keeps_records_then_a_client')
 
+    def test_a_walk_over_its_budget_sweeps_and_passes(self):
+        # thousands of records that each hold a list are candidates: the
+        # walk stops at its budget before it reaches the holder of the
+        # mock, and the check falls back to a sweep, which finds nothing
+        class Record:
+            def __init__(self, number):
+                self.tags = [number]
+
+        class Manager:
+            pass
+
+        class Case(mocktools.TestCase):
+            def test_keeps_many_records_then_a_client(self):
+                self.records = [Record(number) for number in range(2500)]
+                self.app = Manager()
+                self.app.manager = Manager()
+                self.app.manager.client = mock.Mock()
+
+        sweeps, outcome = self.sweeps_during(Case)
+        name = 'test_keeps_many_records_then_a_client'
+        self.assertEqual('success', outcome[name], outcome.text(name))
+        self.assertEqual(1, sweeps)
+
     def test_an_object_the_test_also_keeps_deeper_needs_no_sweep(self):
         # the object holding the mock is found first, but its second
         # reference comes from an object found a level further: the walk
