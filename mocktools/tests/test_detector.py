@@ -1396,6 +1396,22 @@ class TestEscapeCheck(DetectorTestCase):
 
         self.assert_no_sweep(Case, 'test_keeps_mocks_in_containers')
 
+    @staticmethod
+    def records_then_a_client(record):
+        """A case keeping 2,500 ``record(number)``, then a mock's holder."""
+        class Manager:
+            pass
+
+        class Case(mocktools.TestCase):
+            def test_keeps_records_then_a_client(self):
+                self.records = [record(number) for number in range(2500)]
+                self.app = Manager()
+                self.app.manager = Manager()
+                self.app.manager.client = mock.Mock()
+                self.app.manager.client.get(self.records[0])
+
+        return Case
+
     def test_objects_holding_only_plain_values_need_no_sweep(self):
         # thousands of fake records the test keeps do not use up the walk
         # of its objects before it reaches the one holding its mock: what
@@ -1405,18 +1421,8 @@ class TestEscapeCheck(DetectorTestCase):
                 self.id = number
                 self.name = 'record-%d' % number
 
-        class Manager:
-            pass
-
-        class Case(mocktools.TestCase):
-            def test_keeps_records_then_a_client(self):
-                self.records = [Record(number) for number in range(2500)]
-                self.app = Manager()
-                self.app.manager = Manager()
-                self.app.manager.client = mock.Mock()
-                self.app.manager.client.get(self.records[0])
-
-        self.assert_no_sweep(Case, 'test_keeps_records_then_a_client')
+        self.assert_no_sweep(self.records_then_a_client(Record),
+                             'test_keeps_records_then_a_client')
 
     def test_a_walk_over_its_budget_sweeps_and_passes(self):
         # thousands of records that each hold a list are candidates: the
@@ -1426,18 +1432,9 @@ class TestEscapeCheck(DetectorTestCase):
             def __init__(self, number):
                 self.tags = [number]
 
-        class Manager:
-            pass
-
-        class Case(mocktools.TestCase):
-            def test_keeps_many_records_then_a_client(self):
-                self.records = [Record(number) for number in range(2500)]
-                self.app = Manager()
-                self.app.manager = Manager()
-                self.app.manager.client = mock.Mock()
-
-        sweeps, outcome = self.sweeps_during(Case)
-        name = 'test_keeps_many_records_then_a_client'
+        sweeps, outcome = self.sweeps_during(
+            self.records_then_a_client(Record))
+        name = 'test_keeps_records_then_a_client'
         self.assertEqual('success', outcome[name], outcome.text(name))
         self.assertEqual(1, sweeps)
 
