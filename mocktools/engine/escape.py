@@ -543,6 +543,7 @@ class _OwnedWalk:
         # ``_mock_children`` and ``_spec_asyncs``, their call lists (read
         # through the mocks that recorded them), a few per mock
         self.passed_over = sweep.PLAIN_VALUES | sweep.call_list_types()
+        self.mock_bases = sweep.mock_types()
         self.seen = seen = set(skip)
         for root in roots:
             if type(root) is dict:
@@ -569,8 +570,7 @@ class _OwnedWalk:
         if self.released is not None:
             self._read_again()
         self.levels += 1
-        mock_bases = sweep.mock_types()
-        passed_over = self.passed_over
+        mock_bases, passed_over = self.mock_bases, self.passed_over
         edges, seen, walked = self.edges, self.seen, self.walked
         frontier, following, sources = self.frontier, [], []
         # what passes references on is followed within the same level
