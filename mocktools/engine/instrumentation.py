@@ -456,10 +456,30 @@ def _record_start(patcher, target_name=None):
         scope.patchers.append(record)
 
 
-# Set in a patcher's __dict__ when the detector stopped it: the owner's own
-# stop()/__exit__ later must find nothing to undo rather than crash (a
-# second _patch.__exit__ raises AttributeError) or undo it twice.
-HEALED_ATTR = '_mocktools_healed'
+# id(patcher) -> weak reference to it, for each patcher the detector stopped:
+# the owner's own stop()/__exit__ later must find nothing to undo rather
+# than crash (a second _patch.__exit__ raises AttributeError) or undo it
+# twice.  A side table, not a mark in the patcher's ``__dict__``: reading
+# that dict on every start and stop would make CPython 3.12+ build it (a
+# patcher keeps its attributes inline until then), and every later
+# attribute read of the patcher, by the library's own code too, slower.
+_healed = {}
+
+
+def mark_healed(patcher):
+    """Note that the detector stopped ``patcher`` (see :func:`take_healed`)."""
+    key = id(patcher)
+
+    def forget(ref):
+        if _healed.get(key) is ref:
+            del _healed[key]
+    _healed[key] = weakref.ref(patcher, forget)
+
+
+def take_healed(patcher):
+    """Whether the detector stopped ``patcher``; forgets it if so."""
+    ref = _healed.pop(id(patcher), None)
+    return ref is not None and ref() is patcher
 
 
 def _stopped_by_stopall(depth):
@@ -504,9 +524,8 @@ def _wrap_enter(original):
     # _record_start's work, written out: this runs for every patcher start
     @functools.wraps(original)
     def __enter__(self):
-        state = self.__dict__
-        if HEALED_ATTR in state:     # a patcher entered again
-            del state[HEALED_ATTR]
+        if _healed:                  # a patcher entered again
+            take_healed(self)
         scope = current_scope
         stack = _state.entering
         record = PatcherRecord(self, caller_origin(scope, 2, self),
@@ -529,18 +548,19 @@ def _wrap_enter(original):
 def _wrap_exit(original):
     @functools.wraps(original)
     def __exit__(self, *exc_info):
-        state = self.__dict__
-        if HEALED_ATTR in state:
-            del state[HEALED_ATTR]
+        if _healed and take_healed(self):
             return False
         record = active.pop(id(self), None)
         if record is not None and stopall_followed:
             _note_stopall(record, self, 2)
-        target, name = state.get('target'), state.get('attribute')
+        # read as the library's own __exit__ reads them, not through the
+        # patcher's __dict__ (see _healed)
+        target = getattr(self, 'target', None)
+        name = getattr(self, 'attribute', None)
         # What __exit__ puts back: the saved original if it lived in the
         # target's own __dict__, else nothing (it deletes the attribute).
-        previous = state.get('temp_original', MISSING) if state.get(
-            'is_local') else MISSING
+        previous = getattr(self, 'temp_original', MISSING) if getattr(
+            self, 'is_local', False) else MISSING
         result = original(self, *exc_info)
         watched = watched_owners
         if (target is not None and isinstance(name, str)
@@ -554,8 +574,9 @@ def _wrap_exit(original):
 def _wrap_patch_dict(original):
     @functools.wraps(original)
     def _patch_dict(self):
-        self.__dict__.pop(HEALED_ATTR, None)
-        in_dict = self.__dict__.get('in_dict')
+        if _healed:
+            take_healed(self)
+        in_dict = getattr(self, 'in_dict', None)
         _record_start(self, in_dict if isinstance(in_dict, str) else None)
         try:
             return original(self)
@@ -569,15 +590,15 @@ def _wrap_patch_dict(original):
 def _wrap_unpatch_dict(original):
     @functools.wraps(original)
     def _unpatch_dict(self):
-        if self.__dict__.pop(HEALED_ATTR, False):
+        if _healed and take_healed(self):
             return None
         _forget(self, 2)
         try:
             return original(self)
         finally:
-            in_dict = self.__dict__.get('in_dict')
+            in_dict = getattr(self, 'in_dict', None)
             if in_dict is sys.modules:
-                for key in list(self.__dict__.get('values') or ()):
+                for key in list(getattr(self, 'values', None) or ()):
                     restored[id(in_dict), key] = (
                         in_dict, in_dict.get(key, MISSING))
     _unpatch_dict.__mocktools_hook__ = original

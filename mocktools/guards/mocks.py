@@ -392,7 +392,7 @@ class MockGuard:
                 type(exc).__name__, exc)
         instrumentation.active.pop(id(patcher), None)
         # its owner's own stop()/__exit__ may still come: make it a no-op
-        patcher.__dict__[instrumentation.HEALED_ATTR] = True
+        instrumentation.mark_healed(patcher)
         return 'patcher stopped'
 
     @staticmethod

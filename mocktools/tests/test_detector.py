@@ -2632,6 +2632,30 @@ class TestMocksStayPlainMocks(DetectorTestCase):
         self.assertEqual([], [name for name in vars(kept[0])
                               if 'mocktools' in name])
 
+    @testtools.skipUnless((3, 11) <= sys.version_info < (3, 13),
+                          'only 3.11 and 3.12 show, by its referents, '
+                          'whether an instance has had its __dict__ built')
+    def test_a_patcher_keeps_its_attributes_inline(self):
+        # CPython keeps an instance's attributes inline until something
+        # reads its __dict__; the hooks must not, or every later attribute
+        # read of the patcher -- by the library's own code too -- is slower
+        patchers = []
+
+        class Case(mocktools.TestCase):
+            def test_patches(self):
+                patcher = mock.patch.object(targets, 'execute')
+                patcher.start()
+                patcher.stop()
+                patchers.append(patcher)
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_patches'],
+                         outcome.text('test_patches'))
+        self.assertEqual([], [referent for referent
+                              in gc.get_referents(patchers[0])
+                              if type(referent) is dict
+                              and 'attribute' in referent])
+
     def test_a_finished_test_is_not_kept_alive(self):
         kept, tests = [], []
 
