@@ -69,7 +69,9 @@ def after_remaining_cleanups(test, function, *args):
     check.  unittest and testtools both pop ``_cleanups`` from the end until
     it is empty, so the function goes in at the front.
     """
-    pending = test.__dict__.get('_cleanups')
+    # read as unittest reads it, not through the test's __dict__ (see
+    # TestCase._mocktools_test_loop)
+    pending = getattr(test, '_cleanups', None)
     if type(pending) is list and pending:
         pending.insert(0, (function, args, {}))
         return True
@@ -274,6 +276,12 @@ class TestCase(testtools.TestCase):
     _mocktools_class_leaked = None
     # checks itself: mocktools.autocheck and the runners leave it alone
     _mocktools_self_checking = True
+    # A test's event loop, and whether its method is a coroutine function:
+    # set on the test only when it has them, read as attributes, so that
+    # its __dict__ is never read (CPython 3.11+ would build it, and every
+    # later attribute read of the test, by testtools too, would be slower)
+    _mocktools_test_loop = None
+    _mocktools_async_test = False
 
     # -- leak check ----------------------------------------------------------
 
@@ -323,14 +331,14 @@ class TestCase(testtools.TestCase):
             self._mocktools_loop()   # closed right before the leak check
         super().setUp()
         self._mocktools_apply_declarations()
-        loop = self.__dict__.get('_mocktools_test_loop')
+        loop = self._mocktools_test_loop
         if loop is not None:
             loop.run(self.asyncSetUp())
 
     def _run_teardown(self, result):
         # testtools' tear-down step: asyncTearDown goes first, before any
         # tearDown body runs, as in unittest.IsolatedAsyncioTestCase
-        loop = self.__dict__.get('_mocktools_test_loop')
+        loop = self._mocktools_test_loop
         if loop is not None:
             loop.run(self.asyncTearDown())
         return super()._run_teardown(result)
@@ -354,8 +362,8 @@ class TestCase(testtools.TestCase):
     def _mocktools_needs_loop(self):
         """Whether the test needs an event loop (async method or hooks).
 
-        An async test method is marked in the test's ``__dict__`` for
-        :meth:`_run_test_method`.
+        An async test method is marked on the test
+        (``_mocktools_async_test``) for :meth:`_run_test_method`.
         """
         klass = type(self)
         # whether the class has async set-up or tear-down: once a class
@@ -365,20 +373,20 @@ class TestCase(testtools.TestCase):
                      or klass.asyncTearDown is not TestCase.asyncTearDown)
             type.__setattr__(klass, '_mocktools_async_hooks', hooks)
         if _is_coroutine_test(self, self._testMethodName):
-            self.__dict__['_mocktools_async_test'] = True
+            self._mocktools_async_test = True
             return True
         return hooks
 
     def _mocktools_loop(self):
-        loop = self.__dict__.get('_mocktools_test_loop')
+        loop = self._mocktools_test_loop
         if loop is None:
-            loop = async_support.TestLoop()
-            self.__dict__['_mocktools_test_loop'] = loop
+            loop = self._mocktools_test_loop = async_support.TestLoop()
             self.addCleanup(self._mocktools_close_loop)
         return loop
 
     def _mocktools_close_loop(self):
-        loop = self.__dict__.pop('_mocktools_test_loop')
+        loop = self._mocktools_test_loop
+        del self._mocktools_test_loop
         unawaited = loop.close()
         if unawaited:
             raise async_support.UnawaitedCoroutine(
@@ -387,7 +395,7 @@ class TestCase(testtools.TestCase):
     def _run_test_method(self, result):
         # testtools' step that calls the test method: an async one runs to
         # completion in the test's loop (setUp has told which it is)
-        if '_mocktools_async_test' not in self.__dict__:
+        if not self._mocktools_async_test:
             return super()._run_test_method(result)
         return self._mocktools_loop().run(self._get_test_method()())
 

@@ -396,7 +396,8 @@ class LeakDetector:
             # only if a report ever needs it
             test = name.__self__
             scope._name = functools.partial(
-                _test_id, type(test), vars(test).get('_testMethodName'))
+                _test_id, type(test),
+                getattr(test, '_testMethodName', None))
         else:
             scope.name  # noqa: B018  (resolves and forgets the callable)
         scope.patchers = ()

@@ -2656,6 +2656,29 @@ class TestMocksStayPlainMocks(DetectorTestCase):
                               if type(referent) is dict
                               and 'attribute' in referent])
 
+    @testtools.skipUnless((3, 11) <= sys.version_info < (3, 13),
+                          'only 3.11 and 3.12 show, by its referents, '
+                          'whether an instance has had its __dict__ built')
+    def test_a_checked_test_keeps_its_attributes_inline(self):
+        # as a bare testtools test does: the check reads nothing through
+        # the __dict__ of a test that made no mock
+        tests = []
+
+        class Case(mocktools.TestCase):
+            def test_patches(self):
+                patcher = mock.patch.object(targets, 'execute')
+                patcher.start()
+                self.addCleanup(patcher.stop)
+                tests.append(self)
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_patches'],
+                         outcome.text('test_patches'))
+        self.assertEqual([], [referent for referent
+                              in gc.get_referents(tests[0])
+                              if type(referent) is dict
+                              and '_testMethodName' in referent])
+
     def test_a_finished_test_is_not_kept_alive(self):
         kept, tests = [], []
 
