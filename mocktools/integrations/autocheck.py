@@ -184,8 +184,10 @@ def install():
     def __call__(self, result=None, *args, **kwargs):
         if (_deferred or result is None
                 or getattr(type(self), '_mocktools_self_checking', False)
-                or getattr(self.__dict__.get('run'), '__mocktools_checked__',
-                           False)):
+                # wrapped on the instance by mocktools.run (read as an
+                # attribute: reading the test's __dict__ would make CPython
+                # 3.11+ build it, and slow every later read of the test)
+                or getattr(self.run, '__mocktools_checked__', False)):
             # (no result: unittest's own default, which nobody reads)
             return original(self, result, *args, **kwargs)
         try:

@@ -503,6 +503,27 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
             depths.append(int(out))
         self.assertEqual(2, depths[1] - depths[0], depths)
 
+    @testtools.skipUnless((3, 11) <= sys.version_info < (3, 13),
+                          'only 3.11 and 3.12 show, by its referents, '
+                          'whether an instance has had its __dict__ built')
+    def test_a_checked_test_keeps_its_attributes_inline(self):
+        # CPython keeps an instance's attributes inline until something
+        # reads its __dict__; the switch must not, or every later attribute
+        # read of the test is slower
+        script = (
+            'import gc, unittest\n'
+            'tests = []\n'
+            'class Case(unittest.TestCase):\n'
+            '    def test_kept(self):\n'
+            '        tests.append(self)\n'
+            'unittest.main(argv=["x"], exit=False)\n'
+            'print([type(r).__name__ for r in gc.get_referents(tests[0])\n'
+            '       if type(r) is dict and "_testMethodName" in r])\n')
+        code, out, err = self.run_command([sys.executable, '-c', script],
+                                          check_env=True)
+        self.assertEqual(0, code, err)
+        self.assertEqual(b'[]\n', out, err)
+
     def test_nothing_happens_when_unset(self):
         code, out, err = self.run_command([sys.executable, '-c', (
             'import sys, unittest; '
