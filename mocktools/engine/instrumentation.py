@@ -460,7 +460,7 @@ def _record_start(patcher, target_name=None):
 # the owner's own stop()/__exit__ later must find nothing to undo rather
 # than crash (a second _patch.__exit__ raises AttributeError) or undo it
 # twice.  A side table, not a mark in the patcher's ``__dict__``: reading
-# that dict on every start and stop would make CPython 3.12+ build it (a
+# that dict on every start and stop would make CPython 3.11+ build it (a
 # patcher keeps its attributes inline until then), and every later
 # attribute read of the patcher, by the library's own code too, slower.
 _healed = {}
