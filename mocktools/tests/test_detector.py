@@ -2643,7 +2643,9 @@ class TestMocksStayPlainMocks(DetectorTestCase):
 
         class Case(mocktools.TestCase):
             def test_patches(self):
-                patcher = mock.patch.object(targets, 'execute')
+                # no mock made: a mock that outlived its test would have
+                # the escape check read the patcher's namespace, on purpose
+                patcher = mock.patch.object(targets, 'execute', new=1)
                 patcher.start()
                 patcher.stop()
                 patchers.append(patcher)
@@ -2661,12 +2663,13 @@ class TestMocksStayPlainMocks(DetectorTestCase):
                           'whether an instance has had its __dict__ built')
     def test_a_checked_test_keeps_its_attributes_inline(self):
         # as a bare testtools test does: the check reads nothing through
-        # the __dict__ of a test that made no mock
+        # the __dict__ of a test that made no mock (a mock that outlived
+        # its test would have the escape check read it, on purpose)
         tests = []
 
         class Case(mocktools.TestCase):
             def test_patches(self):
-                patcher = mock.patch.object(targets, 'execute')
+                patcher = mock.patch.object(targets, 'execute', new=1)
                 patcher.start()
                 self.addCleanup(patcher.stop)
                 tests.append(self)
