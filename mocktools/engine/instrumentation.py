@@ -473,7 +473,10 @@ def mark_healed(patcher):
     def forget(ref):
         if _healed.get(key) is ref:
             del _healed[key]
-    _healed[key] = weakref.ref(patcher, forget)
+    try:
+        _healed[key] = weakref.ref(patcher, forget)
+    except TypeError:   # a patcher class without weak references: kept
+        _healed[key] = lambda: patcher
 
 
 def take_healed(patcher):

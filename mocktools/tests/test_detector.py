@@ -2531,6 +2531,20 @@ class TestMockHook(DetectorTestCase):
 class TestHealedPatchersStayUsable(DetectorTestCase):
     """After a heal, the owner's own stop()/__exit__ is a harmless no-op."""
 
+    def test_the_healed_table_forgets_what_dies_and_what_is_taken(self):
+        class Patcher:
+            pass
+        patcher, unreferenceable = Patcher(), object()
+        for healed in (patcher, unreferenceable):
+            instrumentation.mark_healed(healed)
+        self.assertTrue(instrumentation.take_healed(unreferenceable))
+        self.assertFalse(instrumentation.take_healed(unreferenceable))
+        key = id(patcher)
+        self.assertIn(key, instrumentation._healed)
+        del patcher
+        gc.collect()
+        self.assertNotIn(key, instrumentation._healed)
+
     def test_context_manager_exited_after_heal(self):
         entered = []
 
