@@ -25,6 +25,25 @@ def has_own_dict(function):
                for referent in gc.get_referents(function))
 
 
+#: Skips a test on the Pythons that cannot show, by an instance's
+#: referents, whether its ``__dict__`` was built: 3.10 always has one, and
+#: 3.13 shows the attributes kept inline either way.
+INLINE_VISIBLE = testtools.skipUnless(
+    (3, 11) <= sys.version_info < (3, 13),
+    'only 3.11 and 3.12 show, by its referents, whether an instance has '
+    'had its __dict__ built')
+
+
+def namespaces_built(instance, key):
+    """The built ``__dict__`` of ``instance`` (one holding ``key``), if any.
+
+    CPython 3.11+ keeps an instance's attributes inline until something
+    reads its ``__dict__``; see :data:`INLINE_VISIBLE`.
+    """
+    return [referent for referent in gc.get_referents(instance)
+            if type(referent) is dict and key in referent]
+
+
 def calls_to(test, owner, name):
     """Note the calls of ``owner.name`` during ``test``; return the list.
 

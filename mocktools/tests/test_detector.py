@@ -2646,55 +2646,40 @@ class TestMocksStayPlainMocks(DetectorTestCase):
         self.assertEqual([], [name for name in vars(kept[0])
                               if 'mocktools' in name])
 
-    @testtools.skipUnless((3, 11) <= sys.version_info < (3, 13),
-                          'only 3.11 and 3.12 show, by its referents, '
-                          'whether an instance has had its __dict__ built')
-    def test_a_patcher_keeps_its_attributes_inline(self):
-        # CPython keeps an instance's attributes inline until something
-        # reads its __dict__; the hooks must not, or every later attribute
-        # read of the patcher -- by the library's own code too -- is slower
-        patchers = []
+    def _patched_test(self):
+        """(test, patcher) of a checked test that patched in a plain value.
 
-        class Case(mocktools.TestCase):
-            def test_patches(self):
-                # no mock made: a mock that outlived its test would have
-                # the escape check read the patcher's namespace, on purpose
-                patcher = mock.patch.object(targets, 'execute', new=1)
-                patcher.start()
-                patcher.stop()
-                patchers.append(patcher)
-
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_patches'],
-                         outcome.text('test_patches'))
-        self.assertEqual([], [referent for referent
-                              in gc.get_referents(patchers[0])
-                              if type(referent) is dict
-                              and 'attribute' in referent])
-
-    @testtools.skipUnless((3, 11) <= sys.version_info < (3, 13),
-                          'only 3.11 and 3.12 show, by its referents, '
-                          'whether an instance has had its __dict__ built')
-    def test_a_checked_test_keeps_its_attributes_inline(self):
-        # as a bare testtools test does: the check reads nothing through
-        # the __dict__ of a test that made no mock (a mock that outlived
-        # its test would have the escape check read it, on purpose)
-        tests = []
+        No mock is made: a mock that outlived its test would have the
+        escape check read the test's and the patcher's namespaces, on
+        purpose.
+        """
+        kept = []
 
         class Case(mocktools.TestCase):
             def test_patches(self):
                 patcher = mock.patch.object(targets, 'execute', new=1)
                 patcher.start()
                 self.addCleanup(patcher.stop)
-                tests.append(self)
+                kept.append((self, patcher))
 
         outcome = support.run_case(Case)
         self.assertEqual('success', outcome['test_patches'],
                          outcome.text('test_patches'))
-        self.assertEqual([], [referent for referent
-                              in gc.get_referents(tests[0])
-                              if type(referent) is dict
-                              and '_testMethodName' in referent])
+        return kept[0]
+
+    # CPython keeps an instance's attributes inline until something reads
+    # its __dict__; the hooks and the check must not, or every later
+    # attribute read of the object -- by the library's and the runner's own
+    # code too -- is slower
+    @support.INLINE_VISIBLE
+    def test_a_patcher_keeps_its_attributes_inline(self):
+        _, patcher = self._patched_test()
+        self.assertEqual([], support.namespaces_built(patcher, 'attribute'))
+
+    @support.INLINE_VISIBLE
+    def test_a_checked_test_keeps_its_attributes_inline(self):
+        test, _ = self._patched_test()
+        self.assertEqual([], support.namespaces_built(test, '_testMethodName'))
 
     def test_a_finished_test_is_not_kept_alive(self):
         kept, tests = [], []

@@ -33,6 +33,7 @@ import testtools
 from testtools import matchers
 
 from mocktools.integrations import cli
+from mocktools.tests import support
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -503,9 +504,7 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
             depths.append(int(out))
         self.assertEqual(2, depths[1] - depths[0], depths)
 
-    @testtools.skipUnless((3, 11) <= sys.version_info < (3, 13),
-                          'only 3.11 and 3.12 show, by its referents, '
-                          'whether an instance has had its __dict__ built')
+    @support.INLINE_VISIBLE
     def test_a_checked_test_keeps_its_attributes_inline(self):
         # CPython keeps an instance's attributes inline until something
         # reads its __dict__; the switch must not, or every later attribute
