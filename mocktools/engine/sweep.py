@@ -545,16 +545,19 @@ class Finding:
     """
 
     __slots__ = ('container', 'key', 'value', 'previous', 'placed', 'inner',
-                 'fresh')
+                 'fresh', 'holder')
 
     def __init__(self, container, key, value, previous, placed=None,
-                 inner='', fresh=False):
+                 inner='', fresh=False, holder=None):
         self.container = container
         self.key = key
         self.value = value
         self.previous = previous
         self.placed = value if placed is None else placed
         self.inner = inner
+        # the object inside ``placed`` whose attributes hold the mock (None:
+        # a container holds it); a mock it made itself is its own
+        self.holder = holder
         # in state first watched by this sweep: maybe there all along
         self.fresh = fresh
 
@@ -581,10 +584,13 @@ class Finding:
             'set': 'member of a set in global state',
             'deque': 'item of a deque in global state',
         }[self.container.kind]
-        if self.container.kind == 'instance' and self.container.anchor:
+        anchor = self.container.anchor
+        if self.container.kind == 'instance' and anchor and not (
+                anchor[0].kind == 'module'
+                and anchor[2] is self.container.owner):
             # an object a module's container holds (in a tuple, the anchor
             # is where the tuple is)
-            parent, _, placed = self.container.anchor
+            parent, _, placed = anchor
             place = 'attribute of an object in a %s in global state' % (
                 parent.kind if placed is self.container.owner
                 else type(placed).__name__)
@@ -596,7 +602,10 @@ class Finding:
         """Undo the leak; return what was done, in words."""
         if self.previous is UNKNOWN:
             return 'left in place (previous value unknown)'
-        self.container.restore(self.key, self.previous, self.placed)
+        if self.container.holds(self.key, self.placed):
+            # (not when healing another mock in the same new container or
+            # object took that away already)
+            self.container.restore(self.key, self.previous, self.placed)
         what = ('removed %s, which held it' % self.container.item_path(
             self.key) if self.inner else 'removed')
         if self.previous is NEW_KEY:
@@ -606,26 +615,217 @@ class Finding:
             if self.inner else '')
 
 
-def _mocks_inside(value, bases, depth=1):
-    """``(path suffix, mock)`` for mocks inside a new container value."""
-    kind = type(value)
-    if kind not in _CONTAINERS or depth > _NESTED_DEPTH or (
-            len(value) > _NESTED_WIDTH):
-        return
-    if kind is dict:
-        pairs = [('[%s]' % _key_text(key), item)
-                 for key, item in list(value.items())]
-    elif kind in (set, frozenset):
-        pairs = [(' (a member)', item) for item in list(value)]
+class CachedResults:
+    """A ``functools`` cache in global state, as a sweep's findings see it.
+
+    Shaped like the :class:`Container` a :class:`Finding` refers to: its
+    entries are read without hashing or comparing a key, and healing
+    empties the cache with the wrapper's own ``cache_clear()``.
+    """
+
+    __slots__ = ('path', 'wrapper', 'mapping', 'newest')
+    kind = 'cache'
+    compared_flat = False
+
+    def __init__(self, path, wrapper, mapping, newest):
+        self.path = path            # where the cached function is
+        self.wrapper = wrapper      # lives as long as its module holds it
+        self.mapping = mapping      # its cache dict
+        self.newest = newest        # id of its newest key when last read
+
+    @property
+    def owner_key(self):
+        return id(self.mapping)
+
+    def item_path(self, key):
+        """The call that returns the entry: ``pkg.mod.get_client('x')``."""
+        return '%s(%s)' % (self.path, _call_text(key))
+
+    def holds(self, key, placed):
+        """Whether ``placed`` is still a result in the cache."""
+        return any(_cached_result(entry) is placed
+                   for entry in list(self.mapping.values()))
+
+    def restore(self, key, previous, placed):
+        # removing one entry would hash its key, which may run code
+        _LRU_WRAPPER.cache_clear(self.wrapper)
+
+
+class CachedFinding(Finding):
+    """A mock that a ``functools`` cache in global state returns.
+
+    Under arguments a later test can pass again: that test gets the mock.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, cache, key, value, placed, inner='', holder=None):
+        super().__init__(cache, key, value, UNKNOWN, placed, inner,
+                         holder=holder)
+
+    @property
+    def where(self):
+        if self.inner:
+            return 'inside the %s a functools cache returns' % (
+                type(self.placed).__name__)
+        return 'result a functools cache returns'
+
+    def heal(self):
+        if self.container.holds(self.key, self.placed):
+            self.container.restore(self.key, None, self.placed)
+        return 'cache cleared (%s.cache_clear())' % self.container.path
+
+
+def _make_link_reader():
+    """Return ``(link type, read(link))``: a bounded cache entry's result.
+
+    A bounded ``functools.lru_cache`` keeps each entry in its dict as a C
+    link (``_lru_list_elem``: list pointers, hash, key, result) that
+    exposes nothing to Python, not even to ``gc.get_referents``.  The
+    result's pointer is read at its offset, found and verified on a probe
+    cache first (its key one word before it); where the layout does not
+    match, the type is None: the result cannot be told.
+    """
+    def unknown(link):  # pragma: no cover - another layout
+        return None
+
+    try:
+        import ctypes
+        size = ctypes.sizeof(ctypes.c_void_p)
+        key, result = 'mocktools-probe', object()
+        probe = functools.lru_cache(maxsize=2)(lambda _: result)
+        probe(key)
+        cache = [referent for referent in gc.get_referents(probe)
+                 if type(referent) is dict and key in referent][0]
+        link = cache[key]
+
+        def word(obj, offset):
+            return ctypes.c_void_p.from_address(id(obj) + offset).value
+
+        header = object.__basicsize__
+        for offset in range(header + size, header + 8 * size, size):
+            if (word(link, offset) == id(result)
+                    and word(link, offset - size) == id(key)):
+                break
+        else:
+            return None, unknown  # pragma: no cover - another layout
+
+        def read(link):
+            # the link, which the caller holds, keeps the result alive
+            return ctypes.cast(word(link, offset), ctypes.py_object).value
+
+        if read(link) is result:
+            return type(link), read
+    except Exception:  # pragma: no cover - non-CPython layouts
+        pass
+    return None, unknown  # pragma: no cover
+
+
+_LRU_LINK, _link_result = _make_link_reader()
+
+
+def _cached_result(entry):
+    """The result in a cache dict's entry (a bounded cache keeps links).
+
+    None when it cannot be read (then it is taken for no mock).
+    """
+    if type(entry) is _LRU_LINK:
+        return _link_result(entry)
+    return entry
+
+
+def _call_text(key):
+    """The arguments of a call, from its replayable cache key.
+
+    The key is the one argument, or a tuple: the positional arguments,
+    then, after a marker ``object()``, each keyword's name and value, then
+    with ``typed=True`` the type of every argument.
+    """
+    if type(key) is not tuple:
+        return repr(key)
+    items = list(key)
+    marker = [index for index, item in enumerate(items)
+              if type(item) is object]
+    if marker:
+        positional, named = items[:marker[0]], items[marker[0] + 1:]
+        keywords = (len(named) - len(positional)) // 3
+        if not _typed_tail(positional + named[1:2 * keywords:2],
+                           named[2 * keywords:]):
+            keywords = len(named) // 2
     else:
-        pairs = [('[%d]' % index, item) for index, item in enumerate(
-            list(value))]
+        half = len(items) // 2
+        positional, named, keywords = items, [], 0
+        if _typed_tail(items[:half], items[half:]):
+            positional = items[:half]
+    return ', '.join([repr(value) for value in positional] + [
+        '%s=%r' % (name, value) for name, value in zip(
+            named[:2 * keywords:2], named[1:2 * keywords:2])])
+
+
+def _typed_tail(values, tail):
+    """Whether ``tail`` is the type of each of ``values`` (``typed=True``)."""
+    return bool(values) and len(tail) == len(values) and all(
+        type(value) is kind for value, kind in zip(values, tail))
+
+
+def _replayable_key(key):
+    """Whether a later test can make the same cache key again.
+
+    ``functools`` keys a call by its arguments: one ``str`` or ``int``
+    alone, else a tuple of them (keyword names after a marker ``object()``,
+    their types with ``typed=True``).  Made of plain values alone, another
+    call with those arguments finds the entry; an object among them (the
+    test's own instance, a mock) is one no later test passes again.
+    """
+    if type(key) is not tuple:
+        return type(key) in PLAIN_VALUES
+    return all(type(item) in PLAIN_VALUES or type(item) is object
+               or type(item) is type for item in key)
+
+
+def _mocks_inside(value, bases, depth=1, holder=None):
+    """``(path suffix, mock, holder)`` for mocks inside a new global value.
+
+    The value is what a test put there: an exact built-in container
+    (``REG['x'] = {'fake': Mock()}``), or a plain object whose own
+    ``__dict__`` holds the mock (``_CLIENT = Client(session)`` cached while
+    ``Session`` was patched, a singleton made in the test) -- read through
+    its class's standard slot, as the sweep reads a module-level object's
+    (:func:`instance_namespace`); a few levels deep, and neither through
+    big containers nor into what :data:`_NOT_SHARED_OBJECTS` names (a
+    test's own attributes are the test's).  ``holder`` is the object
+    whose attributes hold the mock, through containers only (None: none).
+    """
+    if depth > _NESTED_DEPTH:
+        return
+    kind = type(value)
+    if kind in _CONTAINERS:
+        if len(value) > _NESTED_WIDTH:
+            return
+        if kind is dict:
+            pairs = [('[%s]' % _key_text(key), item)
+                     for key, item in list(value.items())]
+        elif kind in (set, frozenset):
+            pairs = [(' (a member)', item) for item in list(value)]
+        else:
+            pairs = [('[%d]' % index, item) for index, item in enumerate(
+                list(value))]
+    elif kind in _NOTHING_TO_WATCH or issubclass(kind, _NOT_SHARED_OBJECTS):
+        return
+    else:
+        namespace = instance_namespace(value, bases)
+        if namespace is None or len(namespace) > _NESTED_WIDTH:
+            return
+        pairs = [('.%s' % name, item) for name, item in list(
+            namespace.items()) if type(name) is str]
+        holder = value
     for suffix, item in pairs:
         if is_mock(item, bases):
-            yield suffix, item
+            yield suffix, item, holder
         else:
-            for deeper, mock in _mocks_inside(item, bases, depth + 1):
-                yield suffix + deeper, mock
+            for deeper, mock, owner in _mocks_inside(item, bases, depth + 1,
+                                                     holder):
+                yield suffix + deeper, mock, owner
 
 
 # What stands where a container was let go of (see GlobalStateSweep._compact):
@@ -652,7 +852,10 @@ class GlobalStateSweep:
         self.containers = []        # dict kinds, in the tracker's order
         self.sequences = []         # lists, sets, deques (and see add())
         self._compared = []         # what is read of each, in that order
-        self._caches = []           # lru_cache wrappers seen in state
+        self._caches = []           # CachedResults of each cache in state
+        # CachedFinding of each mock a new cache entry returns, for the
+        # next sweep (see new_cache_entries)
+        self._cached_mocks = []
         # id -> each threading.local object modules hold, once however
         # many modules name it (see thread_local_references)
         self._thread_locals = {}
@@ -782,14 +985,18 @@ class GlobalStateSweep:
                                      container.depth + 1,
                                      (container, key, value), objects)
             elif kind is _LRU_WRAPPER:
-                self._add_cache(value)
+                self._add_cache(value, container.item_path(key))
             elif instances:
                 if issubclass(kind, _THREAD_LOCAL):
                     # once, however many modules name it: each reference
                     # it holds must be counted once
                     self._thread_locals[id(value)] = value
                 if not issubclass(kind, _NOT_SHARED_OBJECTS):
-                    self._add_instance(container.item_path(key), value)
+                    # anchored in the module: once the module holds
+                    # another object there (a fake reset at cleanup), what
+                    # is set on this one is no longer global state
+                    self._add_instance(container.item_path(key), value,
+                                       anchor=(container, key, value))
             elif objects and kind not in PLAIN_VALUES:
                 self._add_object(container.item_path(key), value,
                                  container.depth + 1, (container, key, value))
@@ -878,7 +1085,7 @@ class GlobalStateSweep:
         for key, value in items:
             value_kind = type(value)
             if kind is dict and value_kind is _LRU_WRAPPER:
-                self._add_cache(value)
+                self._add_cache(value, container.item_path(key))
             elif value_kind in _CONTAINERS or objects and (
                     value_kind not in PLAIN_VALUES):
                 if container is None:   # inside a tuple
@@ -889,7 +1096,7 @@ class GlobalStateSweep:
                                    depth + 1, (container, key, value),
                                    objects)
 
-    def _add_cache(self, wrapper):
+    def _add_cache(self, wrapper, path):
         """Follow a ``functools`` cache: see :meth:`new_cache_entries`."""
         if id(wrapper) in self._seen:
             return
@@ -897,7 +1104,8 @@ class GlobalStateSweep:
         for referent in gc.get_referents(wrapper):
             if type(referent) is dict and referent is not own:
                 self._seen.add(id(wrapper))
-                self._caches.append([referent, _newest_key(referent)])
+                self._caches.append(CachedResults(
+                    path, wrapper, referent, _newest_key(referent)))
                 self._cache_tracker.add(referent)
                 return
 
@@ -911,24 +1119,40 @@ class GlobalStateSweep:
         order, so the new ones are those after the newest key seen last
         time (remembered by id: holding the key would hold the mocks in
         it).  Nothing is hashed or compared.
+
+        A new result that is a mock, or holds one (:func:`_mocks_inside`),
+        under a key that a later test can make again (arguments that are
+        plain values: :func:`_replayable_key`) is not counted: every later
+        call with those arguments gets the mock back.  It is kept for the
+        next :meth:`sweep` to report instead.
         """
         tracker = self._cache_tracker
         found = []
+        bases = None
         for position in tracker.changed():
             tracker.seen(position)
-            state = self._caches[position]
-            cache, last = state
-            state[1] = _newest_key(cache)
+            cache = self._caches[position]
+            last, cache.newest = cache.newest, _newest_key(cache.mapping)
             objects = []
-            for key, result in reversed(cache.items()):
+            for key, result in reversed(cache.mapping.items()):
                 if id(key) == last:
                     break
                 if type(key) is tuple:
                     objects.extend(key)
-                if type(result).__name__ == '_lru_list_elem':
-                    # a bounded cache's entry: key and result in a C link
-                    parts = gc.get_referents(result)
-                    result = parts[-1] if len(parts) == 2 else None
+                result = _cached_result(result)
+                if _replayable_key(key) and type(result) not in PLAIN_VALUES:
+                    bases = bases or mock_types()
+                    if is_mock(result, bases):
+                        self._cached_mocks.append(
+                            CachedFinding(cache, key, result, result))
+                        continue
+                    mocks = list(_mocks_inside(result, bases))
+                    if mocks:
+                        self._cached_mocks.extend(
+                            CachedFinding(cache, key, mock, result, suffix,
+                                          holder)
+                            for suffix, mock, holder in mocks)
+                        continue
                 objects.append(result)
                 if type(result) is tuple:
                     objects.extend(result)
@@ -1093,7 +1317,8 @@ class GlobalStateSweep:
                 continue
             released[id(container)] = container
             self._seen.discard(id(container.owner))
-            self._nested -= 1
+            if container.depth:     # not a module's own object
+                self._nested -= 1
             if container.children is not None:
                 gone.extend(container.children)
         dicts, sequences = [], []
@@ -1197,6 +1422,10 @@ class GlobalStateSweep:
             self._snapshot_sequences()
         if new:
             findings.extend(self._inspect_new(new, bases, findings))
+        self.new_cache_entries()   # what the check did not ask for
+        findings.extend(finding for finding in self._cached_mocks
+                        if finding.container.holds(None, finding.placed))
+        self._cached_mocks = []
         self._compact()
         return findings
 
@@ -1296,9 +1525,10 @@ class GlobalStateSweep:
             if is_mock(value, bases):
                 found.append(Finding(container, key, value, previous))
                 continue
-            for suffix, mock in _mocks_inside(value, bases):
+            for suffix, mock, holder in _mocks_inside(value, bases):
                 found.append(Finding(container, key, mock, previous,
-                                     placed=value, inner=suffix))
+                                     placed=value, inner=suffix,
+                                     holder=holder))
         return found
 
 

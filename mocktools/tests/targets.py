@@ -65,6 +65,36 @@ class Client:
             return 'closed'
 
 
+class Connection:
+    """What the cached clients below hold: a session, which tests patch."""
+
+    def __init__(self, session):
+        self.session = session
+
+
+_CONNECTION = None
+
+
+def get_connection():
+    """A module-level singleton, made on first use."""
+    global _CONNECTION
+    if _CONNECTION is None:
+        _CONNECTION = Connection(Client.Session())
+    return _CONNECTION
+
+
+@functools.lru_cache()
+def connection_for(name):
+    """A bounded cache: one connection per name."""
+    return Connection(Client.Session())
+
+
+@functools.cache
+def session_for(name, secure=True):
+    """An unbounded cache, called with a keyword too."""
+    return Client.Session()
+
+
 class Service:
     """A singleton-style service object created at import time."""
 

@@ -5,6 +5,7 @@ asserts on the outcome and on the failure text a user would read.
 """
 
 import copy
+import functools
 import gc
 import importlib
 import inspect
@@ -34,6 +35,7 @@ from mocktools.engine import detector as detector_module
 from mocktools.engine import escape
 from mocktools.engine import instrumentation
 from mocktools.engine import settings as settings_module
+from mocktools.engine import sweep as sweep_module
 from mocktools.tests import support
 from mocktools.tests import targets
 
@@ -63,7 +65,11 @@ def world_is_clean():
             and targets.DRIVERS == {'volume': {'lvm': 'LVMDriver'}}
             and targets.HANDLERS == ['log', 'audit']
             and not targets.SEEN and not targets.QUEUE
-            and targets.Service.plugins == {})
+            and targets.Service.plugins == {}
+            and targets.REGISTRY == {}
+            and targets._CONNECTION is None
+            and not targets.connection_for.cache_info().currsize
+            and not targets.session_for.cache_info().currsize)
 
 
 def leaking(body, **attributes):
@@ -122,6 +128,10 @@ class DetectorTestCase(testtools.TestCase):
         targets.SEEN.clear()
         targets.QUEUE.clear()
         targets.Service.plugins.clear()
+        targets.REGISTRY.clear()
+        targets._CONNECTION = None
+        targets.connection_for.cache_clear()
+        targets.session_for.cache_clear()
         # put back by hand: tell the detector this is the world now
         detector_module.get_detector().resync()
 
@@ -1003,6 +1013,144 @@ class TestPatcherMocksKeptInGlobalState(DetectorTestCase):
                     gen.return_value = self.execute.return_value
 
         self.assert_no_sweep(Case, 'test_keeps_them')
+
+
+class TestKeptByCachesAndSingletons(DetectorTestCase):
+    """What a test made while something was patched, kept in global state.
+
+    No mock is assigned anywhere: code under test caches an object that
+    holds one (a singleton made on first use, a ``functools`` cache), and
+    every later test would get the mock.
+    """
+
+    PREFIX = 'mocktools.tests.targets.'
+    HINT = 'A cache or singleton in global state kept what the test made'
+
+    def assert_kept(self, body, path, where, healed):
+        text = self.assert_leak(body, self.PREFIX + path,
+                                'mock in global state (%s)' % where)
+        self.assertThat(text, matchers.Contains('healed:  %s\n' % healed))
+        self.assertThat(text, matchers.Contains(self.HINT))
+        return text
+
+    def test_a_singleton_made_while_its_session_was_patched(self):
+        def body(test):
+            test.mock_patch_object(targets.Client, 'Session')
+            targets.get_connection().session.get('/x')
+        self.assert_kept(
+            body, '_CONNECTION.session',
+            'module attribute, inside the Connection put there',
+            'original restored at mocktools.tests.targets._CONNECTION')
+
+    def test_an_object_holding_a_mock_added_to_a_registry(self):
+        def body(test):
+            targets.REGISTRY['db'] = targets.Connection([mock.Mock()])
+        self.assert_kept(
+            body, "REGISTRY['db'].session[0]",
+            'entry of a dict in global state, inside the Connection put '
+            'there', "removed mocktools.tests.targets.REGISTRY['db'], which "
+            'held it')
+
+    def test_a_bounded_cache_keeps_an_object_holding_a_mock(self):
+        def body(test):
+            with mock.patch.object(targets.Client, 'Session'):
+                targets.connection_for('db')
+        self.assert_kept(
+            body, "connection_for('db').session",
+            'inside the Connection a functools cache returns',
+            'cache cleared (mocktools.tests.targets.connection_for'
+            '.cache_clear())')
+
+    def test_an_unbounded_cache_returns_a_mock(self):
+        def body(test):
+            with mock.patch.object(targets.Client, 'Session'):
+                targets.session_for('db', secure=False)
+        self.assert_kept(
+            body, "session_for('db', secure=False)",
+            'result a functools cache returns',
+            'cache cleared (mocktools.tests.targets.session_for'
+            '.cache_clear())')
+
+    def test_two_mocks_in_one_new_object_are_both_reported_and_healed(self):
+        # cinder's ZoneManager keeps its one instance in a class attribute,
+        # made with the test's mock driver and configuration
+        def body(test):
+            targets.created_attr = targets.Connection(mock.Mock())
+            targets.created_attr.configuration = mock.MagicMock()
+        text = self.assert_kept(
+            body, 'created_attr.session',
+            'module attribute, inside the Connection put there',
+            'removed mocktools.tests.targets.created_attr, which held it')
+        self.assertThat(text, matchers.Contains(
+            '\n  %screated_attr.configuration\n' % self.PREFIX))
+        self.assertEqual(2, text.count(
+            'healed:  removed mocktools.tests.targets.created_attr, which '
+            'held it\n'))
+
+    def test_an_object_its_module_no_longer_holds_is_not_global_state(self):
+        # cinder's fake image service: a test sets a mock on the module's
+        # fake, and its cleanup puts a fresh fake in the module's global
+        original = targets.SERVICE
+        self.addCleanup(setattr, original, 'name', 'service')
+        self.addCleanup(setattr, targets, 'SERVICE', original)
+
+        class Case(mocktools.TestCase):
+            def test_reset_at_cleanup(self):
+                self.addCleanup(setattr, targets, 'SERVICE',
+                                targets.Service())
+                targets.SERVICE.name = mock.Mock()
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_reset_at_cleanup'],
+                         outcome.text('test_reset_at_cleanup'))
+
+    def test_a_cache_the_test_clears_is_no_leak(self):
+        class Case(mocktools.TestCase):
+            def test_cleared(self):
+                self.clear_caches_at_cleanup(targets.connection_for)
+                self.mock_patch_object(targets.Client, 'Session')
+                targets.connection_for('db')
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_cleared'],
+                         outcome.text('test_cleared'))
+
+    def test_a_cache_entry_no_later_call_can_make_is_no_leak(self):
+        # keyed by the test's own object: no later test passes it again
+        class Case(mocktools.TestCase):
+            def test_keyed(self):
+                self.connection = targets.Connection(mock.Mock())
+                targets.remember(self.connection)
+
+        self.addCleanup(targets.remember.cache_clear)
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_keyed'],
+                         outcome.text('test_keyed'))
+
+    def test_a_fake_that_makes_its_own_mocks_is_no_leak_in_a_cache(self):
+        @functools.lru_cache()
+        def fake_service():
+            return FakeServiceWithMocks()
+        targets.fake_service = fake_service
+        self.addCleanup(vars(targets).pop, 'fake_service')
+        detector_module.get_detector().resync()
+
+        class Case(mocktools.TestCase):
+            def test_fake(self):
+                targets.fake_service().images.show('id')
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_fake'],
+                         outcome.text('test_fake'))
+
+    def test_the_results_of_bounded_caches_are_read(self):
+        # kept in a C link that even gc.get_referents cannot see into
+        result = object()
+        cached = functools.lru_cache(maxsize=4)(lambda name: result)
+        cached('x')
+        cache = [referent for referent in gc.get_referents(cached)
+                 if type(referent) is dict and 'x' in referent][0]
+        self.assertIs(result, sweep_module._cached_result(cache['x']))
 
 
 class TestEscapeCheck(DetectorTestCase):

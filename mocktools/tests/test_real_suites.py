@@ -41,6 +41,8 @@ STARTUP_HOOK = os.path.join(ROOT, 'mocktools-autocheck.pth')
 
 PROJECT = {
     'proj/__init__.py': '''
+        import functools
+
         def execute():
             return 'real'
 
@@ -52,6 +54,27 @@ PROJECT = {
         class Client:
             def get(self):
                 return 'real'
+
+        class Session:
+            def get(self):
+                return 'real'
+
+        class Connection:
+            def __init__(self, session):
+                self.session = session
+
+        _CONNECTION = None
+
+        def get_connection():
+            # a module-level singleton, made on first use
+            global _CONNECTION
+            if _CONNECTION is None:
+                _CONNECTION = Connection(Session())
+            return _CONNECTION
+
+        @functools.lru_cache()
+        def connection_for(name):
+            return Connection(Session())
         ''',
     'proj/drivers.py': '''
         # imported by no module: only the test that loads a driver does
@@ -112,6 +135,13 @@ PROJECT = {
                 mock.MagicMock)
 
 
+        def caches_connections(test):
+            # every patcher stopped, yet what was made while one ran is
+            # kept, and every later test would get its mock
+            with mock.patch.object(proj, 'Session'):
+                proj.get_connection()
+                proj.connection_for('db')
+
         def skip(test):
             test.skipTest('not on this platform')
 
@@ -128,13 +158,16 @@ PROJECT = {
             test.assertEqual('real', proj.helper())
             test.assertEqual('real', proj.Client().get())
             test.assertFalse(hasattr(proj, 'registry'))
+            test.assertEqual('real', proj.get_connection().session.get())
+            test.assertEqual('real', proj.connection_for('db').session.get())
 
 
         def tests(namespace):
             """Add one test method per body to a class namespace."""
             for name in ('left_to_stopall', 'explicit_stop', 'assign',
                          'context_never_exited', 'skip', 'fail_and_leak',
-                         'loads_driver_and_assigns', 'loads_fakes'):
+                         'loads_driver_and_assigns', 'loads_fakes',
+                         'caches_connections'):
                 body = globals()[name]
                 namespace['test_' + name] = (
                     lambda self, body=body: body(self))
@@ -189,6 +222,8 @@ EXPECTED = {
     'test_fail_and_leak': ('failed', ('proj.registry',)),
     'test_loads_driver_and_assigns': ('failed', ('proj.drivers.CLIENT',)),
     'test_loads_fakes': ('passed', ()),
+    'test_caches_connections': ('failed', (
+        'proj._CONNECTION.session', "proj.connection_for('db').session")),
     'test_zz_sees_real': ('passed', ()),
 }
 
@@ -299,8 +334,8 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
             stdout=subprocess.PIPE, env=self.env, cwd=self.root)
         self.assertEqual(1, process.returncode)
         self.assertThat(process.stdout.decode(), matchers.Contains(
-            '4 leaks of 4 targets by 4 tests; read 9 tests from 1 stream: '
-            '4 passed, 4 failed, 1 skipped'))
+            '6 leaks of 6 targets by 5 tests; read 10 tests from 1 stream: '
+            '4 passed, 5 failed, 1 skipped'))
 
     def test_zero_edit_under_subunit_run(self):
         code, stream, err = self.run_command(
@@ -314,12 +349,13 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
              '-s', 'proj/tests/plain'], check_env=True)
         self.assertEqual(1, code, err)
         self.assertThat(err, matchers.Contains(
-            'FAILED (failures=4, skipped=1)'))
+            'FAILED (failures=5, skipped=1)'))
         for method, (_, paths) in EXPECTED.items():
             for path in paths:
+                # (after the test's other leaks, if any)
                 self.assertThat(err, matchers.MatchesRegex(
-                    r'.*dangling mock after test \S+\.%s\n  %s\n' % (
-                        method, re.escape(path)), re.S))
+                    r'.*dangling mocks? after test \S+\.%s\n(  [^\n]*\n)*?'
+                    r'  %s\n' % (method, re.escape(path)), re.S))
         # a test that fails and leaks shows both
         self.assertThat(err, matchers.Contains('its own failure'))
         # unchecked, the same suite "passes" the leaks on to later tests
