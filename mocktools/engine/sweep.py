@@ -710,9 +710,11 @@ def _make_link_reader():
         else:
             return None, unknown  # pragma: no cover - another layout
 
+        pointer_at = ctypes.py_object.from_address
+
         def read(link):
             # the link, which the caller holds, keeps the result alive
-            return ctypes.cast(word(link, offset), ctypes.py_object).value
+            return pointer_at(id(link) + offset).value
 
         if read(link) is result:
             return type(link), read
@@ -1139,8 +1141,9 @@ class GlobalStateSweep:
                     break
                 if type(key) is tuple:
                     objects.extend(key)
-                result = _cached_result(result)
-                if _replayable_key(key) and type(result) not in PLAIN_VALUES:
+                if type(result) is _LRU_LINK:
+                    result = _link_result(result)
+                if type(result) not in PLAIN_VALUES and _replayable_key(key):
                     bases = bases or mock_types()
                     if is_mock(result, bases):
                         self._cached_mocks.append(
