@@ -144,8 +144,8 @@ class LeakReport:
                 lines.append(
                     'A cache or singleton in global state kept what the '
                     'test made while something was patched: reset it in a '
-                    'cleanup (self.clear_caches_at_cleanup(func) for a '
-                    'functools cache; patch the module-level one too, '
+                    'cleanup (addCleanup(func.cache_clear) for a functools '
+                    'cache; for a module-level one, patch it too: '
                     "mock.patch.object(module, '_CLIENT', None)).")
         if self.changes:
             lines.append('Undo every change to global state in a cleanup, '
