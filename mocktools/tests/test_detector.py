@@ -1143,6 +1143,19 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
         self.assertEqual('success', outcome['test_fake'],
                          outcome.text('test_fake'))
 
+    def test_a_cached_call_is_named_by_its_arguments(self):
+        for typed in (False, True):
+            cached = functools.lru_cache(typed=typed)(lambda *a, **k: 1)
+            cached('db')
+            cached('db', 2)
+            cached('db', secure=False)
+            cached()
+            cache = [referent for referent in gc.get_referents(cached)
+                     if type(referent) is dict and len(referent) == 4][0]
+            self.assertEqual(
+                ["'db'", "'db', 2", "'db', secure=False", ''],
+                [sweep_module._call_text(key) for key in cache], typed)
+
     def test_the_results_of_bounded_caches_are_read(self):
         # kept in a C link that even gc.get_referents cannot see into
         result = object()
