@@ -798,7 +798,8 @@ def _mocks_inside(value, bases, depth=1, holder=None):
     test's own attributes are the test's).  ``holder`` is the object
     whose attributes hold the mock, through containers only (None: none).
     """
-    if depth > _NESTED_DEPTH:
+    if depth > _NESTED_DEPTH or depth == 1 and not _may_hold_mock(
+            value, bases):
         return
     kind = type(value)
     if kind in _CONTAINERS:
@@ -828,6 +829,42 @@ def _mocks_inside(value, bases, depth=1, holder=None):
             for deeper, mock, owner in _mocks_inside(item, bases, depth + 1,
                                                      holder):
                 yield suffix + deeper, mock, owner
+
+
+def _may_hold_mock(value, bases, depth=1):
+    """Whether :func:`_mocks_inside` may find a mock in ``value``.
+
+    The same walk, through ``gc.get_referents``: an object's attribute
+    values without their names.  Reading an object's ``__dict__`` makes
+    CPython 3.11 and later build one for an object that keeps its
+    attributes inline, and slows every later attribute read of it; most
+    new values hold no mock, and only those that may are read by name.
+    """
+    if depth > _NESTED_DEPTH:
+        return False
+    kind = type(value)
+    container = kind in _CONTAINERS
+    if container:
+        if len(value) > _NESTED_WIDTH:
+            return False
+    elif kind in _NOTHING_TO_WATCH or issubclass(kind, _NOT_SHARED_OBJECTS):
+        return False
+    else:
+        getter = _instance_getters.get(kind, False)
+        if getter is False:
+            getter = _dict_getter(kind)
+        if getter is None:
+            return False
+    for item in gc.get_referents(value):
+        if is_mock(item, bases):
+            return True
+        # (an exact dict that an object refers to may be its own __dict__,
+        # whose items are its attributes: one level down, not two)
+        if type(item) not in PLAIN_VALUES and _may_hold_mock(
+                item, bases, depth if not container and type(item) is dict
+                else depth + 1):
+            return True
+    return False
 
 
 # What stands where a container was let go of (see GlobalStateSweep._compact):

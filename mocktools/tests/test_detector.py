@@ -1143,6 +1143,23 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
         self.assertEqual('success', outcome['test_fake'],
                          outcome.text('test_fake'))
 
+    @support.INLINE_VISIBLE
+    def test_what_is_looked_into_keeps_its_attributes_inline(self):
+        # a new cache entry with no mock in it, seen by a sweep that a
+        # leak elsewhere makes: its attributes are read without names
+        self.addCleanup(targets.connection_for.cache_clear)
+
+        class Case(mocktools.TestCase):
+            def test_caches(self):
+                targets.connection_for('plain')
+                targets.created_attr = mock.Mock()
+
+        outcome = support.run_case(Case)
+        self.assertThat(outcome.text('test_caches'), matchers.Contains(
+            'mocktools.tests.targets.created_attr\n'))
+        self.assertEqual([], support.namespaces_built(
+            targets.connection_for('plain'), 'session'))
+
     def test_a_cached_call_is_named_by_its_arguments(self):
         for typed in (False, True):
             cached = functools.lru_cache(typed=typed)(lambda *a, **k: 1)
