@@ -62,7 +62,8 @@ def _made_by(origin, obj):
         return False
     for klass in sweep_module._type_mro(type(obj)):
         method = sweep_module._type_dict(klass).get(origin.function)
-        if type(method) in (staticmethod, classmethod):
+        kind = type(method)
+        if kind is staticmethod or kind is classmethod:
             method = method.__func__
         if type(method) is types.FunctionType:
             code = method.__code__
