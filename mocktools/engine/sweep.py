@@ -7,7 +7,11 @@ subclasses), whose attributes are their tests' own state -- and of every
 module-level object instance with a plain instance ``__dict__`` (singleton
 clients, ``CONF``-like objects); and the exact built-in containers those
 hold, a few levels deep: ``REGISTRY['drivers']['fake']``, ``HANDLERS[3]``,
-a module-level set or deque, ``Service.plugins['x']``.
+a module-level set or deque, ``Service.plugins['x']``; and what the
+``functools`` caches they hold return for arguments a later call can pass
+again.  A new value put in any of these places is looked into for mocks:
+a container, or a plain object (a singleton made while something was
+patched).
 
 How it stays cheap: a copy of each watched dict is kept, and a
 :class:`~mocktools.engine.dict_changes.ChangeTracker` names the dicts written
@@ -1438,8 +1442,10 @@ class GlobalStateSweep:
         Those in the modules imported since then come with ``fresh`` set and
         their previous value unknown: see :meth:`_inspect_new`.  What a test
         puts in a module watched already is found as a change: a mock, or
-        a new container holding one; a new class or object is taken in as
-        it is, not looked inside.
+        a new container or plain object holding one (:func:`_mocks_inside`;
+        a new class is taken in as it is).  So are the mocks that the
+        ``functools`` caches in global state now return (see
+        :meth:`new_cache_entries`).
         """
         new, self._adopted = self._adopted, []
         if modules_mark() != self._modules_seen:
