@@ -1182,8 +1182,7 @@ class GlobalStateSweep:
                     break
                 if type(key) is tuple:
                     objects.extend(key)
-                if type(result) is _LRU_LINK:
-                    result = _link_result(result)
+                result = _cached_result(result)
                 if type(result) not in PLAIN_VALUES and _replayable_key(key):
                     bases = bases or mock_types()
                     if is_mock(result, bases):
