@@ -32,7 +32,6 @@ it.
 
 import functools
 import operator
-import re
 import traceback
 import types
 import unittest
@@ -48,9 +47,6 @@ from mocktools.guards.mocks import MockGuard
 __all__ = ['Leak', 'LeakDetector', 'LeakReport', 'get_detector']
 
 _UNITTEST_ID = unittest.TestCase.id
-# The kinds of leak kept by something a test put in global state (a new
-# object, a functools cache's result), not assigned there as a mock.
-_KEPT_INSIDE = re.compile(r'inside the |functools cache')
 
 
 def _test_id(cls, method_name):
@@ -139,14 +135,6 @@ class LeakReport:
             lines.append('Stop every patcher you start (addCleanup(p.stop) '
                          'or a mocktools helper) and never assign mocks to '
                          'modules, classes or sys.modules directly.')
-            if any(_KEPT_INSIDE.search(leak.kind)
-                   for leak in self.leaks + self.foreign):
-                lines.append(
-                    'A cache or singleton in global state kept what the '
-                    'test made while something was patched: reset it in a '
-                    'cleanup (addCleanup(func.cache_clear) for a functools '
-                    'cache; for a module-level one, patch it too: '
-                    "mock.patch.object(module, '_CLIENT', None)).")
         if self.changes:
             lines.append('Undo every change to global state in a cleanup, '
                          'or make it with a fixture that does '

@@ -39,6 +39,7 @@ import functools
 import gc
 import itertools
 import operator
+import re
 import sys
 import types
 import unittest
@@ -382,6 +383,8 @@ _NESTED_LIMIT = 100000
 _LRU_WRAPPER = getattr(functools, '_lru_cache_wrapper', None)
 _THREAD_LOCAL = _thread._local     # threading.local
 _PLAIN_KEYS = (str, int, float, bool, bytes, type(None))
+# a path ``mock.patch`` can import: ``pkg.mod.Class.attr``, no subscript
+_DOTTED = re.compile(r'[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\Z')
 #: Values that refer to nothing a mock could be reached through (names,
 #: numbers, flags): passed over by one type lookup.
 PLAIN_VALUES = frozenset(_PLAIN_KEYS + (complex,))
@@ -602,6 +605,53 @@ class Finding:
             place += ', inside the %s put there' % type(self.placed).__name__
         return place
 
+    @property
+    def fix(self):
+        """A call that keeps the place as it was, for the test to make.
+
+        For what the code under test keeps in a module or class attribute,
+        a dict in global state (a registry, ``sys.modules``) or a
+        ``functools`` cache: the place, named, in the ``unittest.mock`` call
+        that puts it back at cleanup.  None for a list, set or deque item,
+        whose undo depends on the code that added it.
+        """
+        container = self.container
+        kind = container.kind
+        put = not self.inner and self.placed is self.value
+        if kind == 'sys.modules':
+            return 'mock.patch.dict(sys.modules%s) for the length of the ' \
+                'test' % (', {%r: mock.MagicMock()}' % (self.key,)
+                          if put else '')
+        if kind == 'dict':
+            # (a dict's patcher puts back all of it: what the test added,
+            # removed or changed)
+            target = container.path
+            return 'mock.patch.dict(%s) for the length of the test' % (
+                repr(target) if _DOTTED.match(target) else target)
+        if kind not in ('module', 'class', 'instance') or type(
+                self.key) is not str:
+            return None
+        owner = container.path
+        if put:
+            # the mock itself was put there: a patcher does that, and
+            # takes it away
+            return _patch_call(owner, self.key, ', create=True' if (
+                self.previous is NEW_KEY) else '') + (
+                    ', stopped in a cleanup, instead of assigning the mock')
+        # something the code under test made and kept there (a client, a
+        # singleton): the test patches the place to what it held before
+        previous = self.previous
+        if previous is NEW_KEY:
+            value = 'None, create=True'
+        elif type(previous) in PLAIN_VALUES:
+            value = repr(previous)
+        elif previous is not UNKNOWN:
+            value = '%s.%s' % (owner, self.key)
+        else:
+            return None
+        return _patch_call(owner, self.key, ', ' + value) + (
+            ' for the length of the test')
+
     def heal(self):
         """Undo the leak; return what was done, in words."""
         if self.previous is UNKNOWN:
@@ -617,6 +667,17 @@ class Finding:
         return 'original restored' + (
             ' at %s' % self.container.item_path(self.key)
             if self.inner else '')
+
+
+def _patch_call(owner, name, rest):
+    """``mock.patch('owner.name'...)`` in words.
+
+    ``patch.object`` when ``owner`` is no importable path
+    (``pkg.mod.REG[0]``).
+    """
+    if _DOTTED.match(owner):
+        return 'mock.patch(%r%s)' % ('%s.%s' % (owner, name), rest)
+    return 'mock.patch.object(%s, %r%s)' % (owner, name, rest)
 
 
 class CachedResults:
@@ -673,6 +734,10 @@ class CachedFinding(Finding):
             return 'inside the %s a functools cache returns' % (
                 type(self.placed).__name__)
         return 'result a functools cache returns'
+
+    @property
+    def fix(self):
+        return 'self.addCleanup(%s.cache_clear)' % self.container.path
 
     def heal(self):
         if self.container.holds(self.key, self.placed):

@@ -192,17 +192,20 @@ def _culprit_elsewhere(origin):
 class Leak:
     """One leaked thing: where, what, who made it, and what was done."""
 
-    def __init__(self, path, kind, value_repr, origin, blamed, healed):
+    def __init__(self, path, kind, value_repr, origin, blamed, healed,
+                 fix=None):
         self.path = path              # e.g. 'myproj.utils.execute'
         self.kind = kind              # e.g. 'active patcher (patch.object)'
         self.value_repr = value_repr  # repr of the mock left behind
         self.origin = origin          # instrumentation.Origin or None
         self.blamed = blamed          # name of the test/class that leaked it
         self.healed = healed          # what healing did, in words
+        # the call that keeps the place as it was (see sweep.Finding.fix)
+        self.fix = fix
 
     def to_dict(self):
         """A JSON-friendly form (used by ``mocktools leaks --format json``)."""
-        return {
+        found = {
             'path': self.path,
             'kind': self.kind,
             'mock': self.value_repr,
@@ -210,6 +213,9 @@ class Leak:
             'leaked_by': self.blamed,
             'healed': self.healed,
         }
+        if self.fix:
+            found['fix'] = self.fix
+        return found
 
     def format(self):
         """The lines describing this leak in a report."""
@@ -222,7 +228,7 @@ class Leak:
             '      created: %s' % where,
             '      by:      %s' % (self.blamed or 'unknown'),
             '      healed:  %s' % self.healed,
-        ]
+        ] + (['      fix:     %s' % self.fix] if self.fix else [])
 
 
 class MockGuard:
@@ -632,8 +638,9 @@ class MockGuard:
             if type(finding.value) is types.FunctionType:
                 kind = 'create_autospec function in global state (%s)' % (
                     finding.where)
+            fix = finding.fix   # (before healing changes the place)
             leak = Leak(path, kind, _safe_repr(finding.value), origin,
-                        blamed, finding.heal())
+                        blamed, finding.heal(), fix)
             if finding.previous is not sweep_module.UNKNOWN:
                 written.append(finding.container)   # healing wrote there
             (report.leaks if mine else report.foreign).append(leak)
@@ -647,9 +654,10 @@ class MockGuard:
             if not finding.container.holds(finding.key, finding.placed):
                 continue   # the class or fixture put it back itself
             kind = 'mock in global state (%s)' % finding.where
+            fix = finding.fix
             report.leaks.append(Leak(finding.path, kind,
                                      _safe_repr(finding.value), origin,
-                                     scope.name, finding.heal()))
+                                     scope.name, finding.heal(), fix))
         scope.deferred = None
 
     @staticmethod

@@ -44,8 +44,8 @@ EXIT_CODES = {
 _HEADER = re.compile(r'mocktools: \d+ (dangling mocks? after|changes? to '
                      r'global state left by) (test|class|module|fixture) '
                      r'(?P<scope>\S+)')
-_FIELD = re.compile(r'^      (kind|mock|created|by|healed|change|changed|'
-                    r'restored): +(.*)$')
+_FIELD = re.compile(r'^      (kind|mock|created|by|healed|fix|change|'
+                    r'changed|restored): +(.*)$')
 _KEYS = {'created': 'created_at', 'changed': 'created_at', 'by': 'leaked_by'}
 
 
@@ -196,6 +196,9 @@ def format_text(groups):
         lines.append(path)
         kinds = sorted({leak.get('kind') or '?' for leak in leaks})
         lines.append('    kind:      %s' % '; '.join(kinds))
+        fixes = sorted({leak['fix'] for leak in leaks if leak.get('fix')})
+        for fix in fixes:
+            lines.append('    fix:       %s' % fix)
         for leak in leaks:
             lines.append('    leaked by: %s' % (
                 leak.get('leaked_by') or leak.get('test')))

@@ -92,7 +92,10 @@ class TestLeaksCommand(testtools.TestCase):
         self.assertIn('First.test_patcher', block)
         self.assertIn('Second.test_same_target', block)
         self.assertThat(out, matchers.Contains(
-            'mocktools.tests.targets.Client.get\n'))
+            'mocktools.tests.targets.Client.get\n'
+            '    kind:      mock in global state (class attribute)\n'
+            "    fix:       mock.patch('mocktools.tests.targets.Client.get'), "
+            'stopped in a cleanup, instead of assigning the mock\n'))
         self.assertThat(out, matchers.Contains('test_ci.py:'))
         self.assertThat(out, matchers.Contains(
             'mocktools leaks: 3 leaks of 2 targets by 3 tests; read 4 tests '
@@ -108,8 +111,15 @@ class TestLeaksCommand(testtools.TestCase):
         self.assertEqual(
             ['mocktools.tests.targets.Client.get',
              'mocktools.tests.targets.execute'], sorted(data['targets']))
+        leaks = {leak['path']: leak for leak in data['leaks']}
         self.assertEqual({'path', 'kind', 'mock', 'created_at', 'leaked_by',
-                          'healed', 'test'}, set(data['leaks'][0]))
+                          'healed', 'test'},
+                         set(leaks['mocktools.tests.targets.execute']))
+        # an assigned mock's report says how to make the place a patcher's
+        self.assertEqual(
+            "mock.patch('mocktools.tests.targets.Client.get'), stopped in a "
+            'cleanup, instead of assigning the mock',
+            leaks['mocktools.tests.targets.Client.get']['fix'])
 
     def test_class_level_leak_from_traceback(self):
         code, out, _ = run_cli('leaks', stdin=subunit_bytes(_Cases.ClassLevel))
@@ -215,12 +225,20 @@ class TestLeaksCommand(testtools.TestCase):
         from mocktools.engine.detector import Leak
         report.leaks.append(Leak('a.b', 'k', '<Mock>', None, 'pkg.T.test_x',
                                  'patcher stopped'))
+        report.leaks.append(Leak('a.c', 'k', '<Mock>', None, 'pkg.T.test_x',
+                                 'removed', "mock.patch('a.c')"))
         leaks = cli.parse_report_text('Traceback...\n' + report.format())
         self.assertEqual([{'path': 'a.b', 'kind': 'k', 'mock': '<Mock>',
                            'created_at': 'unknown (created before '
                                          'checking started)',
                            'leaked_by': 'pkg.T.test_x',
-                           'healed': 'patcher stopped'}], leaks)
+                           'healed': 'patcher stopped'},
+                          {'path': 'a.c', 'kind': 'k', 'mock': '<Mock>',
+                           'created_at': 'unknown (created before '
+                                         'checking started)',
+                           'leaked_by': 'pkg.T.test_x',
+                           'healed': 'removed', 'fix': "mock.patch('a.c')"}],
+                         leaks)
 
 
 def _subprocess_env():

@@ -176,6 +176,29 @@ class DetectorTestCase(testtools.TestCase):
         self.assertEqual('', outcome.class_errors())
         return text
 
+    def assert_fix(self, body, text, fix):
+        """The report's ``fix`` line is ``fix``, and making it fixes ``body``.
+
+        The call is taken from the report's text, as a reader would copy
+        it, and made before ``body`` runs again: the test then passes.
+        """
+        self.assertThat(text, matchers.Contains('      fix:     %s\n' % fix))
+        call = re.split(', stopped in a cleanup| for the length', fix)[0]
+
+        def fixed(test):
+            made = eval(call, {'self': test, 'mock': mock, 'sys': sys,
+                               'mocktools': mocktools})
+            if made is not None:   # a patcher: for the length of the test
+                made.start()
+                test.addCleanup(made.stop)
+            body(test)
+
+        outcome = support.run_case(leaking(fixed))
+        self.assertEqual('success', outcome['test_leak'],
+                         outcome.text('test_leak'))
+        self.assertEqual('success', outcome['test_next'],
+                         outcome.text('test_next'))
+
 
 class TestPatcherLeaks(DetectorTestCase):
 
@@ -269,11 +292,14 @@ class TestAssignedMocks(DetectorTestCase):
         return body
 
     def test_mock_on_module(self):
+        body = self._assign(targets, 'execute', mock.Mock)
         text = self.assert_leak(
-            self._assign(targets, 'execute', mock.Mock),
-            'mocktools.tests.targets.execute',
+            body, 'mocktools.tests.targets.execute',
             'mock in global state (module attribute)')
         self.assertThat(text, matchers.Contains('healed:  original restored'))
+        self.assert_fix(
+            body, text, "mock.patch('mocktools.tests.targets.execute'), "
+            'stopped in a cleanup, instead of assigning the mock')
 
     def test_every_mock_class(self):
         for klass in (mock.Mock, mock.MagicMock, mock.NonCallableMock,
@@ -285,17 +311,24 @@ class TestAssignedMocks(DetectorTestCase):
                 'mock in global state (module attribute)')
 
     def test_new_module_attribute_is_removed(self):
+        body = self._assign(targets, 'created_attr', mock.Mock)
         text = self.assert_leak(
-            self._assign(targets, 'created_attr', mock.Mock),
-            'mocktools.tests.targets.created_attr',
+            body, 'mocktools.tests.targets.created_attr',
             'mock in global state (module attribute)')
         self.assertThat(text, matchers.Contains('healed:  removed'))
+        self.assert_fix(
+            body, text, "mock.patch('mocktools.tests.targets.created_attr', "
+            'create=True), stopped in a cleanup, instead of assigning the '
+            'mock')
 
     def test_class_attribute(self):
-        self.assert_leak(
-            self._assign(targets.Client, 'get', mock.MagicMock),
-            'mocktools.tests.targets.Client.get',
+        body = self._assign(targets.Client, 'get', mock.MagicMock)
+        text = self.assert_leak(
+            body, 'mocktools.tests.targets.Client.get',
             'mock in global state (class attribute)')
+        self.assert_fix(
+            body, text, "mock.patch('mocktools.tests.targets.Client.get'), "
+            'stopped in a cleanup, instead of assigning the mock')
 
     def test_property_mock_on_class(self):
         self.assert_leak(
@@ -310,10 +343,13 @@ class TestAssignedMocks(DetectorTestCase):
             'mock in global state (class attribute)')
 
     def test_module_level_instance(self):
-        self.assert_leak(
-            self._assign(targets.SERVICE, 'name', mock.Mock),
-            'mocktools.tests.targets.SERVICE.name',
+        body = self._assign(targets.SERVICE, 'name', mock.Mock)
+        text = self.assert_leak(
+            body, 'mocktools.tests.targets.SERVICE.name',
             'mock in global state (attribute of a module-level object)')
+        self.assert_fix(
+            body, text, "mock.patch('mocktools.tests.targets.SERVICE.name'), "
+            'stopped in a cleanup, instead of assigning the mock')
 
     def test_sys_modules_entry(self):
         def body(test):
@@ -321,6 +357,9 @@ class TestAssignedMocks(DetectorTestCase):
         text = self.assert_leak(body, "sys.modules['fake_lib']",
                                 'mock in global state (sys.modules entry)')
         self.assertThat(text, matchers.Contains('healed:  removed'))
+        self.assert_fix(
+            body, text, "mock.patch.dict(sys.modules, {'fake_lib': "
+            'mock.MagicMock()}) for the length of the test')
 
     def test_create_autospec_function(self):
         def body(test):
@@ -375,9 +414,12 @@ class TestContainerLeaks(DetectorTestCase):
     def test_entry_added_to_a_nested_dict(self):
         def body(test):
             targets.DRIVERS['volume']['fake'] = mock.Mock()
-        self.assert_container_leak(
+        text = self.assert_container_leak(
             body, "DRIVERS['volume']['fake']",
             'entry of a dict in global state', 'removed')
+        self.assert_fix(
+            body, text, "mock.patch.dict(mocktools.tests.targets"
+            ".DRIVERS['volume']) for the length of the test")
 
     def test_entry_replaced_in_a_nested_dict(self):
         def body(test):
@@ -389,9 +431,11 @@ class TestContainerLeaks(DetectorTestCase):
     def test_item_appended_to_a_list(self):
         def body(test):
             targets.HANDLERS.append(mock.MagicMock())
-        self.assert_container_leak(body, 'HANDLERS[2]',
-                                   'item of a list in global state',
-                                   'removed')
+        text = self.assert_container_leak(body, 'HANDLERS[2]',
+                                          'item of a list in global state',
+                                          'removed')
+        # how to undo an append depends on the code that made it
+        self.assertNotIn('fix:', text)
 
     def test_item_replaced_in_a_list(self):
         def body(test):
@@ -458,10 +502,15 @@ class TestContainerLeaks(DetectorTestCase):
         # reads the list meets the mock
         def body(test):
             targets.LIMITS[0].get_time = mock.Mock()
-        self.assert_container_leak(
+        text = self.assert_container_leak(
             body, 'LIMITS[0].get_time',
             'attribute of an object in a list in global state', 'removed')
         self.assertNotIn('get_time', vars(targets.LIMITS[0]))
+        # no importable path: the object, as an expression
+        self.assert_fix(
+            body, text, 'mock.patch.object(mocktools.tests.targets.LIMITS[0],'
+            " 'get_time', create=True), stopped in a cleanup, instead of "
+            'assigning the mock')
 
     def test_attribute_replaced_on_an_object_a_global_dict_holds(self):
         def body(test):
@@ -497,9 +546,12 @@ class TestContainerLeaks(DetectorTestCase):
     def test_entry_added_to_a_class_level_dict(self):
         def body(test):
             targets.Service.plugins['x'] = mock.Mock()
-        self.assert_container_leak(body, "Service.plugins['x']",
-                                   'entry of a dict in global state',
-                                   'removed')
+        text = self.assert_container_leak(body, "Service.plugins['x']",
+                                          'entry of a dict in global state',
+                                          'removed')
+        self.assert_fix(
+            body, text, "mock.patch.dict('mocktools.tests.targets.Service"
+            ".plugins') for the length of the test")
 
     def test_new_container_holding_a_mock(self):
         def body(test):
@@ -1024,13 +1076,12 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
     """
 
     PREFIX = 'mocktools.tests.targets.'
-    HINT = 'A cache or singleton in global state kept what the test made'
 
-    def assert_kept(self, body, path, where, healed):
+    def assert_kept(self, body, path, where, healed, fix):
         text = self.assert_leak(body, self.PREFIX + path,
                                 'mock in global state (%s)' % where)
         self.assertThat(text, matchers.Contains('healed:  %s\n' % healed))
-        self.assertThat(text, matchers.Contains(self.HINT))
+        self.assert_fix(body, text, fix)
         return text
 
     def test_a_singleton_made_while_its_session_was_patched(self):
@@ -1040,7 +1091,9 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
         self.assert_kept(
             body, '_CONNECTION.session',
             'module attribute, inside the Connection put there',
-            'original restored at mocktools.tests.targets._CONNECTION')
+            'original restored at mocktools.tests.targets._CONNECTION',
+            "mock.patch('mocktools.tests.targets._CONNECTION', None) for the "
+            'length of the test')
 
     def test_an_object_holding_a_mock_added_to_a_registry(self):
         def body(test):
@@ -1049,7 +1102,8 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             body, "REGISTRY['db'].session[0]",
             'entry of a dict in global state, inside the Connection put '
             'there', "removed mocktools.tests.targets.REGISTRY['db'], which "
-            'held it')
+            'held it', "mock.patch.dict('mocktools.tests.targets.REGISTRY') "
+            'for the length of the test')
 
     def test_a_bounded_cache_keeps_an_object_holding_a_mock(self):
         def body(test):
@@ -1059,7 +1113,9 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             body, "connection_for('db').session",
             'inside the Connection a functools cache returns',
             'cache cleared (mocktools.tests.targets.connection_for'
-            '.cache_clear())')
+            '.cache_clear())',
+            'self.addCleanup(mocktools.tests.targets.connection_for'
+            '.cache_clear)')
 
     def test_an_unbounded_cache_returns_a_mock(self):
         def body(test):
@@ -1069,7 +1125,9 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             body, "session_for('db', secure=False)",
             'result a functools cache returns',
             'cache cleared (mocktools.tests.targets.session_for'
-            '.cache_clear())')
+            '.cache_clear())',
+            'self.addCleanup(mocktools.tests.targets.session_for'
+            '.cache_clear)')
 
     def test_two_mocks_in_one_new_object_are_both_reported_and_healed(self):
         # cinder's ZoneManager keeps its one instance in a class attribute,
@@ -1080,7 +1138,9 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
         text = self.assert_kept(
             body, 'created_attr.session',
             'module attribute, inside the Connection put there',
-            'removed mocktools.tests.targets.created_attr, which held it')
+            'removed mocktools.tests.targets.created_attr, which held it',
+            "mock.patch('mocktools.tests.targets.created_attr', None, "
+            'create=True) for the length of the test')
         self.assertThat(text, matchers.Contains(
             '\n  %screated_attr.configuration\n' % self.PREFIX))
         self.assertEqual(2, text.count(

@@ -212,18 +212,35 @@ PROJECT = {
         ''',
 }
 
+
+def leak_text(leak):
+    """A leak as a verdict lists it: its path, and its fix if it has one."""
+    return leak['path'] + ('  fix: %s' % leak['fix'] if leak.get('fix')
+                           else '')
+
+
+_INSTEAD = ', stopped in a cleanup, instead of assigning the mock'
+
 # method -> (outcome, leaked targets): what every path must say
 EXPECTED = {
     'test_left_to_stopall': ('passed', ()),
     'test_explicit_stop': ('passed', ()),
-    'test_assign': ('failed', ('proj.Client.get',)),
+    'test_assign': ('failed', (
+        "proj.Client.get  fix: mock.patch('proj.Client.get')" + _INSTEAD,)),
     'test_context_never_exited': ('failed', ('proj.helper',)),
     'test_skip': ('skipped', ()),
-    'test_fail_and_leak': ('failed', ('proj.registry',)),
-    'test_loads_driver_and_assigns': ('failed', ('proj.drivers.CLIENT',)),
+    'test_fail_and_leak': ('failed', (
+        "proj.registry  fix: mock.patch('proj.registry', create=True)"
+        + _INSTEAD,)),
+    'test_loads_driver_and_assigns': ('failed', (
+        "proj.drivers.CLIENT  fix: mock.patch('proj.drivers.CLIENT')"
+        + _INSTEAD,)),
     'test_loads_fakes': ('passed', ()),
     'test_caches_connections': ('failed', (
-        'proj._CONNECTION.session', "proj.connection_for('db').session")),
+        "proj._CONNECTION.session  fix: mock.patch('proj._CONNECTION', "
+        "None) for the length of the test",
+        "proj.connection_for('db').session  fix: "
+        'self.addCleanup(proj.connection_for.cache_clear)')),
     'test_zz_sees_real': ('passed', ()),
 }
 
@@ -284,7 +301,7 @@ def verdicts_from_subunit(stream):
     cli.read_stream(io.BytesIO(stream), collector)
     found = {}
     for test_id, outcome in collector.outcomes.items():
-        paths = sorted({leak['path'] for leak in collector.leaks
+        paths = sorted({leak_text(leak) for leak in collector.leaks
                         if leak['test'] == test_id})
         found[test_id.rsplit('.', 1)[-1]] = (outcome, tuple(paths))
     return found
@@ -298,10 +315,11 @@ def verdicts_from_junit(path):
         for child in case:
             if child.tag in ('failure', 'error'):
                 outcome = 'failed'
-                text += (child.get('message') or '') + (child.text or '')
+                # the whole report is in the text; the message may be cut
+                text += child.text or child.get('message') or ''
             elif child.tag == 'skipped' and outcome == 'passed':
                 outcome = 'skipped'
-        paths = sorted({leak['path'] for leak in
+        paths = sorted({leak_text(leak) for leak in
                         cli.parse_report_text(text)})
         found[case.get('name')] = (outcome, tuple(paths))
     return found
@@ -352,10 +370,14 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
             'FAILED (failures=5, skipped=1)'))
         for method, (_, paths) in EXPECTED.items():
             for path in paths:
-                # (after the test's other leaks, if any)
+                path, _, fix = path.partition('  fix: ')
+                # (after the test's other leaks, if any; its fix among its
+                # own lines)
                 self.assertThat(err, matchers.MatchesRegex(
                     r'.*dangling mocks? after test \S+\.%s\n(  [^\n]*\n)*?'
-                    r'  %s\n' % (method, re.escape(path)), re.S))
+                    r'  %s\n%s' % (method, re.escape(path), (
+                        r'(      [^\n]*\n)*?      fix:     %s\n' % (
+                            re.escape(fix)) if fix else '')), re.S))
         # a test that fails and leaks shows both
         self.assertThat(err, matchers.Contains('its own failure'))
         # unchecked, the same suite "passes" the leaks on to later tests
