@@ -135,6 +135,12 @@ class DetectorTestCase(testtools.TestCase):
         # put back by hand: tell the detector this is the world now
         detector_module.get_detector().resync()
 
+    def assert_passes(self, case, name):
+        """Run ``case``; assert that its test ``name`` passed; the outcome."""
+        outcome = support.run_case(case)
+        self.assertEqual('success', outcome[name], outcome.text(name))
+        return outcome
+
     def assert_class_blames(self, outcome, name, test):
         """The class-level report names ``targets.<name>`` and ``test``."""
         errors = outcome.class_errors()
@@ -539,9 +545,7 @@ class TestContainerLeaks(DetectorTestCase):
                 targets.LIMITS.remove(limit)
                 limit.get_time = mock.Mock()
 
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_take_out'],
-                         outcome.text('test_take_out'))
+        self.assert_passes(Case, 'test_take_out')
 
     def test_entry_added_to_a_class_level_dict(self):
         def body(test):
@@ -567,9 +571,7 @@ class TestContainerLeaks(DetectorTestCase):
                 old = targets.HANDLERS
                 targets.HANDLERS = ['log', 'audit']
                 old.append(mock.Mock())
-        outcome = support.run_case(Replaces)
-        self.assertEqual('success', outcome['test_replace'],
-                         outcome.text('test_replace'))
+        self.assert_passes(Replaces, 'test_replace')
 
     def test_containers_that_only_change_are_not_leaks(self):
         class Fills(mocktools.TestCase):
@@ -580,9 +582,7 @@ class TestContainerLeaks(DetectorTestCase):
                 self.addCleanup(targets.HANDLERS.remove, 'more')
                 self.addCleanup(targets.DRIVERS['volume'].pop, 'nfs')
                 self.addCleanup(targets.SEEN.clear)
-        outcome = support.run_case(Fills)
-        self.assertEqual('success', outcome['test_fill'],
-                         outcome.text('test_fill'))
+        self.assert_passes(Fills, 'test_fill')
 
 
 class FakeServiceWithMocks:
@@ -1160,9 +1160,7 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
                                 targets.Service())
                 targets.SERVICE.name = mock.Mock()
 
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_reset_at_cleanup'],
-                         outcome.text('test_reset_at_cleanup'))
+        self.assert_passes(Case, 'test_reset_at_cleanup')
 
     def test_a_cache_the_test_clears_is_no_leak(self):
         class Case(mocktools.TestCase):
@@ -1171,9 +1169,7 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
                 self.mock_patch_object(targets.Client, 'Session')
                 targets.connection_for('db')
 
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_cleared'],
-                         outcome.text('test_cleared'))
+        self.assert_passes(Case, 'test_cleared')
 
     def test_a_cache_entry_no_later_call_can_make_is_no_leak(self):
         # keyed by the test's own object: no later test passes it again
@@ -1183,9 +1179,7 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
                 targets.remember(self.connection)
 
         self.addCleanup(targets.remember.cache_clear)
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_keyed'],
-                         outcome.text('test_keyed'))
+        self.assert_passes(Case, 'test_keyed')
 
     def test_a_fake_that_makes_its_own_mocks_is_no_leak_in_a_cache(self):
         @functools.lru_cache()
@@ -1199,9 +1193,7 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             def test_fake(self):
                 targets.fake_service().images.show('id')
 
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_fake'],
-                         outcome.text('test_fake'))
+        self.assert_passes(Case, 'test_fake')
 
     @support.INLINE_VISIBLE
     def test_what_is_looked_into_keeps_its_attributes_inline(self):
@@ -1868,9 +1860,7 @@ class TestEscapeCheck(DetectorTestCase):
                 things.append(weakref.ref(thing))
                 self.mock_patch_object(thing, 'attribute', create=True)
 
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_patches_an_object'],
-                         outcome.text('test_patches_an_object'))
+        self.assert_passes(Case, 'test_patches_an_object')
         self.assertIsNone(things[0]())
 
     def test_mock_in_a_global_list_a_mock_also_holds_is_found(self):
@@ -2105,9 +2095,7 @@ class TestSweepAndPatchers(DetectorTestCase):
 
         detector = detector_module.get_detector()
         before = detector.sweeps
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_sweeps_while_patched'],
-                         outcome.text('test_sweeps_while_patched'))
+        outcome = self.assert_passes(Case, 'test_sweeps_while_patched')
         self.assertEqual('', outcome.class_errors())
         self.assertGreater(detector.sweeps, before)
 
@@ -2330,9 +2318,7 @@ class TestDoesNotDisturb(DetectorTestCase):
                 gc.collect()
                 dropped['unchecked test'] = ref() is None
 
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_helper'],
-                         outcome.text('test_helper'))
+        self.assert_passes(Case, 'test_helper')
         # an unchecked test, with mocktools' hooks installed
         result = testtools.TestResult()
         Unchecked('test_unchecked').run(result)
@@ -2867,9 +2853,7 @@ class TestMocksStayPlainMocks(DetectorTestCase):
             def test_makes_mocks(self):
                 seen.append(_mock_behaviour(self))
 
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_makes_mocks'],
-                         outcome.text('test_makes_mocks'))
+        self.assert_passes(Case, 'test_makes_mocks')
         self.assertEqual(plain, seen[0])
         self.assertEqual('dict', seen[0][0]['deepcopy-holder'])
 
@@ -2900,9 +2884,7 @@ class TestMocksStayPlainMocks(DetectorTestCase):
                 self.addCleanup(patcher.stop)
                 kept.append((self, patcher))
 
-        outcome = support.run_case(Case)
-        self.assertEqual('success', outcome['test_patches'],
-                         outcome.text('test_patches'))
+        self.assert_passes(Case, 'test_patches')
         return kept[0]
 
     # CPython keeps an instance's attributes inline until something reads
