@@ -635,14 +635,14 @@ class Finding:
         if put:
             # the mock itself was put there: a patcher does that, and
             # takes it away
-            return _patch_call(owner, self.key, ', create=True' if (
+            return _patch_call(owner, self.key, self._create if (
                 self.previous is NEW_KEY) else '') + (
                     ', stopped in a cleanup, instead of assigning the mock')
         # something the code under test made and kept there (a client, a
         # singleton): the test patches the place to what it held before
         previous = self.previous
         if previous is NEW_KEY:
-            value = 'None, create=True'
+            value = 'None' + self._create
         elif type(previous) in PLAIN_VALUES:
             value = repr(previous)
         elif previous is not UNKNOWN:
@@ -651,6 +651,25 @@ class Finding:
             return None
         return _patch_call(owner, self.key, ', ' + value) + (
             ' for the length of the test')
+
+    @property
+    def _create(self):
+        """``, create=True`` for a patch of an attribute new to its owner.
+
+        Not where the owner's class (or, for a class, a base) has it: a
+        patcher finds it there and puts it back the way it was.
+        """
+        container = self.container
+        owner = container.owner
+        if container.kind == 'instance':
+            classes = _type_mro(type(owner))
+        elif container.kind == 'class':
+            classes = _type_mro(owner)[1:]
+        else:
+            classes = ()
+        if any(self.key in _type_dict(klass) for klass in classes):
+            return ''
+        return ', create=True'
 
     def heal(self):
         """Undo the leak; return what was done, in words."""

@@ -357,6 +357,17 @@ class TestAssignedMocks(DetectorTestCase):
             body, text, "mock.patch('mocktools.tests.targets.SERVICE.name'), "
             'stopped in a cleanup, instead of assigning the mock')
 
+    def test_attribute_new_to_a_module_level_object_and_its_class(self):
+        body = self._assign(targets.SERVICE, 'created_attr', mock.Mock)
+        text = self.assert_leak(
+            body, 'mocktools.tests.targets.SERVICE.created_attr',
+            'mock in global state (attribute of a module-level object)')
+        self.assertThat(text, matchers.Contains('healed:  removed'))
+        self.assert_fix(
+            body, text, "mock.patch('mocktools.tests.targets.SERVICE"
+            ".created_attr', create=True), stopped in a cleanup, instead of "
+            'assigning the mock')
+
     def test_sys_modules_entry(self):
         def body(test):
             sys.modules['fake_lib'] = mock.MagicMock()
@@ -512,11 +523,12 @@ class TestContainerLeaks(DetectorTestCase):
             body, 'LIMITS[0].get_time',
             'attribute of an object in a list in global state', 'removed')
         self.assertNotIn('get_time', vars(targets.LIMITS[0]))
-        # no importable path: the object, as an expression
+        # no importable path: the object, as an expression; the attribute
+        # is new to the object, not to its class (no create=True)
         self.assert_fix(
             body, text, 'mock.patch.object(mocktools.tests.targets.LIMITS[0],'
-            " 'get_time', create=True), stopped in a cleanup, instead of "
-            'assigning the mock')
+            " 'get_time'), stopped in a cleanup, instead of assigning the "
+            'mock')
 
     def test_attribute_replaced_on_an_object_a_global_dict_holds(self):
         def body(test):
