@@ -322,6 +322,87 @@ def instance_namespace(obj, bases=None):
     return namespace if type(namespace) is dict else None
 
 
+_slot_members = {}   # type -> its instances' slots, ((name, member), ...)
+
+
+def _members_of(kind):
+    """``((name, member descriptor), ...)``: the slots ``class`` made.
+
+    Only the member descriptors that a class statement's ``__slots__``
+    made: reading one runs no code.  A C type's members (``partial.func``,
+    a compiled pattern's ``flags``) are not state a test sets.
+    """
+    members = _slot_members.get(kind)
+    if members is None:
+        members = tuple(
+            (name, member) for klass in _type_mro(kind)
+            if '__slots__' in _type_dict(klass)
+            for name, member in list(_type_dict(klass).items())
+            if type(member) is types.MemberDescriptorType)
+        if len(_slot_members) < 4096 and held_by_its_module(kind):
+            _slot_members[kind] = members
+    return members
+
+
+class SlotValues:
+    """A ``__slots__`` object's attributes, read and written like a dict.
+
+    What the sweep watches of a module-level object that has no
+    ``__dict__``: every slot, in order, an unset one as :data:`NEW_KEY`,
+    read anew each time (compared flat, as lists are), written through
+    its member descriptor.
+    """
+
+    __slots__ = ('obj', 'members')
+
+    def __init__(self, obj, members):
+        self.obj = obj
+        self.members = members
+
+    def _value(self, member):
+        try:
+            return member.__get__(self.obj)
+        except AttributeError:   # an unset slot
+            return NEW_KEY
+
+    def items(self):
+        return [(name, self._value(member)) for name, member in self.members]
+
+    def values(self):
+        return [self._value(member) for _, member in self.members]
+
+    def __iter__(self):
+        return iter(self.values())
+
+    def __len__(self):
+        return len(self.members)
+
+    def get(self, key, default=None):
+        for name, member in self.members:
+            if name == key:
+                value = self._value(member)
+                return default if value is NEW_KEY else value
+        return default
+
+    def __setitem__(self, key, value):
+        dict(self.members)[key].__set__(self.obj, value)
+
+    def __delitem__(self, key):
+        dict(self.members)[key].__delete__(self.obj)
+
+
+def slot_values(obj):
+    """:class:`SlotValues` of an object with slots and no ``__dict__``.
+
+    None for any other object.
+    """
+    kind = type(obj)
+    members = _members_of(kind)
+    if not members or _dict_getter(kind) is not None:
+        return None
+    return SlotValues(obj, members)
+
+
 def mock_namespace(mock, readers):
     """A mock's own ``__dict__``, read through its library base's slot.
 
@@ -465,7 +546,7 @@ class Container:
     def compared(self):
         """What a flat comparison reads (see GlobalStateSweep.add)."""
         return (self.mapping.values() if self.kind == 'instance'
-                else self.mapping)
+                and type(self.mapping) is dict else self.mapping)
 
     @property
     def is_sequence(self):
@@ -478,8 +559,8 @@ class Container:
 
         A list, set or deque; or, on 3.13, an object's ``__dict__``.
         """
-        return self.is_sequence or (self.kind == 'instance'
-                                    and _INLINE_VALUES)
+        return self.is_sequence or (self.kind == 'instance' and (
+            _INLINE_VALUES or type(self.mapping) is not dict))
 
     def read(self):
         """The current values (dicts) or items (sequences), as a tuple.
@@ -667,8 +748,12 @@ class Finding:
             classes = _type_mro(owner)[1:]
         else:
             classes = ()
-        if any(self.key in _type_dict(klass) for klass in classes):
-            return ''
+        for klass in classes:
+            found = _type_dict(klass).get(self.key)
+            if found is not None:
+                # (an unset slot: the patcher must be told to make it)
+                return ', create=True' if (
+                    type(found) is types.MemberDescriptorType) else ''
         return ', create=True'
 
     def heal(self):
@@ -903,12 +988,28 @@ def _mocks_inside(value, bases, depth=1, holder=None):
                 list(value))]
     elif kind in _NOTHING_TO_WATCH or issubclass(kind, _NOT_SHARED_OBJECTS):
         return
+    elif issubclass(kind, tuple):
+        # a named tuple: its items by field name, read as a tuple's
+        items = list(tuple.__iter__(value))
+        if len(items) > _NESTED_WIDTH:
+            return
+        fields = _type_dict(kind).get('_fields')
+        if type(fields) is tuple and len(fields) == len(items) and all(
+                type(name) is str for name in fields):
+            pairs = [('.' + name, item) for name, item in zip(fields, items)]
+        else:
+            pairs = [('[%d]' % index, item)
+                     for index, item in enumerate(items)]
     else:
         namespace = instance_namespace(value, bases)
-        if namespace is None or len(namespace) > _NESTED_WIDTH:
+        if namespace is None:
+            namespace = slot_values(value)
+            if namespace is None:
+                return
+        if len(namespace) > _NESTED_WIDTH:
             return
         pairs = [('.%s' % name, item) for name, item in list(
-            namespace.items()) if type(name) is str]
+            namespace.items()) if type(name) is str and item is not NEW_KEY]
         holder = value
     for suffix, item in pairs:
         if is_mock(item, bases):
@@ -937,11 +1038,11 @@ def _may_hold_mock(value, bases, depth=1):
             return False
     elif kind in _NOTHING_TO_WATCH or issubclass(kind, _NOT_SHARED_OBJECTS):
         return False
-    else:
+    elif not issubclass(kind, tuple):
         getter = _instance_getters.get(kind, False)
         if getter is False:
             getter = _dict_getter(kind)
-        if getter is None:
+        if getter is None and not _members_of(kind):
             return False
     for item in gc.get_referents(value):
         if is_mock(item, bases):
@@ -1151,6 +1252,8 @@ class GlobalStateSweep:
         if is_mock(obj, self._mock_bases):
             return
         mapping = instance_namespace(obj)
+        if mapping is None:
+            mapping = slot_values(obj)   # (None: not an object with slots)
         if mapping is not None:
             container = Container('instance', path, obj, mapping, depth,
                                   anchor)

@@ -72,6 +72,21 @@ class Connection:
         self.session = session
 
 
+class SlottedClient:
+    """A client with ``__slots__``: no ``__dict__`` to read."""
+
+    __slots__ = ('session', 'region')
+
+    def __init__(self, session):
+        self.session = session
+
+
+# a module-level object with slots; its ``region`` is left unset
+SLOTTED = SlottedClient('session')
+
+# a named tuple: what a test puts in global state may be one
+Endpoint = collections.namedtuple('Endpoint', ['url', 'session'])
+
 _CONNECTION = None
 
 

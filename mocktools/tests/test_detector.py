@@ -68,6 +68,8 @@ def world_is_clean():
             and targets.Service.plugins == {}
             and targets.REGISTRY == {}
             and targets._CONNECTION is None
+            and targets.SLOTTED.session == 'session'
+            and not hasattr(targets.SLOTTED, 'region')
             and not targets.connection_for.cache_info().currsize
             and not targets.session_for.cache_info().currsize)
 
@@ -130,6 +132,9 @@ class DetectorTestCase(testtools.TestCase):
         targets.Service.plugins.clear()
         targets.REGISTRY.clear()
         targets._CONNECTION = None
+        targets.SLOTTED.session = 'session'
+        if hasattr(targets.SLOTTED, 'region'):
+            del targets.SLOTTED.region
         targets.connection_for.cache_clear()
         targets.session_for.cache_clear()
         # put back by hand: tell the detector this is the world now
@@ -367,6 +372,38 @@ class TestAssignedMocks(DetectorTestCase):
             body, text, "mock.patch('mocktools.tests.targets.SERVICE"
             ".created_attr', create=True), stopped in a cleanup, instead of "
             'assigning the mock')
+
+    def test_attribute_of_a_module_level_object_with_slots(self):
+        # no __dict__: its slots are read through their descriptors
+        body = self._assign(targets.SLOTTED, 'session', mock.Mock)
+        text = self.assert_leak(
+            body, 'mocktools.tests.targets.SLOTTED.session',
+            'mock in global state (attribute of a module-level object)')
+        self.assertThat(text, matchers.Contains('healed:  original restored'))
+        self.assert_fix(
+            body, text, "mock.patch('mocktools.tests.targets.SLOTTED"
+            ".session'), stopped in a cleanup, instead of assigning the mock")
+
+    def test_unset_slot_of_a_module_level_object(self):
+        body = self._assign(targets.SLOTTED, 'region', mock.Mock)
+        text = self.assert_leak(
+            body, 'mocktools.tests.targets.SLOTTED.region',
+            'mock in global state (attribute of a module-level object)')
+        self.assertThat(text, matchers.Contains('healed:  removed'))
+        self.assert_fix(
+            body, text, "mock.patch('mocktools.tests.targets.SLOTTED"
+            ".region', create=True), stopped in a cleanup, instead of "
+            'assigning the mock')
+
+    def test_slot_set_and_put_back_is_no_leak(self):
+        class Case(mocktools.TestCase):
+            def test_put_back(self):
+                self.addCleanup(setattr, targets.SLOTTED, 'session',
+                                targets.SLOTTED.session)
+                targets.SLOTTED.session = mock.Mock()
+                targets.SLOTTED.session.get('/x')
+
+        self.assert_passes(Case, 'test_put_back')
 
     def test_sys_modules_entry(self):
         def body(test):
@@ -1158,6 +1195,27 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
         self.assertEqual(2, text.count(
             'healed:  removed mocktools.tests.targets.created_attr, which '
             'held it\n'))
+
+    def test_a_singleton_with_slots(self):
+        def body(test):
+            targets.created_attr = targets.SlottedClient(mock.Mock())
+        self.assert_kept(
+            body, 'created_attr.session',
+            'module attribute, inside the SlottedClient put there',
+            'removed mocktools.tests.targets.created_attr, which held it',
+            "mock.patch('mocktools.tests.targets.created_attr', None, "
+            'create=True) for the length of the test')
+
+    def test_a_named_tuple_added_to_a_registry(self):
+        def body(test):
+            targets.REGISTRY['db'] = targets.Endpoint('http://db',
+                                                      mock.Mock())
+        self.assert_kept(
+            body, "REGISTRY['db'].session",
+            'entry of a dict in global state, inside the Endpoint put '
+            'there', "removed mocktools.tests.targets.REGISTRY['db'], which "
+            'held it', "mock.patch.dict('mocktools.tests.targets.REGISTRY') "
+            'for the length of the test')
 
     def test_an_object_its_module_no_longer_holds_is_not_global_state(self):
         # cinder's fake image service: a test sets a mock on the module's
