@@ -528,16 +528,20 @@ class Container:
             container = container.anchor[0]
         return container.kind == 'module'
 
-    def reachable(self):
+    def reachable(self, findings=()):
         """Whether a container is still where it was found.
 
         One that was replaced (``mod.HANDLERS = []``) is no longer global
-        state, whatever is done to it later.
+        state, whatever is done to it later -- unless a mock of
+        ``findings`` replaced it (``mod.SERVICE = Mock()``): healing puts
+        it back, with what the test set on it.
         """
         container = self
         while container.anchor is not None:
             parent, key, placed = container.anchor
-            if not parent.holds(key, placed):
+            if not parent.holds(key, placed) and not any(
+                    finding.container is parent and finding.previous is placed
+                    and _same_key(finding.key, key) for finding in findings):
                 return False
             container = parent
         return True
@@ -619,6 +623,12 @@ class Container:
             del self.mapping[key]
         else:
             self.mapping[key] = previous
+
+
+def _same_key(one, other):
+    """Whether two keys of one container are the same, running no code."""
+    return one is other or type(one) in PLAIN_VALUES and type(
+        other) is type(one) and one == other
 
 
 class Finding:
@@ -1639,8 +1649,14 @@ class GlobalStateSweep:
         bases = mock_types()
         findings = []
         found_at = self._found_at = {}
+        # (those whose place holds something else now: looked at once the
+        # others' findings are known, see Container.reachable)
+        replaced = []
         for position in self.tracker.changed():
             container = self.containers[position]
+            if container.anchor is not None and not container.reachable():
+                replaced.append((container, position))
+                continue
             found = self._inspect(container, bases)
             if found:
                 findings.extend(found)
@@ -1648,8 +1664,19 @@ class GlobalStateSweep:
             self._reread(container, position, found)
         changed = self._changed_sequences()
         for index in changed:
-            findings.extend(self._inspect(self.sequences[index], bases))
-            self._reread(self.sequences[index])
+            container = self.sequences[index]
+            if container.anchor is not None and not container.reachable():
+                replaced.append((container, None))
+                continue
+            findings.extend(self._inspect(container, bases))
+            self._reread(container)
+        for container, position in replaced:
+            found = self._inspect(container, bases, findings)
+            if found:
+                findings.extend(found)
+                if position is not None:
+                    found_at[id(container)] = position
+            self._reread(container, position, found)
         if changed or self._sequences_dirty:
             self._snapshot_sequences()
         if new:
@@ -1732,8 +1759,9 @@ class GlobalStateSweep:
         return _changed_runs(self._sequence_lengths, lengths,
                              self._sequence_raw, raw)
 
-    def _inspect(self, container, bases):
-        if container.anchor is not None and not container.reachable():
+    def _inspect(self, container, bases, findings=()):
+        if container.anchor is not None and not container.reachable(
+                findings):
             return []   # no longer global state
         before = container.before
         before_ids = set(map(id, before))

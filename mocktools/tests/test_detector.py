@@ -46,6 +46,7 @@ ORIGINALS = {
     'get': targets.Client.__dict__['get'],
     'close': targets.Client.Session.__dict__['close'],
     'ping': targets.Service.__dict__['ping'],
+    'SERVICE': targets.SERVICE,
 }
 
 
@@ -57,6 +58,7 @@ def world_is_clean():
             and targets.Client.Session.__dict__['close']
             is ORIGINALS['close']
             and targets.Service.__dict__['ping'] is ORIGINALS['ping']
+            and targets.SERVICE is ORIGINALS['SERVICE']
             and 'name' in vars(targets.SERVICE)
             and targets.SERVICE.name == 'service'
             and 'fake_lib' not in sys.modules
@@ -120,6 +122,7 @@ class DetectorTestCase(testtools.TestCase):
         targets.Client.get = ORIGINALS['get']
         targets.Client.Session.close = ORIGINALS['close']
         targets.Service.ping = ORIGINALS['ping']
+        targets.SERVICE = ORIGINALS['SERVICE']
         targets.SERVICE.name = 'service'
         sys.modules.pop('fake_lib', None)
         os.environ.pop('MOCKTOOLS_LEAK', None)
@@ -361,6 +364,21 @@ class TestAssignedMocks(DetectorTestCase):
         self.assert_fix(
             body, text, "mock.patch('mocktools.tests.targets.SERVICE.name'), "
             'stopped in a cleanup, instead of assigning the mock')
+
+    def test_object_changed_then_replaced_by_a_mock(self):
+        # both are reported; healing puts the object back as it was, not
+        # with the mock the test set on it first
+        def body(test):
+            targets.SERVICE.name = mock.Mock()
+            targets.SERVICE = mock.Mock()
+        text = self.assert_leak(
+            body, 'mocktools.tests.targets.SERVICE',
+            'mock in global state (module attribute)')
+        self.assertThat(text, matchers.Contains(
+            '\n  mocktools.tests.targets.SERVICE.name\n'
+            '      kind:    mock in global state (attribute of a '
+            'module-level object)\n'))
+        self.assertThat(text, matchers.Contains('2 dangling mocks'))
 
     def test_attribute_new_to_a_module_level_object_and_its_class(self):
         body = self._assign(targets.SERVICE, 'created_attr', mock.Mock)
