@@ -732,14 +732,26 @@ class Finding:
         # something the code under test made and kept there (a client, a
         # singleton): the test patches the place to what it held before
         previous = self.previous
+        if previous is UNKNOWN:
+            return None
+        if previous is NEW_KEY and self._create and _DOTTED.match(owner):
+            # made on first use where nothing was (``if not hasattr(cls,
+            # '_instance')``): no value may stand in for it, the place
+            # must be empty again at cleanup
+            return ('self.useFixture(fixtures.MonkeyPatch(%r, '
+                    'fixtures.MonkeyPatch.delete))' % (
+                        '%s.%s' % (owner, self.key)))
         if previous is NEW_KEY:
             value = 'None' + self._create
         elif type(previous) in PLAIN_VALUES:
             value = repr(previous)
-        elif previous is not UNKNOWN:
-            value = '%s.%s' % (owner, self.key)
+        elif type(previous) is type(self.placed) and (
+                type(previous) in _EMPTY_TEXT):
+            # a registry or cache that is replaced (``_CACHE = {}`` in a
+            # base class's setUp) and then filled: a new one for the test
+            value = _EMPTY_TEXT[type(previous)]
         else:
-            return None
+            value = '%s.%s' % (owner, self.key)
         return _patch_call(owner, self.key, ', ' + value) + (
             ' for the length of the test')
 
@@ -781,6 +793,10 @@ class Finding:
         return 'original restored' + (
             ' at %s' % self.container.item_path(self.key)
             if self.inner else '')
+
+
+# an empty one of each container a place can be patched with, as code
+_EMPTY_TEXT = {dict: '{}', list: '[]', set: 'set()'}
 
 
 def _patch_call(owner, name, rest):

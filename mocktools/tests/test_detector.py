@@ -201,8 +201,9 @@ class DetectorTestCase(testtools.TestCase):
 
         def fixed(test):
             made = eval(call, {'self': test, 'mock': mock, 'sys': sys,
-                               'mocktools': mocktools})
-            if made is not None:   # a patcher: for the length of the test
+                               'fixtures': fixtures, 'mocktools': mocktools})
+            if not call.startswith('self.'):
+                # a patcher: for the length of the test
                 made.start()
                 test.addCleanup(made.stop)
             body(test)
@@ -1206,8 +1207,8 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             body, 'created_attr.session',
             'module attribute, inside the Connection put there',
             'removed mocktools.tests.targets.created_attr, which held it',
-            "mock.patch('mocktools.tests.targets.created_attr', None, "
-            'create=True) for the length of the test')
+            "self.useFixture(fixtures.MonkeyPatch('mocktools.tests.targets."
+            "created_attr', fixtures.MonkeyPatch.delete))")
         self.assertThat(text, matchers.Contains(
             '\n  %screated_attr.configuration\n' % self.PREFIX))
         self.assertEqual(2, text.count(
@@ -1221,8 +1222,8 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             body, 'created_attr.session',
             'module attribute, inside the SlottedClient put there',
             'removed mocktools.tests.targets.created_attr, which held it',
-            "mock.patch('mocktools.tests.targets.created_attr', None, "
-            'create=True) for the length of the test')
+            "self.useFixture(fixtures.MonkeyPatch('mocktools.tests.targets."
+            "created_attr', fixtures.MonkeyPatch.delete))")
 
     def test_a_named_tuple_added_to_a_registry(self):
         def body(test):
@@ -1234,6 +1235,20 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             'there', "removed mocktools.tests.targets.REGISTRY['db'], which "
             'held it', "mock.patch.dict('mocktools.tests.targets.REGISTRY') "
             'for the length of the test')
+
+    def test_a_replaced_registry_is_patched_with_an_empty_one(self):
+        # cinder's base class sets db.api._GET_METHODS = {} in setUp, and
+        # the code under test caches a patched function in it
+        def body(test):
+            targets.DRIVERS = {}
+            targets.DRIVERS['volume'] = mock.Mock()
+        self.addCleanup(setattr, targets, 'DRIVERS', targets.DRIVERS)
+        self.assert_kept(
+            body, "DRIVERS['volume']",
+            'module attribute, inside the dict put there',
+            'original restored at mocktools.tests.targets.DRIVERS',
+            "mock.patch('mocktools.tests.targets.DRIVERS', {}) for the "
+            'length of the test')
 
     def test_an_object_its_module_no_longer_holds_is_not_global_state(self):
         # cinder's fake image service: a test sets a mock on the module's
