@@ -306,15 +306,24 @@ class TestAssignedMocks(DetectorTestCase):
             setattr(owner, name, value())
         return body
 
+    def assert_assigned(self, owner, name, where, healed, patch_args,
+                        klass=mock.Mock):
+        """``owner.name = klass()`` leaks: reported, healed, and its fix.
+
+        ``patch_args`` are what the fix line's ``mock.patch(...)`` takes.
+        """
+        body = self._assign(owner, name, klass)
+        path = patch_args.split("'")[1]
+        text = self.assert_leak(body, path,
+                                'mock in global state (%s)' % where)
+        self.assertThat(text, matchers.Contains('healed:  %s\n' % healed))
+        self.assert_fix(body, text, 'mock.patch(%s), stopped in a cleanup, '
+                        'instead of assigning the mock' % patch_args)
+
     def test_mock_on_module(self):
-        body = self._assign(targets, 'execute', mock.Mock)
-        text = self.assert_leak(
-            body, 'mocktools.tests.targets.execute',
-            'mock in global state (module attribute)')
-        self.assertThat(text, matchers.Contains('healed:  original restored'))
-        self.assert_fix(
-            body, text, "mock.patch('mocktools.tests.targets.execute'), "
-            'stopped in a cleanup, instead of assigning the mock')
+        self.assert_assigned(
+            targets, 'execute', 'module attribute', 'original restored',
+            "'mocktools.tests.targets.execute'")
 
     def test_every_mock_class(self):
         for klass in (mock.Mock, mock.MagicMock, mock.NonCallableMock,
@@ -326,24 +335,14 @@ class TestAssignedMocks(DetectorTestCase):
                 'mock in global state (module attribute)')
 
     def test_new_module_attribute_is_removed(self):
-        body = self._assign(targets, 'created_attr', mock.Mock)
-        text = self.assert_leak(
-            body, 'mocktools.tests.targets.created_attr',
-            'mock in global state (module attribute)')
-        self.assertThat(text, matchers.Contains('healed:  removed'))
-        self.assert_fix(
-            body, text, "mock.patch('mocktools.tests.targets.created_attr', "
-            'create=True), stopped in a cleanup, instead of assigning the '
-            'mock')
+        self.assert_assigned(
+            targets, 'created_attr', 'module attribute', 'removed',
+            "'mocktools.tests.targets.created_attr', create=True")
 
     def test_class_attribute(self):
-        body = self._assign(targets.Client, 'get', mock.MagicMock)
-        text = self.assert_leak(
-            body, 'mocktools.tests.targets.Client.get',
-            'mock in global state (class attribute)')
-        self.assert_fix(
-            body, text, "mock.patch('mocktools.tests.targets.Client.get'), "
-            'stopped in a cleanup, instead of assigning the mock')
+        self.assert_assigned(
+            targets.Client, 'get', 'class attribute', 'original restored',
+            "'mocktools.tests.targets.Client.get'", mock.MagicMock)
 
     def test_property_mock_on_class(self):
         self.assert_leak(
@@ -358,13 +357,9 @@ class TestAssignedMocks(DetectorTestCase):
             'mock in global state (class attribute)')
 
     def test_module_level_instance(self):
-        body = self._assign(targets.SERVICE, 'name', mock.Mock)
-        text = self.assert_leak(
-            body, 'mocktools.tests.targets.SERVICE.name',
-            'mock in global state (attribute of a module-level object)')
-        self.assert_fix(
-            body, text, "mock.patch('mocktools.tests.targets.SERVICE.name'), "
-            'stopped in a cleanup, instead of assigning the mock')
+        self.assert_assigned(
+            targets.SERVICE, 'name', 'attribute of a module-level object',
+            'original restored', "'mocktools.tests.targets.SERVICE.name'")
 
     def test_object_changed_then_replaced_by_a_mock(self):
         # both are reported; healing puts the object back as it was, not
@@ -382,37 +377,22 @@ class TestAssignedMocks(DetectorTestCase):
         self.assertThat(text, matchers.Contains('2 dangling mocks'))
 
     def test_attribute_new_to_a_module_level_object_and_its_class(self):
-        body = self._assign(targets.SERVICE, 'created_attr', mock.Mock)
-        text = self.assert_leak(
-            body, 'mocktools.tests.targets.SERVICE.created_attr',
-            'mock in global state (attribute of a module-level object)')
-        self.assertThat(text, matchers.Contains('healed:  removed'))
-        self.assert_fix(
-            body, text, "mock.patch('mocktools.tests.targets.SERVICE"
-            ".created_attr', create=True), stopped in a cleanup, instead of "
-            'assigning the mock')
+        self.assert_assigned(
+            targets.SERVICE, 'created_attr',
+            'attribute of a module-level object', 'removed',
+            "'mocktools.tests.targets.SERVICE.created_attr', create=True")
 
     def test_attribute_of_a_module_level_object_with_slots(self):
         # no __dict__: its slots are read through their descriptors
-        body = self._assign(targets.SLOTTED, 'session', mock.Mock)
-        text = self.assert_leak(
-            body, 'mocktools.tests.targets.SLOTTED.session',
-            'mock in global state (attribute of a module-level object)')
-        self.assertThat(text, matchers.Contains('healed:  original restored'))
-        self.assert_fix(
-            body, text, "mock.patch('mocktools.tests.targets.SLOTTED"
-            ".session'), stopped in a cleanup, instead of assigning the mock")
+        self.assert_assigned(
+            targets.SLOTTED, 'session', 'attribute of a module-level object',
+            'original restored', "'mocktools.tests.targets.SLOTTED.session'")
 
     def test_unset_slot_of_a_module_level_object(self):
-        body = self._assign(targets.SLOTTED, 'region', mock.Mock)
-        text = self.assert_leak(
-            body, 'mocktools.tests.targets.SLOTTED.region',
-            'mock in global state (attribute of a module-level object)')
-        self.assertThat(text, matchers.Contains('healed:  removed'))
-        self.assert_fix(
-            body, text, "mock.patch('mocktools.tests.targets.SLOTTED"
-            ".region', create=True), stopped in a cleanup, instead of "
-            'assigning the mock')
+        self.assert_assigned(
+            targets.SLOTTED, 'region', 'attribute of a module-level object',
+            'removed',
+            "'mocktools.tests.targets.SLOTTED.region', create=True")
 
     def test_slot_set_and_put_back_is_no_leak(self):
         class Case(mocktools.TestCase):
