@@ -734,7 +734,8 @@ class Finding:
         previous = self.previous
         if previous is UNKNOWN:
             return None
-        if previous is NEW_KEY and self._create and _DOTTED.match(owner):
+        create = self._create if previous is NEW_KEY else ''
+        if create and _DOTTED.match(owner):
             # made on first use where nothing was (``if not hasattr(cls,
             # '_instance')``): no value may stand in for it, the place
             # must be empty again at cleanup
@@ -742,7 +743,7 @@ class Finding:
                     'fixtures.MonkeyPatch.delete))' % (
                         '%s.%s' % (owner, self.key)))
         if previous is NEW_KEY:
-            value = 'None' + self._create
+            value = 'None' + create
         elif type(previous) in PLAIN_VALUES:
             value = repr(previous)
         elif type(previous) is type(self.placed) and (
@@ -1687,7 +1688,8 @@ class GlobalStateSweep:
             findings.extend(self._inspect(container, bases))
             self._reread(container)
         for container, position in replaced:
-            found = self._inspect(container, bases, findings)
+            found = self._inspect(container, bases) if container.reachable(
+                findings) else []
             if found:
                 findings.extend(found)
                 if position is not None:
@@ -1775,10 +1777,12 @@ class GlobalStateSweep:
         return _changed_runs(self._sequence_lengths, lengths,
                              self._sequence_raw, raw)
 
-    def _inspect(self, container, bases, findings=()):
-        if container.anchor is not None and not container.reachable(
-                findings):
-            return []   # no longer global state
+    def _inspect(self, container, bases):
+        """Findings for what is new in ``container``.
+
+        Only for a container still reachable: :meth:`sweep` passes over
+        the others.
+        """
         before = container.before
         before_ids = set(map(id, before))
         if container.is_sequence:
