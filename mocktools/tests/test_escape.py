@@ -370,6 +370,30 @@ class TestUnaccounted(testtools.TestCase):
         self.assertTrue(escape.unaccounted(born, (holder, Holder)))
         del elsewhere
 
+    def test_mocks_given_to_patchers_need_no_walk(self):
+        # patch.object(..., return_value=m) keeps m in the patcher's kwargs,
+        # patch.object(..., new=m) in its __dict__, and a copy of a patcher
+        # (a class decorator makes one per test) shares its kwargs: counted
+        # once each, in the quick count
+        walks = support.calls_to(self, escape, '_known_references')
+        holder = Holder()
+        by_value = mock.patch.object(Holder, 'attribute',
+                                     return_value=mock.Mock())
+        copied = by_value.copy()
+        by_new = mock.patch.object(Holder, 'attribute', new=mock.Mock())
+        born = [weakref.ref(by_value.kwargs['return_value']),
+                weakref.ref(by_new.new)]
+        patchers = [by_value, copied, by_new, by_new]
+        self.assertFalse(escape.unaccounted(born, (holder, Holder),
+                                            patchers=patchers))
+        self.assertEqual([], walks)
+        # held from outside as well: unexplained, after the walk
+        elsewhere = [by_value.kwargs['return_value']]
+        self.assertTrue(escape.unaccounted(born, (holder, Holder),
+                                           patchers=patchers))
+        self.assertEqual(1, len(walks))
+        del elsewhere
+
     def test_a_method_bound_to_a_mock_and_set_on_it(self):
         # cfg.set_default = types.MethodType(fake_set_default, cfg)
         def fake(cfg, name, value):
