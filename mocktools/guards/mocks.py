@@ -52,6 +52,22 @@ __all__ = ['Leak', 'MockGuard']
 _safe_repr = base.safe_repr
 
 
+def _healed_leak(finding, origin, blamed):
+    """The :class:`Leak` a sweep's ``finding`` reports, healing it.
+
+    One wording for the test's check and a class's or fixture's end: a
+    function ``create_autospec`` made is named as such wherever it is found.
+    The fix line is read before healing changes the place.
+    """
+    kind = '%s in global state (%s)' % (
+        'create_autospec function'
+        if type(finding.value) is types.FunctionType else 'mock',
+        finding.where)
+    fix = finding.fix
+    return Leak(finding.path, kind, _safe_repr(finding.value), origin,
+                blamed, finding.heal(), fix)
+
+
 def _made_by(origin, obj):
     """Whether ``origin`` lies in a method of ``obj``'s class.
 
@@ -634,13 +650,7 @@ class MockGuard:
                 owner.deferred.append((finding, origin))
                 continue
             blamed, mine = self._blame(scope, origin, window)
-            kind = 'mock in global state (%s)' % finding.where
-            if type(finding.value) is types.FunctionType:
-                kind = 'create_autospec function in global state (%s)' % (
-                    finding.where)
-            fix = finding.fix   # (before healing changes the place)
-            leak = Leak(path, kind, _safe_repr(finding.value), origin,
-                        blamed, finding.heal(), fix)
+            leak = _healed_leak(finding, origin, blamed)
             if finding.previous is not sweep_module.UNKNOWN:
                 written.append(finding.container)   # healing wrote there
             (report.leaks if mine else report.foreign).append(leak)
@@ -653,11 +663,7 @@ class MockGuard:
         for finding, origin in scope.deferred or ():
             if not finding.container.holds(finding.key, finding.placed):
                 continue   # the class or fixture put it back itself
-            kind = 'mock in global state (%s)' % finding.where
-            fix = finding.fix
-            report.leaks.append(Leak(finding.path, kind,
-                                     _safe_repr(finding.value), origin,
-                                     scope.name, finding.heal(), fix))
+            report.leaks.append(_healed_leak(finding, origin, scope.name))
         scope.deferred = None
 
     @staticmethod

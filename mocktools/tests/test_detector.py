@@ -2114,6 +2114,31 @@ class TestClassLevel(DetectorTestCase):
         self.assertThat(errors, matchers.Contains(
             'mocktools.tests.targets.execute'))
 
+    def test_set_up_class_autospec_function_seen_by_a_test(self):
+        # a test's sweep finds it first and leaves it to the class; the
+        # class's end reports it as a test's check would have
+        class Case(mocktools.TestCase):
+            leak_scan = 'always'
+
+            @classmethod
+            def setUpClass(cls):
+                super().setUpClass()
+                targets.execute = mock.create_autospec(targets.execute)
+
+            def test_sweeps(self):
+                pass
+
+        outcome = support.run_case(Case)
+        self.assertEqual('success', outcome['test_sweeps'])
+        errors = outcome.class_errors()
+        self.assertThat(errors, matchers.Contains(
+            'create_autospec function in global state (module attribute)'))
+        self.assertThat(errors, matchers.Contains(
+            'mocktools.tests.targets.execute'))
+        self.assertThat(errors, matchers.Contains(
+            "fix:     mock.patch('mocktools.tests.targets.execute')"))
+        self.assertIs(ORIGINALS['execute'], targets.execute)
+
     def test_set_up_class_with_class_cleanup_is_clean(self):
         class Case(mocktools.TestCase):
             @classmethod
