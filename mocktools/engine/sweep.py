@@ -52,6 +52,7 @@ _type_dict = type.__dict__['__dict__'].__get__
 _type_flags = type.__dict__['__flags__'].__get__
 _type_mro = type.__dict__['__mro__'].__get__
 _type_qualname = type.__dict__['__qualname__'].__get__
+_type_module = type.__dict__['__module__'].__get__
 _module_dict = types.ModuleType.__dict__['__dict__'].__get__
 _HEAPTYPE = 1 << 9
 _IMMUTABLETYPE = 1 << 8
@@ -485,11 +486,20 @@ _INLINE_VALUES = sys.version_info >= (3, 13)
 
 
 def _key_text(key):
-    """``repr`` of a dict key, for keys whose repr runs no user code."""
+    """``repr`` of a dict key, for keys whose repr runs no user code.
+
+    A class is named by its module and qualified name, read through
+    ``type``'s own getters (cinder's ``_GET_METHODS`` is keyed by model
+    classes, whose metaclass could have a ``__repr__`` of its own).
+    """
     kind = type(key)
     if kind in _PLAIN_KEYS or kind is tuple and all(
             type(item) in _PLAIN_KEYS for item in key):
         return repr(key)
+    if issubclass(kind, type):
+        module = _type_module(key)
+        name = _type_qualname(key)
+        return '%s.%s' % (module, name) if type(module) is str else name
     return '<%s key>' % kind.__name__
 
 

@@ -127,6 +127,21 @@ SERVICE = Service()
 
 REGISTRY = {}
 
+
+class _ModelMeta(type):
+    """A metaclass with a ``__repr__`` of its own (SQLAlchemy's have one)."""
+
+    def __repr__(cls):
+        cls.described.append('repr')
+        return '<model %s>' % cls.__name__
+
+
+class Model(metaclass=_ModelMeta):
+    """A class used as a dict key (cinder's ``_GET_METHODS[models.X]``)."""
+
+    described = []
+
+
 # Containers that global state holds: a mock added to one is a leak too.
 DRIVERS = {'volume': {'lvm': 'LVMDriver'}}
 HANDLERS = ['log', 'audit']

@@ -1205,6 +1205,19 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             "self.useFixture(fixtures.MonkeyPatch('mocktools.tests.targets."
             "created_attr', fixtures.MonkeyPatch.delete))")
 
+    def test_a_registry_keyed_by_classes(self):
+        # cinder's db.api._GET_METHODS maps model classes to getters: the
+        # key is named as the class is imported, though its metaclass has
+        # a __repr__ of its own, which is not called
+        def body(test):
+            targets.REGISTRY[targets.Model] = mock.Mock()
+        self.assert_kept(
+            body, 'REGISTRY[mocktools.tests.targets.Model]',
+            'entry of a dict in global state',
+            'removed', "mock.patch.dict('mocktools.tests.targets.REGISTRY') "
+            'for the length of the test')
+        self.assertEqual([], targets.Model.described)
+
     def test_a_named_tuple_added_to_a_registry(self):
         def body(test):
             targets.REGISTRY['db'] = targets.Endpoint('http://db',
