@@ -5,6 +5,7 @@ the sweep must find the same leaks whichever tracker it runs on, so every
 test here runs once per tracker this interpreter supports.
 """
 
+import gc
 import linecache
 import sys
 import types
@@ -179,6 +180,33 @@ class SweepOnEveryTracker(testtools.TestCase):
                 tracker=dict_changes.make_tracker(method))
             self.addCleanup(sweeper.tracker.close)
             yield sweeper
+
+    def test_the_collector_is_paused_while_modules_are_scanned(self):
+        # what a scan makes lives as long as the sweep: collections during
+        # it are wasted (with the threshold at 1, one per object made)
+        collected = []
+
+        def noted(phase, info):
+            # a collection that starts while the sweep is being built
+            frame = sys._getframe(1)
+            while phase == 'start' and frame is not None:
+                if frame.f_code.co_name == '_watch_everything':
+                    collected.append(info['generation'])
+                frame = frame.f_back
+        self.addCleanup(gc.callbacks.remove, noted)
+        gc.callbacks.append(noted)
+        self.addCleanup(gc.set_threshold, *gc.get_threshold())
+        self.addCleanup(gc.enable)
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            gc.set_threshold(1)
+            sweeper = sweep_module.GlobalStateSweep()
+            gc.set_threshold(10 ** 6)
+            self.addCleanup(sweeper.tracker.close)
+            self.assertEqual([], collected)
+            # left as it was found, on or off
+            self.assertEqual(enabled, gc.isenabled())
+            self.assertGreater(sweeper.stats()['dicts'], 100)
 
     def test_an_unchanged_world_reads_no_dict(self):
         for sweeper in self.sweeps():
