@@ -1103,7 +1103,7 @@ _LET_GO_SEQUENCE.before = ()
 
 
 @contextlib.contextmanager
-def collector_paused():
+def _collector_paused():
     """Keep the garbage collector from running while the block runs.
 
     For building what lives as long as the sweep (a record and a copy of
@@ -1134,7 +1134,7 @@ class GlobalStateSweep:
     """
 
     def __init__(self, skip_modules=_SKIP_MODULES, tracker=None):
-        with collector_paused():
+        with _collector_paused():
             self._watch_everything(skip_modules, tracker)
 
     def _watch_everything(self, skip_modules, tracker):
@@ -1236,7 +1236,7 @@ class GlobalStateSweep:
         # the next look
         mark = modules_mark()
         try:
-            with collector_paused():
+            with _collector_paused():
                 for name, module in list(modules.items()):
                     if (id(module) not in self._seen
                             and issubclass(type(module), types.ModuleType)
