@@ -1134,10 +1134,6 @@ class GlobalStateSweep:
     """
 
     def __init__(self, skip_modules=_SKIP_MODULES, tracker=None):
-        with _collector_paused():
-            self._watch_everything(skip_modules, tracker)
-
-    def _watch_everything(self, skip_modules, tracker):
         self._skip_modules = skip_modules
         self.tracker = tracker or dict_changes.make_tracker()
         self.containers = []        # dict kinds, in the tracker's order

@@ -187,10 +187,10 @@ class SweepOnEveryTracker(testtools.TestCase):
         collected = []
 
         def noted(phase, info):
-            # a collection that starts while the sweep is being built
+            # a collection that starts while a module is being taken in
             frame = sys._getframe(1)
             while phase == 'start' and frame is not None:
-                if frame.f_code.co_name == '_watch_everything':
+                if frame.f_code.co_name == '_add_module':
                     collected.append(info['generation'])
                 frame = frame.f_back
         self.addCleanup(gc.callbacks.remove, noted)
