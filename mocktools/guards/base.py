@@ -50,7 +50,7 @@ _WRITER_SUFFIXES = tuple(os.sep + os.path.join(*parts) for parts in (
     ('oslo_log', 'log.py'), ('mocktools', 'isolation.py'),
     ('mocktools', 'config.py'),
     # a pool starts its worker in submit(): the caller's line is the start
-    ('concurrent', 'futures', 'thread.py'),
+    ('concurrent', 'futures', 'thread.py'), ('futurist', '_futures.py'),
     # a test's monkeypatch.setenv() is the test's write; the fixture's
     # undo at teardown is pytest's
     ('_pytest', 'monkeypatch.py')))

@@ -25,6 +25,12 @@ traceback) stops its workers when it is freed, and nobody left it running.
 The young generations are collected first, then, if the worker still
 waits, all of them, until three full collections in a row freed nothing (a
 suite whose tests keep their pools).
+
+A worker of a ``futurist.ThreadPoolExecutor`` (oslo.service's looping
+calls make one per call and never shut it down) is told to stop as soon as
+its executor is freed, and stops at its next look at its queue, up to a
+second later: one told so is finished, not left running.  Its executor is
+collected for in the same way.
 """
 
 import gc
@@ -71,6 +77,15 @@ class ThreadsGuard(base.JournalGuard):
     def current(self, key, thread):
         loop = _pool_worker_loop(thread)
         if loop is None:
+            state = _futurist_worker_state(thread)
+            if state is not None:
+                if (not _told_to_stop(state) and not self._collected
+                        and gc.isenabled()):
+                    self._collect_garbage(
+                        thread, stopped=lambda: _told_to_stop(state))
+                if _told_to_stop(state):
+                    # it ends at its next look at its queue, by itself
+                    return base.MISSING
             _join(thread, max(self._deadline - time.monotonic(), 0))
         else:
             # a worker may finish the item it runs, then wait for the next
@@ -88,7 +103,7 @@ class ThreadsGuard(base.JournalGuard):
                 _join(thread, min(timeout, _WORKER_POLL))
         return thread if thread.is_alive() else base.MISSING
 
-    def _collect_garbage(self, thread):
+    def _collect_garbage(self, thread, stopped=None):
         """Collect once; wait a moment for the idle worker ``thread``.
 
         An executor nothing refers to but a cycle (the frames of a
@@ -98,15 +113,18 @@ class ThreadsGuard(base.JournalGuard):
         if the worker still waits, a full collection, which costs a large
         process more than a test: after :data:`_FUTILE_COLLECTIONS` in a
         row that left the worker running (a suite whose tests keep their
-        pools), no more of those.
+        pools), no more of those.  ``stopped()`` tells whether the worker
+        is done; by default, whether it ended within a moment.
         """
+        if stopped is None:
+            def stopped():
+                _join(thread, _IDLE_WORKER_WAIT)
+                return not thread.is_alive()
         self._collected = True
         gc.collect(1)
-        _join(thread, _IDLE_WORKER_WAIT)
-        if thread.is_alive() and self._futile < _FUTILE_COLLECTIONS:
+        if not stopped() and self._futile < _FUTILE_COLLECTIONS:
             gc.collect()
-            _join(thread, _IDLE_WORKER_WAIT)
-            self._futile = self._futile + 1 if thread.is_alive() else 0
+            self._futile = 0 if stopped() else self._futile + 1
 
     @staticmethod
     def show(value):
@@ -170,6 +188,32 @@ def _pool_worker_loop(thread):
             vars(thread).get('_target') is not loop):
         return None
     return loop.__code__
+
+
+def _futurist_worker_state(thread):
+    """The ``__dict__`` of ``thread`` if it is a futurist pool worker.
+
+    Told by its class, found in the loaded ``futurist._thread`` module's
+    namespace: nothing is imported and nothing of the thread's is called.
+    """
+    module = sys.modules.get('futurist._thread')
+    worker = vars(module).get('ThreadWorker') if module is not None else None
+    if type(worker) is not type or not issubclass(type(thread), worker):
+        return None
+    return vars(thread)
+
+
+def _told_to_stop(state):
+    """Whether the futurist worker whose ``__dict__`` is ``state`` stops.
+
+    Its executor was freed (the worker's weak reference to it is dead,
+    and its callback set ``should_stop``), or someone stopped it: the
+    worker ends at its next look at its queue.
+    """
+    if state.get('should_stop') is True:
+        return True
+    reference = state.get('executor_ref')
+    return type(reference) is weakref.ReferenceType and reference() is None
 
 
 def _executor_alive(thread):

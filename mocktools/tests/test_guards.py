@@ -76,6 +76,96 @@ def _runner_chdir():
     return namespace['chdir']
 
 
+# futurist's worker and executor as futurist 3 writes them (futurist is
+# not a dependency): the worker keeps a weak reference to its executor,
+# whose callback tells it to stop, and looks at its queue once a second
+# (here five, so that one told to stop outlives any grace period).
+_FUTURIST_THREAD = """
+import queue, threading, weakref
+
+class ThreadWorker(threading.Thread):
+    MAX_IDLE_FOR = 5
+
+    def __init__(self, executor, work_queue):
+        super().__init__()
+        self.work_queue = work_queue
+        self.should_stop = False
+        self.idle = False
+        self.daemon = True
+        self.executor_ref = weakref.ref(executor, lambda _obj: self.stop())
+
+    def stop(self):
+        self.should_stop = True
+
+    def _is_dying(self):
+        return self.should_stop or self.executor_ref() is None
+
+    def run(self):
+        while not self._is_dying():
+            try:
+                work = self.work_queue.get(True, self.MAX_IDLE_FOR)
+            except queue.Empty:
+                continue
+            if work is not None:
+                work()
+"""
+_FUTURIST_FUTURES = """
+import queue
+from futurist import _thread
+
+class ThreadPoolExecutor:
+    def __init__(self):
+        self._work_queue = queue.Queue()
+        self._workers = []
+
+    def submit(self, work):
+        self._work_queue.put(work)
+        if not self._workers:
+            self._add_thread()
+
+    def _add_thread(self):
+        worker = _thread.ThreadWorker(self, self._work_queue)
+        worker.start()
+        self._workers.append(worker)
+"""
+
+
+def _futurist(test):
+    """futurist's ``ThreadPoolExecutor`` class, from stand-in modules.
+
+    Loaded from files named as futurist's are; every worker it starts is
+    woken at the end of ``test``, so that none outlives it.
+    """
+    directory = test.useFixture(fixtures.TempDir()).path
+    package = os.path.join(directory, 'futurist')
+    os.mkdir(package)
+    for name, source in (('__init__', ''), ('_thread', _FUTURIST_THREAD),
+                         ('_futures', _FUTURIST_FUTURES)):
+        with open(os.path.join(package, name + '.py'), 'w') as module:
+            module.write(source)
+    test.useFixture(fixtures.MonkeyPatch('sys.path', [directory] + sys.path))
+    names = ('futurist', 'futurist._thread', 'futurist._futures')
+    test.addCleanup(lambda: [sys.modules.pop(name, None) for name in names])
+    futures_module = importlib.import_module('futurist._futures')
+    pool_class = futures_module.ThreadPoolExecutor
+    pools = []
+
+    def make():
+        pool = pool_class()
+        pools.append((pool._work_queue, pool._workers))
+        return pool
+
+    def wake_all():
+        for work_queue, workers in pools:
+            for worker in workers:
+                worker.stop()
+                work_queue.put(None)
+            for worker in workers:
+                worker.join(10)
+    test.addCleanup(wake_all)
+    return make
+
+
 class GuardTestCase(testtools.TestCase):
     """Base: known knobs, and a world that the guards see as clean."""
 
@@ -662,6 +752,49 @@ class TestThreads(GuardTestCase):
             gc.collect()   # still held: moved to the oldest generation
             del cycle      # garbage only a full collection frees
         self.assertClean(support.run_case(polluting(body)))
+
+    def test_futurist_worker_of_a_freed_executor_is_no_change(self):
+        # oslo.service's looping calls (ironic's power and reboot tests)
+        # make a futurist executor per call and drop it: freed, it tells
+        # its worker to stop, and the worker stops at its next look at its
+        # queue, up to a second later
+        make_pool = _futurist(self)
+
+        def body(test):
+            make_pool().submit(int)
+        self.assertClean(support.run_case(polluting(
+            body, leak_thread_grace=0.05)))
+
+    def test_futurist_worker_of_an_executor_only_garbage_holds(self):
+        make_pool = _futurist(self)
+
+        def body(test):
+            cycle = [make_pool()]
+            cycle.append(cycle)
+            cycle[0].submit(int)
+            del cycle      # garbage only the collector frees
+        self.assertClean(support.run_case(polluting(
+            body, leak_thread_grace=0.05)))
+
+    def test_futurist_worker_of_a_kept_executor_is_reported(self):
+        make_pool = _futurist(self)
+        kept = []
+        # the full collections it makes in vain count towards giving them
+        # up (see test_pools_kept_on_purpose_stop_costing_full_collections)
+        guard, = [guard for guard in detector_module.get_detector().guards
+                  if guard.name == 'threads']
+        self.addCleanup(setattr, guard, '_futile', guard._futile)
+
+        def body(test):
+            pool = make_pool()
+            kept.append(pool)
+            pool.submit(int)
+        report = self.assertReported(
+            support.run_case(polluting(body, leak_thread_grace=0.05)),
+            'thread still running', 'running (target ThreadWorker, daemon)')
+        # where the test submitted its work, not futurist's own line
+        self.assertThat(report, matchers.MatchesRegex(
+            r".*changed:  .*%s:\d+ in body" % HERE, flags=16))
 
     def test_pools_kept_on_purpose_stop_costing_full_collections(self):
         # cinder's drivers keep their executors: a full collection per
