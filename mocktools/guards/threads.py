@@ -29,8 +29,8 @@ suite whose tests keep their pools).
 A worker of a ``futurist.ThreadPoolExecutor`` (oslo.service's looping
 calls make one per call and never shut it down) is told to stop as soon as
 its executor is freed, and stops at its next look at its queue, up to a
-second later: one told so is finished, not left running.  Its executor is
-collected for in the same way.
+second later: one that waits there and was told so is finished, not left
+running.  Its executor is collected for in the same way.
 """
 
 import gc
@@ -79,13 +79,7 @@ class ThreadsGuard(base.JournalGuard):
         if loop is None:
             state = _futurist_worker_state(thread)
             if state is not None:
-                if (not _told_to_stop(state) and not self._collected
-                        and gc.isenabled()):
-                    self._collect_garbage(
-                        thread, stopped=lambda: _told_to_stop(state))
-                if _told_to_stop(state):
-                    # it ends at its next look at its queue, by itself
-                    return base.MISSING
+                return self._futurist_worker(thread, state)
             _join(thread, max(self._deadline - time.monotonic(), 0))
         else:
             # a worker may finish the item it runs, then wait for the next
@@ -101,6 +95,28 @@ class ThreadsGuard(base.JournalGuard):
                         self._collect_garbage(thread)
                     break
                 _join(thread, min(timeout, _WORKER_POLL))
+        return thread if thread.is_alive() else base.MISSING
+
+    def _futurist_worker(self, thread, state):
+        """``thread``, a futurist pool worker, if it is left running.
+
+        One that waits on its queue ends by itself once told to stop (its
+        executor was freed), at its next look, up to a second later; told
+        nothing after a collection, it waits for good.  A busy one gets
+        the grace period.  ``idle`` is the worker's own mark, set while it
+        waits.
+        """
+        while thread.is_alive():
+            if state.get('idle') is True:
+                if (not _told_to_stop(state) and not self._collected
+                        and gc.isenabled()):
+                    self._collect_garbage(
+                        thread, stopped=lambda: _told_to_stop(state))
+                return base.MISSING if _told_to_stop(state) else thread
+            timeout = self._deadline - time.monotonic()
+            if timeout <= 0:
+                break
+            _join(thread, min(timeout, _WORKER_POLL))
         return thread if thread.is_alive() else base.MISSING
 
     def _collect_garbage(self, thread, stopped=None):

@@ -100,14 +100,25 @@ class ThreadWorker(threading.Thread):
     def _is_dying(self):
         return self.should_stop or self.executor_ref() is None
 
-    def run(self):
-        while not self._is_dying():
+    def _wait_for_work(self):
+        self.idle = True
+        work = None
+        while work is None:
             try:
                 work = self.work_queue.get(True, self.MAX_IDLE_FOR)
             except queue.Empty:
-                continue
-            if work is not None:
-                work()
+                if self._is_dying():
+                    raise StopIteration
+        self.idle = False
+        return work
+
+    def run(self):
+        while not self._is_dying():
+            try:
+                work = self._wait_for_work()
+            except StopIteration:
+                return
+            work()
 """
 _FUTURIST_FUTURES = """
 import queue
@@ -159,7 +170,7 @@ def _futurist(test):
         for work_queue, workers in pools:
             for worker in workers:
                 worker.stop()
-                work_queue.put(None)
+                work_queue.put(int)     # wakes it; it sees it must stop
             for worker in workers:
                 worker.join(10)
     test.addCleanup(wake_all)
@@ -775,6 +786,18 @@ class TestThreads(GuardTestCase):
             del cycle      # garbage only the collector frees
         self.assertClean(support.run_case(polluting(
             body, leak_thread_grace=0.05)))
+
+    def test_busy_futurist_worker_of_a_freed_executor_is_reported(self):
+        # told to stop, it still runs the test's work item
+        make_pool = _futurist(self)
+        release = threading.Event()
+        self.addCleanup(release.set)
+
+        def body(test):
+            make_pool().submit(release.wait)
+        self.assertReported(
+            support.run_case(polluting(body, leak_thread_grace=0.05)),
+            'thread still running', 'running (target ThreadWorker, daemon)')
 
     def test_futurist_worker_of_a_kept_executor_is_reported(self):
         make_pool = _futurist(self)
