@@ -404,6 +404,30 @@ class TestAssignedMocks(DetectorTestCase):
 
         self.assert_passes(Case, 'test_put_back')
 
+    def test_copy_of_a_mock_has_no_record_and_says_so(self):
+        # glance's simple DB API deep-copies what it stores: the copy of a
+        # patcher's mock is made without its constructor, so nothing says
+        # where, and only a sweep finds it; the test is still the one blamed
+        def body(test):
+            with mock.patch.object(targets, 'execute') as execute:
+                targets.SERVICE = copy.deepcopy(execute.return_value)
+        # (a test before it sweeps too: what has no record is blamed on the
+        # tests since the last sweep, here the one that stored it alone)
+        outcome = support.run_case(leaking(
+            body, leak_scan='always', test_after_a_sweep=lambda test: None))
+        text = outcome.text('test_leak')
+        self.assertEqual('failure', outcome['test_leak'], text)
+        self.assertThat(text, matchers.Contains(
+            '\n  mocktools.tests.targets.SERVICE\n'
+            '      kind:    mock in global state (module attribute)\n'))
+        self.assertThat(text, matchers.Contains(
+            'created: unknown (no record: a copy, by copy or pickle, or '
+            'made before checking started)'))
+        self.assertThat(text, matchers.Contains(
+            'by:      mocktools.tests.test_detector.'))
+        self.assertEqual('success', outcome['test_next'],
+                         outcome.text('test_next'))
+
     def test_sys_modules_entry(self):
         def body(test):
             sys.modules['fake_lib'] = mock.MagicMock()
