@@ -229,12 +229,14 @@ class TestLeaksCommand(testtools.TestCase):
                                  'removed', "mock.patch('a.c')"))
         leaks = cli.parse_report_text('Traceback...\n' + report.format())
         self.assertEqual([{'path': 'a.b', 'kind': 'k', 'mock': '<Mock>',
-                           'created_at': 'unknown (created before '
+                           'created_at': 'unknown (no record: a copy, by '
+                                         'copy or pickle, or made before '
                                          'checking started)',
                            'leaked_by': 'pkg.T.test_x',
                            'healed': 'patcher stopped'},
                           {'path': 'a.c', 'kind': 'k', 'mock': '<Mock>',
-                           'created_at': 'unknown (created before '
+                           'created_at': 'unknown (no record: a copy, by '
+                                         'copy or pickle, or made before '
                                          'checking started)',
                            'leaked_by': 'pkg.T.test_x',
                            'healed': 'removed', 'fix': "mock.patch('a.c')"}],
