@@ -173,8 +173,8 @@ def _module_level_name(obj):
 # Why a mock has no origin: the hooks record a mock its constructor makes;
 # a copy (copy.deepcopy, pickle: glance's simple DB API deep-copies what
 # it stores) is made without it, as is a mock made before the hooks went in.
-NO_RECORD = ('no record: a copy, by copy or pickle, or made before checking '
-             'started')
+_NO_RECORD = ('no record: a copy, by copy or pickle, or made before '
+              'checking started')
 
 
 def _origin_of_family(mock):
@@ -243,7 +243,7 @@ class Leak:
     def format(self):
         """The lines describing this leak in a report."""
         where = (self.origin.location() if self.origin
-                 else 'unknown (%s)' % NO_RECORD)
+                 else 'unknown (%s)' % _NO_RECORD)
         return [
             '  %s' % self.path,
             '      kind:    %s' % self.kind,
@@ -698,7 +698,7 @@ class MockGuard:
                 return origin.scope_name, True
             return origin.scope_name, origin.scope is scope
         if scope.kind != 'test':
-            return 'a test of %s (%s)' % (scope.name, NO_RECORD), True
+            return 'a test of %s (%s)' % (scope.name, _NO_RECORD), True
         if window == [scope.name]:
             return scope.name, True
         return ('one of: %s (a mock with no record of where it was made '
