@@ -154,11 +154,10 @@ def _futurist(test):
                          ('_futures', _FUTURIST_FUTURES)):
         with open(os.path.join(package, name + '.py'), 'w') as module:
             module.write(source)
-    test.useFixture(fixtures.MonkeyPatch('sys.path', [directory] + sys.path))
-    names = ('futurist', 'futurist._thread', 'futurist._futures')
-    test.addCleanup(lambda: [sys.modules.pop(name, None) for name in names])
-    futures_module = importlib.import_module('futurist._futures')
-    pool_class = futures_module.ThreadPoolExecutor
+    for name in ('futurist', 'futurist._thread', 'futurist._futures'):
+        test.addCleanup(sys.modules.pop, name, None)
+    pool_class = _import_from(
+        test, directory, 'futurist._futures').ThreadPoolExecutor
     pools = []
 
     def make():
