@@ -81,8 +81,11 @@ _CONTAINERS = _SEQUENCES | {dict}
 # How deep the children of the test's mocks are followed.
 _CHILD_DEPTH = 4
 
-# How far and how wide the test's own objects are followed.
-_OWNED_DEPTH = 4
+# How far and how wide the test's own objects are followed.  Layered
+# proxies are common: glance's gateway wraps an image in six or seven, each
+# keeping the request context.  The walk stops as soon as the references
+# are explained, so depth costs only the checks that need it.
+_OWNED_DEPTH = 8
 _OWNED_LIMIT = 2000
 
 
@@ -954,7 +957,8 @@ def _contents(obj):
 
     An exact list's or tuple's items, an exact dict's values, a plain
     instance's ``__dict__`` values; and what a side effect leads to: a
-    function's closure cells and defaults, a cell's content, a
+    function's closure cells and defaults, a bound method's object, a
+    cell's content, a
     generator's locals (``(s for s in statuses)``), the container a
     built-in iterator goes over (``side_effect=[Mock(), Mock()]`` keeps
     one).  Those are read from slots and ``gc.get_referents``.
@@ -975,17 +979,22 @@ def _contents(obj):
 _ITERATORS = frozenset(map(type, (
     iter([]), reversed([]), iter(()), iter({}), iter({}.values()),
     iter({}.items()))))
-_PASSING_ON = frozenset((types.FunctionType, types.CellType,
-                         types.GeneratorType)) | _ITERATORS
+_PASSING_ON = frozenset((types.FunctionType, types.MethodType,
+                         types.CellType, types.GeneratorType)) | _ITERATORS
 # Before 3.11 a generator refers to a frame object holding its locals.
 _GENERATOR_FRAMES = sys.version_info < (3, 11)
 
 
 def _passed_on(obj, kind):
-    """:func:`_contents` of a function, cell, generator or iterator."""
+    """:func:`_contents` of a function, method, cell, generator or iterator."""
     if kind is types.FunctionType:
         # not its attributes: reading a function's __dict__ would make one
         return (obj.__closure__, obj.__defaults__, obj.__kwdefaults__)
+    if kind is types.MethodType:
+        # a side effect answered by an object's method
+        # (``side_effect=self.get_limits`` in a fixture): the object; its
+        # function is its class's, global state
+        return (obj.__self__,)
     if kind is types.CellType:
         try:
             return (obj.cell_contents,)
@@ -1053,14 +1062,17 @@ def _recount(walk, targets):
 def _held_by(counted):
     """What something the walk counted refers to.
 
-    An exact list's or tuple's items, a dict's (or namespace's) values, or
-    what a closure the mock library made holds (a patcher's ``getter``).
+    An exact list's or tuple's items, a dict's (or namespace's) values,
+    what a closure the mock library made holds (a patcher's ``getter``),
+    or the object a method set on a mock is bound to.
     """
     kind = type(counted)
     if kind in _SEQUENCES:
         return counted
     if kind is types.FunctionType:
         return _closed_over(counted)
+    if kind is types.MethodType:
+        return (counted.__self__,)
     if kind is types.FrameType:
         return _frame_locals(counted)
     return counted.values()
@@ -1248,11 +1260,14 @@ def _count_from_test(walk, holders, mocks):
 
     def count_methods(values):
         # a method bound to a mock and set on one (cfg.set_default =
-        # MethodType(fake, cfg)) refers to the mock it is bound to; each
+        # MethodType(fake, cfg)) refers to the mock it is bound to, and one
+        # bound to another object (side_effect=fixture.get_limits) to that
+        # object, a candidate of the walk of the test's objects; each
         # method object is counted once, however many mocks hold it
         for value in values:
             if type(value) is types.MethodType and id(value) not in seen:
                 seen.add(id(value))
+                tallied.append(value)
                 _tally(counts, kinds, (value.__self__,))
 
     def visit_mock(mock, depth):

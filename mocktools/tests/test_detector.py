@@ -1679,6 +1679,64 @@ class TestEscapeCheck(DetectorTestCase):
 
         self.assert_no_sweep(Case, 'test_objects_hold_mocks')
 
+    def test_mocks_deep_in_layers_of_proxies_need_no_sweep(self):
+        # glance's gateway: an image factory wrapped in six or seven
+        # layers of proxies (policy, quota, notifier, location, ...), each
+        # keeping the request context, a mock, and its own helper dict
+        class Proxy:
+            def __init__(self, base, context):
+                self.base = base
+                self.context = context
+                self.helper = {'context': context}
+
+        class Case(mocktools.TestCase):
+            def test_layered_proxies(self):
+                context = mock.MagicMock()
+                layer = {'repo': mock.Mock()}
+                for _ in range(7):
+                    layer = Proxy(layer, context)
+                self.image_factory = layer
+
+        self.assert_no_sweep(Case, 'test_layered_proxies')
+
+        # the same layers, the outermost also kept by global state
+        class Registered(Case):
+            def test_layered_proxies(self):
+                super().test_layered_proxies()
+                targets.REGISTRY['image'] = self.image_factory
+
+        outcome = support.run_case(Registered,
+                                   names=['test_layered_proxies'])
+        text = outcome.text('test_layered_proxies')
+        self.assertEqual('failure', outcome['test_layered_proxies'], text)
+        self.assertThat(text, matchers.Contains(
+            "mocktools.tests.targets.REGISTRY['image'].context\n"))
+
+    def test_a_fixture_answering_its_mocks_calls_needs_no_sweep(self):
+        # oslo.limit's LimitFixture: the fixture keeps a MagicMock
+        # connection and answers its calls with its own methods
+        # (``conn.limits.side_effect = self.get_limits``); the test keeps
+        # the fixture, and the fixture's own objects (the mock's children,
+        # through the methods) keep it too
+        class Fake(fixtures.Fixture):
+            def _setUp(self):
+                self.conn = mock.MagicMock()
+                self.conn.limits.side_effect = self.get_limits
+                self.conn.endpoint.side_effect = self.get_endpoint
+
+            def get_limits(self):
+                return [self.conn.endpoint()]
+
+            def get_endpoint(self):
+                return 'endpoint'
+
+        class Case(mocktools.TestCase):
+            def test_fixture_answers(self):
+                self.limits = self.useFixture(Fake())
+                self.limits.conn.limits()
+
+        self.assert_no_sweep(Case, 'test_fixture_answers')
+
     def test_mocks_set_on_a_mocks_own_class_need_no_sweep(self):
         class Case(mocktools.TestCase):
             def test_magic_methods_and_properties(self):
