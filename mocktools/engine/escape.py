@@ -956,7 +956,8 @@ def _contents(obj):
     """What ``obj`` refers to, read without running its code (or None).
 
     An exact list's or tuple's items, an exact dict's values, a plain
-    instance's ``__dict__`` values; and what a side effect leads to: a
+    instance's ``__dict__`` values, a tuple subclass's items (and its
+    ``__dict__`` values, if it has one); and what a side effect leads to: a
     function's closure cells and defaults, a bound method's object, a
     cell's content, a
     generator's locals (``(s for s in statuses)``), the container a
@@ -971,7 +972,17 @@ def _contents(obj):
     if kind in _PASSING_ON:
         return _passed_on(obj, kind)
     namespace = sweep.instance_namespace(obj)
+    if issubclass(kind, tuple):
+        # a named tuple (``Endpoint(url, session)``), a recorded call:
+        # the items, by tuple's own slicing (never the class's code), and
+        # the attributes of a subclass that has a __dict__
+        items = tuple.__getitem__(obj, _ALL)
+        return items if namespace is None else items + tuple(
+            namespace.values())
     return None if namespace is None else namespace.values()
+
+
+_ALL = slice(None)
 
 
 # Objects that pass references on from a side effect to what it returns:

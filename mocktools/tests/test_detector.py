@@ -1679,6 +1679,25 @@ class TestEscapeCheck(DetectorTestCase):
 
         self.assert_no_sweep(Case, 'test_objects_hold_mocks')
 
+    def test_mocks_in_the_tests_named_tuples_need_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_named_tuple(self):
+                self.endpoint = targets.Endpoint('http://x', mock.Mock())
+                self.endpoint.session.get('/')
+
+        self.assert_no_sweep(Case, 'test_named_tuple')
+
+        class Registered(Case):
+            def test_named_tuple(self):
+                super().test_named_tuple()
+                targets.REGISTRY['endpoint'] = self.endpoint
+
+        outcome = support.run_case(Registered, names=['test_named_tuple'])
+        text = outcome.text('test_named_tuple')
+        self.assertEqual('failure', outcome['test_named_tuple'], text)
+        self.assertThat(text, matchers.Contains(
+            "mocktools.tests.targets.REGISTRY['endpoint'].session\n"))
+
     def test_mocks_deep_in_layers_of_proxies_need_no_sweep(self):
         # glance's gateway: an image factory wrapped in six or seven
         # layers of proxies (policy, quota, notifier, location, ...), each
