@@ -750,8 +750,8 @@ class Finding:
             # made on first use where nothing was (``if not hasattr(cls,
             # '_instance')``): no value may stand in for it, the place
             # must be empty again at cleanup
-            return ('self.useFixture(fixtures.MonkeyPatch(%r, '
-                    'fixtures.MonkeyPatch.delete))' % (
+            return ('fixtures.MonkeyPatch(%r, fixtures.MonkeyPatch.delete) '
+                    'for the length of the test' % (
                         '%s.%s' % (owner, self.key)))
         if previous is NEW_KEY:
             value = 'None' + create
@@ -879,7 +879,10 @@ class CachedFinding(Finding):
 
     @property
     def fix(self):
-        return 'self.addCleanup(%s.cache_clear)' % self.container.path
+        # a call, not a method of the test: the line reads the same in a
+        # unittest test case (addCleanup) and a pytest function (a
+        # finalizer or a yield fixture)
+        return '%s.cache_clear() in a cleanup' % self.container.path
 
     def heal(self):
         if self.container.holds(self.key, self.placed):

@@ -197,15 +197,23 @@ class DetectorTestCase(testtools.TestCase):
         it, and made before ``body`` runs again: the test then passes.
         """
         self.assertThat(text, matchers.Contains('      fix:     %s\n' % fix))
-        call = re.split(', stopped in a cleanup| for the length', fix)[0]
+        call = re.split(', stopped in a cleanup| for the length| in a '
+                        'cleanup', fix)[0]
+        names = {'mock': mock, 'sys': sys, 'fixtures': fixtures,
+                 'mocktools': mocktools}
 
         def fixed(test):
-            made = eval(call, {'self': test, 'mock': mock, 'sys': sys,
-                               'fixtures': fixtures, 'mocktools': mocktools})
-            if not call.startswith('self.'):
-                # a patcher: for the length of the test
-                made.start()
-                test.addCleanup(made.stop)
+            if fix.endswith(' in a cleanup'):
+                # a call to make when the test ends (cache_clear())
+                test.addCleanup(eval, call, names)
+            else:
+                made = eval(call, names)
+                if isinstance(made, fixtures.Fixture):
+                    test.useFixture(made)
+                else:
+                    # a patcher: for the length of the test
+                    made.start()
+                    test.addCleanup(made.stop)
             body(test)
 
         outcome = support.run_case(leaking(fixed))
@@ -1186,8 +1194,8 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             'inside the Connection a functools cache returns',
             'cache cleared (mocktools.tests.targets.connection_for'
             '.cache_clear())',
-            'self.addCleanup(mocktools.tests.targets.connection_for'
-            '.cache_clear)')
+            'mocktools.tests.targets.connection_for.cache_clear() in a '
+            'cleanup')
 
     def test_an_unbounded_cache_returns_a_mock(self):
         def body(test):
@@ -1198,8 +1206,8 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             'result a functools cache returns',
             'cache cleared (mocktools.tests.targets.session_for'
             '.cache_clear())',
-            'self.addCleanup(mocktools.tests.targets.session_for'
-            '.cache_clear)')
+            'mocktools.tests.targets.session_for.cache_clear() in a '
+            'cleanup')
 
     def test_two_mocks_in_one_new_object_are_both_reported_and_healed(self):
         # cinder's ZoneManager keeps its one instance in a class attribute,
@@ -1211,8 +1219,8 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             body, 'created_attr.session',
             'module attribute, inside the Connection put there',
             'removed mocktools.tests.targets.created_attr, which held it',
-            "self.useFixture(fixtures.MonkeyPatch('mocktools.tests.targets."
-            "created_attr', fixtures.MonkeyPatch.delete))")
+            "fixtures.MonkeyPatch('mocktools.tests.targets.created_attr', "
+            "fixtures.MonkeyPatch.delete) for the length of the test")
         self.assertThat(text, matchers.Contains(
             '\n  %screated_attr.configuration\n' % self.PREFIX))
         self.assertEqual(2, text.count(
@@ -1226,8 +1234,8 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
             body, 'created_attr.session',
             'module attribute, inside the SlottedClient put there',
             'removed mocktools.tests.targets.created_attr, which held it',
-            "self.useFixture(fixtures.MonkeyPatch('mocktools.tests.targets."
-            "created_attr', fixtures.MonkeyPatch.delete))")
+            "fixtures.MonkeyPatch('mocktools.tests.targets.created_attr', "
+            "fixtures.MonkeyPatch.delete) for the length of the test")
 
     def test_a_registry_keyed_by_classes(self):
         # cinder's db.api._GET_METHODS maps model classes to getters: the

@@ -240,7 +240,7 @@ EXPECTED = {
         "proj._CONNECTION.session  fix: mock.patch('proj._CONNECTION', "
         "None) for the length of the test",
         "proj.connection_for('db').session  fix: "
-        'self.addCleanup(proj.connection_for.cache_clear)')),
+        'proj.connection_for.cache_clear() in a cleanup')),
     'test_zz_sees_real': ('passed', ()),
 }
 
