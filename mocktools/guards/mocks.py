@@ -45,7 +45,7 @@ from mocktools.engine import instrumentation
 from mocktools.engine import sweep as sweep_module
 from mocktools.guards import base
 
-__all__ = ['Leak', 'MockGuard']
+__all__ = ['Leak', 'MockGuard', 'format_leaks']
 
 
 # a mock with a broken __repr__ configured must not break the report
@@ -242,16 +242,48 @@ class Leak:
 
     def format(self):
         """The lines describing this leak in a report."""
+        return format_leaks([self])
+
+    def _shared(self):
+        # what leaks reported as one entry have in common
         where = (self.origin.location() if self.origin
                  else 'unknown (%s)' % _NO_RECORD)
-        return [
-            '  %s' % self.path,
-            '      kind:    %s' % self.kind,
-            '      mock:    %s' % self.value_repr,
+        return (self.kind, where, self.blamed, self.healed, self.fix)
+
+
+def format_leaks(leaks):
+    """The report lines of ``leaks``, one entry per run of alike leaks.
+
+    Leaks next to each other that differ only in their place and mock (a
+    new dict of mocks put in a registry, one mock kept at several places
+    of one object) are one entry: their places, one per line, then each
+    distinct mock once and what they share.  Each leak is still one in the
+    report's count and in its ``leaks`` list.
+    """
+    lines = []
+    start = 0
+    while start < len(leaks):
+        shared = leaks[start]._shared()
+        end = start + 1
+        while end < len(leaks) and leaks[end]._shared() == shared:
+            end += 1
+        group = leaks[start:end]
+        kind, where, blamed, healed, fix = shared
+        mocks = []
+        for leak in group:
+            lines.append('  %s' % leak.path)
+            if leak.value_repr not in mocks:
+                mocks.append(leak.value_repr)
+        lines.append('      kind:    %s' % kind)
+        lines.append('      mock:    %s' % mocks[0])
+        lines.extend('               %s' % value for value in mocks[1:])
+        lines.extend([
             '      created: %s' % where,
-            '      by:      %s' % (self.blamed or 'unknown'),
-            '      healed:  %s' % self.healed,
-        ] + (['      fix:     %s' % self.fix] if self.fix else [])
+            '      by:      %s' % (blamed or 'unknown'),
+            '      healed:  %s' % healed,
+        ] + (['      fix:     %s' % fix] if fix else []))
+        start = end
+    return lines
 
 
 class MockGuard:

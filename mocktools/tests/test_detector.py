@@ -506,6 +506,28 @@ class TestContainerLeaks(DetectorTestCase):
             body, text, "mock.patch.dict(mocktools.tests.targets"
             ".DRIVERS['volume']) for the length of the test")
 
+    def test_a_new_dict_of_mocks_is_one_entry_of_the_report(self):
+        # glance's simple database stores each task as a dict of its
+        # fields: fourteen places, one cause, one fix
+        def body(test):
+            targets.REGISTRY['task'] = {
+                name: mock.Mock(name=name) for name in ('id', 'type')}
+        text = self.assert_leak(
+            body, self.PREFIX + "REGISTRY['task']['id']",
+            "mock in global state (entry of a dict in global state, inside "
+            "the dict put there)")
+        self.assertThat(text, matchers.Contains(
+            "mocktools: 2 dangling mocks after test "))
+        self.assertThat(text, matchers.MatchesRegex(
+            r".*\n  %sREGISTRY\['task'\]\['id'\]\n"
+            r"  %sREGISTRY\['task'\]\['type'\]\n"
+            r"      kind:    [^\n]*\n"
+            r"      mock:    <Mock name='id' id='\d+'>\n"
+            r"               <Mock name='type' id='\d+'>\n"
+            r"      created: [^\n]*\n" % (self.PREFIX, self.PREFIX),
+            re.DOTALL))
+        self.assertEqual(1, text.count('\n      healed:  '))
+
     def test_entry_replaced_in_a_nested_dict(self):
         def body(test):
             targets.DRIVERS['volume']['lvm'] = mock.Mock()
