@@ -41,7 +41,7 @@ from mocktools.engine import escape
 from mocktools.engine import instrumentation
 from mocktools import guards as guards_package
 from mocktools.guards import base as guard_base
-from mocktools.guards.mocks import format_leaks
+from mocktools.guards.mocks import _format_leaks
 from mocktools.guards.mocks import Leak
 from mocktools.guards.mocks import MockGuard
 
@@ -115,14 +115,14 @@ class LeakReport:
             lines.append('mocktools: %d dangling mock%s after %s %s' % (
                 len(self.leaks), '' if len(self.leaks) == 1 else 's',
                 self.scope_kind, self.scope_name))
-            lines.extend(format_leaks(self.leaks))
+            lines.extend(_format_leaks(self.leaks))
         if self.foreign:
             lines.append(
                 'mocktools: %d dangling mock%s left by code outside %s %s '
                 '(found when it was checked; not counted against it)' % (
                     len(self.foreign), '' if len(self.foreign) == 1 else 's',
                     self.scope_kind, self.scope_name))
-            lines.extend(format_leaks(self.foreign))
+            lines.extend(_format_leaks(self.foreign))
         if self.changes:
             lines.append('mocktools: %d change%s to global state left by '
                          '%s %s' % (len(self.changes),

@@ -45,7 +45,7 @@ from mocktools.engine import instrumentation
 from mocktools.engine import sweep as sweep_module
 from mocktools.guards import base
 
-__all__ = ['Leak', 'MockGuard', 'format_leaks']
+__all__ = ['Leak', 'MockGuard']
 
 
 # a mock with a broken __repr__ configured must not break the report
@@ -242,7 +242,7 @@ class Leak:
 
     def format(self):
         """The lines describing this leak in a report."""
-        return format_leaks([self])
+        return _format_leaks([self])
 
     def _shared(self):
         # what leaks reported as one entry have in common
@@ -251,7 +251,7 @@ class Leak:
         return (self.kind, where, self.blamed, self.healed, self.fix)
 
 
-def format_leaks(leaks):
+def _format_leaks(leaks):
     """The report lines of ``leaks``, one entry per run of alike leaks.
 
     Leaks next to each other that differ only in their place and mock (a
