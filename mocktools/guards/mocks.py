@@ -256,9 +256,11 @@ def _format_leaks(leaks):
 
     Leaks next to each other that differ only in their place and mock (a
     new dict of mocks put in a registry, one mock kept at several places
-    of one object) are one entry: their places, one per line, then each
-    distinct mock once and what they share.  Each leak is still one in the
-    report's count and in its ``leaks`` list.
+    of one object) are one entry: their places, one per line, then their
+    mocks in the same order (one line when it is the same mock at every
+    place) and what they share.  Each leak is still one in the report's
+    count and in its ``leaks`` list, and
+    :func:`mocktools.integrations.cli.parse_report_text` reads each back.
     """
     lines = []
     start = 0
@@ -269,11 +271,10 @@ def _format_leaks(leaks):
             end += 1
         group = leaks[start:end]
         kind, where, blamed, healed, fix = shared
-        mocks = []
-        for leak in group:
-            lines.append('  %s' % leak.path)
-            if leak.value_repr not in mocks:
-                mocks.append(leak.value_repr)
+        lines.extend('  %s' % leak.path for leak in group)
+        mocks = [leak.value_repr for leak in group]
+        if len(set(mocks)) == 1:
+            del mocks[1:]
         lines.append('      kind:    %s' % kind)
         lines.append('      mock:    %s' % mocks[0])
         lines.extend('               %s' % value for value in mocks[1:])

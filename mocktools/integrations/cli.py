@@ -47,29 +47,50 @@ _HEADER = re.compile(r'mocktools: \d+ (dangling mocks? after|changes? to '
 _FIELD = re.compile(r'^      (kind|mock|created|by|healed|fix|change|'
                     r'changed|restored): +(.*)$')
 _KEYS = {'created': 'created_at', 'changed': 'created_at', 'by': 'leaked_by'}
+# A further mock of an entry that groups several places, under ``mock:``.
+_MORE_MOCKS = re.compile(r'^ {15}(\S.*)$')
 
 
 def parse_report_text(text):
-    """Leaks (as dicts) from the human-readable report inside ``text``."""
+    """Leaks (as dicts) from the human-readable report inside ``text``.
+
+    An entry that groups several places (see the detector's report) gives
+    one leak per place, each with what the entry's fields say and its own
+    mock.
+    """
     leaks = []
-    current = None
+    entry = []          # the leaks of the entry being read, one per place
+    mocks = None        # its mocks while ``mock:`` lines are being read
+    in_fields = False   # whether the entry's places are all read
     in_report = False
     for line in text.splitlines():
         if _HEADER.search(line):
-            in_report = True
+            in_report, entry, mocks, in_fields = True, [], None, False
             continue
         if not in_report:
             continue
         field = _FIELD.match(line)
-        if field and current is not None:
+        more = _MORE_MOCKS.match(line) if mocks is not None else None
+        if field and entry:
             key = _KEYS.get(field.group(1), field.group(1))
-            current[key] = field.group(2)
+            for leak in entry:
+                leak[key] = field.group(2)
+            mocks = [field.group(2)] if key == 'mock' else None
+            in_fields = True
+        elif more:
+            # one mock per place, in the order of the places
+            mocks.append(more.group(1))
+            if len(mocks) == len(entry):
+                for leak, mock in zip(entry, mocks):
+                    leak['mock'] = mock
         elif line.startswith('  ') and not line.startswith('   '):
-            current = {'path': line.strip()}
-            leaks.append(current)
+            if in_fields:
+                entry, in_fields = [], False
+            entry.append({'path': line.strip()})
+            leaks.append(entry[-1])
+            mocks = None
         else:
-            in_report = False
-            current = None
+            in_report, entry, mocks, in_fields = False, [], None, False
     return leaks
 
 

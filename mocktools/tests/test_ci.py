@@ -242,6 +242,29 @@ class TestLeaksCommand(testtools.TestCase):
                            'healed': 'removed', 'fix': "mock.patch('a.c')"}],
                          leaks)
 
+    def test_parse_report_text_of_entries_grouping_places(self):
+        # a new dict of mocks (one mock per place), one mock at two
+        # places, then a leak of its own: each place is one leak again
+        from mocktools.engine.detector import Leak
+        report = mocktools.LeakReport('pkg.T.test_x', 'test')
+        for path, value in (("R['t']['id']", '<Mock id>'),
+                            ("R['t']['type']", '<Mock type>'),
+                            ('P.context', '<Mock ctx>'),
+                            ('P.base.context', '<Mock ctx>')):
+            report.leaks.append(Leak(
+                path, 'k ' + path[0], value, None, 'pkg.T.test_x',
+                'removed', "mock.patch.dict('%s')" % path[0]))
+        report.leaks.append(Leak('a.b', 'k', '<Mock b>', None,
+                                 'pkg.T.test_x', 'patcher stopped'))
+        text = report.format()
+        self.assertEqual(2, text.count('\n      kind:    k '))
+        self.assertEqual(
+            [(leak.path, leak.value_repr, leak.kind, leak.healed, leak.fix)
+             for leak in report.leaks],
+            [(leak['path'], leak['mock'], leak['kind'], leak['healed'],
+              leak.get('fix'))
+             for leak in cli.parse_report_text('Traceback...\n' + text)])
+
 
 def _subprocess_env():
     env = dict(os.environ)
