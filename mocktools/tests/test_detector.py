@@ -1388,6 +1388,23 @@ class TestKeptByCachesAndSingletons(DetectorTestCase):
 class TestEscapeCheck(DetectorTestCase):
     """Mocks created outside patchers only cost a sweep if they escaped."""
 
+    def assert_own_until_registered(self, case, name, attribute, path,
+                                    inside):
+        """``case``'s test ``name`` needs no sweep until it is registered.
+
+        Kept in ``targets.REGISTRY``, what the test keeps as ``attribute``
+        is reported at ``path`` below it, inside an ``inside`` object.
+        """
+        self.assert_no_sweep(case, name)
+
+        def registered(test):
+            getattr(case, name)(test)
+            targets.REGISTRY['kept'] = getattr(test, attribute)
+        self.assert_leak(
+            registered, "mocktools.tests.targets.REGISTRY['kept']" + path,
+            'mock in global state (entry of a dict in global state, inside '
+            'the %s put there)' % inside)
+
     def test_mocks_held_by_the_test_need_no_sweep(self):
         class Case(mocktools.TestCase):
             def test_locals_and_attributes(self):
@@ -1715,16 +1732,8 @@ class TestEscapeCheck(DetectorTestCase):
                 self.endpoint = targets.Endpoint('http://x', mock.Mock())
                 self.endpoint.session.get('/')
 
-        self.assert_no_sweep(Case, 'test_named_tuple')
-
-        # the same tuple, also kept by global state
-        def registered(test):
-            Case.test_named_tuple(test)
-            targets.REGISTRY['endpoint'] = test.endpoint
-        self.assert_leak(
-            registered, "mocktools.tests.targets.REGISTRY['endpoint'].session",
-            'mock in global state (entry of a dict in global state, inside '
-            'the Endpoint put there)')
+        self.assert_own_until_registered(Case, 'test_named_tuple',
+                                         'endpoint', '.session', 'Endpoint')
 
     def test_mocks_deep_in_layers_of_proxies_need_no_sweep(self):
         # glance's gateway: an image factory wrapped in six or seven
@@ -1744,16 +1753,8 @@ class TestEscapeCheck(DetectorTestCase):
                     layer = Proxy(layer, context)
                 self.image_factory = layer
 
-        self.assert_no_sweep(Case, 'test_layered_proxies')
-
-        # the same layers, the outermost also kept by global state
-        def registered(test):
-            Case.test_layered_proxies(test)
-            targets.REGISTRY['image'] = test.image_factory
-        self.assert_leak(
-            registered, "mocktools.tests.targets.REGISTRY['image'].context",
-            'mock in global state (entry of a dict in global state, inside '
-            'the Proxy put there)')
+        self.assert_own_until_registered(Case, 'test_layered_proxies',
+                                         'image_factory', '.context', 'Proxy')
 
     def test_a_fixture_answering_its_mocks_calls_needs_no_sweep(self):
         # oslo.limit's LimitFixture: the fixture keeps a MagicMock
