@@ -87,8 +87,15 @@ class ChangeTracker:
         """The dict at ``position`` was just read: forget its changes."""
         self._copies[position] = _identities(self._mappings[position])
 
+    #: The change records waiting for :meth:`collect` (a sized container).
+    backlog = ()
+
     def collect(self):
-        """Take in pending change records (cheap; call at every check)."""
+        """Take in pending change records.
+
+        Every method that answers from them takes them in first; call it
+        when :attr:`backlog` grows, so that it stays small between sweeps.
+        """
 
     def release(self, position):
         """Stop following the dict at ``position``; it is never named again.
@@ -311,7 +318,7 @@ class WatcherTracker(ChangeTracker):
         # (event, dict address) -> events.insert(event, address): a C
         # method, so no bytecode runs while the dict is being written.  The
         # address lands near the left end (event is 0..5): O(1).
-        self._events = collections.deque()
+        self._events = self.backlog = collections.deque()
         self._callback = self._CALLBACK(self._events.insert)
         self._id = add_watcher(self._callback)   # raises if no slot is free
         self._positions = {}     # dict address -> position

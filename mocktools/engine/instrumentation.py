@@ -79,40 +79,39 @@ class Scope:
     heal any of it.
     """
 
-    __slots__ = ('_name', 'kind', 'parent', 'free_mocks', 'patchers',
-                 'born', 'made', 'holder', 'fixtures', 'sweep_due',
-                 'previous', 'previous_class', 'sweeps_before', 'open',
-                 'deferred', 'guard_state', 'unchecked', '__weakref__')
+    # What most scopes keep as it starts: class attributes, which a scope
+    # overrides only when it differs (a test scope is made per test, and
+    # every attribute stored costs it).
+    open = True          # False once the scope was checked
+    # sweep findings of mocks this scope made, seen while it was still
+    # open (by a test's sweep): checked again when the scope ends
+    deferred = None
+    free_mocks = 0       # mocks created outside any patcher
+    # pytest's fixture values for the test (its funcargs dict): what they
+    # refer to is the test's own too
+    fixtures = None
+    sweep_due = False    # a test deferred its sweep to the class
+    # What was current when this scope began, restored when it ends, so a
+    # suite run inside a test (mocktools' own tests do) nests cleanly.
+    previous = None
+    previous_class = None
+    sweeps_before = 0    # the detector's sweep count at the start
+    # (clean state, state before) of the state guards, see the detector
+    guard_state = ()
+    unchecked = ()       # names of state guards not compared
 
     def __init__(self, name, kind, parent=None, holder=None):
         # a string, or a callable returning it (``test.id``): most scopes
         # never need their name, and formatting it costs per test
         self._name = name
         self.kind = kind          # 'test', 'class', 'module' or 'fixture'
-        self.open = True          # False once the scope was checked
-        # sweep findings of mocks this scope made, seen while it was still
-        # open (by a test's sweep): checked again when the scope ends
-        self.deferred = None
         self.parent = parent      # the class scope of a test scope
-        self.free_mocks = 0       # mocks created outside any patcher
-        self.born = []            # weak references to those mocks
+        self.holder = holder      # the test (or class) owning the scope
+        self.born = []            # weak references to its free mocks
         # weak references to the mocks its patchers made: what they refer
         # to is the scope's own (a free mock given as return_value=...)
         self.made = []
-        self.holder = holder      # the test (or class) owning the scope
-        # pytest's fixture values for the test (its funcargs dict): what
-        # they refer to is the test's own too
-        self.fixtures = None
-        self.sweep_due = False    # a test deferred its sweep to the class
         self.patchers = []        # PatcherRecords started in this scope
-        # What was current when this scope began, restored when it ends, so
-        # a suite run inside a test (mocktools' own tests do) nests cleanly.
-        self.previous = None
-        self.previous_class = None
-        self.sweeps_before = 0    # the detector's sweep count at the start
-        # (guard, clean token, before token) of each state guard
-        self.guard_state = ()
-        self.unchecked = ()       # names of state guards not compared
 
     @property
     def name(self):

@@ -51,6 +51,10 @@ __all__ = ['Leak', 'MockGuard']
 # a mock with a broken __repr__ configured must not break the report
 _safe_repr = base.safe_repr
 
+# How many dict-watcher records may wait for the next sweep (see
+# MockGuard._should_sweep): a few kilobytes.
+_BACKLOG_LIMIT = 1024
+
 
 def _healed_leak(finding, origin, blamed):
     """The :class:`Leak` a sweep's ``finding`` reports, healing it.
@@ -109,6 +113,28 @@ def _any_alive(refs):
         if ref() is not None:
             return True
     return False
+
+
+class _UnwatchedOnce:
+    """What the sweep never reads, read once per check and only if asked.
+
+    Called, it returns the ids of what ``functools`` caches gained since the
+    last check and what thread-local storage holds (see
+    :meth:`~mocktools.engine.sweep.GlobalStateSweep.new_cache_entries`).
+    """
+
+    __slots__ = ('_sweep', '_entries')
+
+    def __init__(self, sweep):
+        self._sweep = sweep
+        self._entries = None
+
+    def __call__(self):
+        if self._entries is None:
+            sweep = self._sweep
+            self._entries = () if sweep is None else (
+                sweep.new_cache_entries() + sweep.thread_local_references())
+        return self._entries
 
 
 def _given_mocks(scope, companions=()):
@@ -535,26 +561,18 @@ class MockGuard:
         """
         scan = settings.scan
         if self._sweep is not None:
-            # the dict-watcher records are taken in at every check, so that
-            # few wait between sweeps
-            self._sweep.tracker.collect()
+            tracker = self._sweep.tracker
+            if len(tracker.backlog) > _BACKLOG_LIMIT:
+                # the dict-watcher records wait for the next sweep, which
+                # takes them in; only a long run of tests that write many
+                # dicts and sweep never makes them worth taking in now
+                tracker.collect()
         if scan == 'auto' and not (scope.free_mocks or scope.made
                                    or scope.sweep_due
                                    or instrumentation.outside_born
                                    or instrumentation.outside_overflow):
             # the common case: the scope made no mock
             return self.global_sweep().modules_changed()
-        changed = []
-
-        def unwatched():
-            # what functools caches gained since the last check, and what
-            # thread-local storage holds: read at most once per check, and
-            # only if needed
-            if not changed and self._sweep is not None:
-                changed.append(self._sweep.new_cache_entries()
-                               + self._sweep.thread_local_references())
-            return changed[0] if changed else ()
-
         if scan not in ('off', 'always') and not scope.sweep_due:
             # most mocks a test made are garbage by now, kept only by the
             # cycles MagicMock builds (its proxies, its children): collected
@@ -562,16 +580,20 @@ class MockGuard:
             # anyway, and doing it now, while they are young, costs the run
             # nothing (see escape.collect_young)
             escape.collect_young()
-        # (most checks: nothing was made outside a check since the last)
-        outside = (instrumentation.outside_born
-                   or instrumentation.outside_overflow) and (
-                       self._outside_escaped(settings, unwatched))
+        unwatched = outside = None
+        if instrumentation.outside_born or instrumentation.outside_overflow:
+            # (most checks: nothing was made outside a check since the last)
+            unwatched = _UnwatchedOnce(self._sweep)
+            outside = self._outside_escaped(settings, unwatched)
         if scan == 'off':
             return False
         if (scan == 'always' or scope.sweep_due or outside
                 or self.global_sweep().modules_changed()
-                or (scope.free_mocks or scope.made)
-                and self._escaped(scope, unwatched)):
+                # the common case once the young generation was collected:
+                # every mock the test made is gone, none can have escaped
+                or (_any_alive(scope.born) or _any_alive(scope.made))
+                and self._escaped(scope, unwatched
+                                  or _UnwatchedOnce(self._sweep))):
             if scan == 'class' and scope.kind == 'test' and (
                     scope.parent is not None):
                 # an import too: sweeping now would find what an earlier
@@ -603,11 +625,8 @@ class MockGuard:
         global state on purpose (allowed, or reported as an active patcher)
         and is not looked for, but what it refers to is the test's own; so
         is what a mock given to one of its patchers (``new``) recorded.
+        Asked only when one of them is still alive.
         """
-        if not (_any_alive(scope.born) or _any_alive(scope.made)):
-            # the common case once the young generation was collected:
-            # every mock the test made is gone, nothing can have escaped
-            return False
         holder = scope.holder
         if holder is None:
             holders = []
