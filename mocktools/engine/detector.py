@@ -296,7 +296,10 @@ class LeakDetector:
         if fixtures is not None:
             scope.fixtures = fixtures
         if state:
-            self._baselines(scope)
+            # (_baselines, written out: this runs before every test)
+            scope.guard_state = (self._clean, (
+                tuple(map(_call, self._baseline_calls)),
+                guard_base.journal.position))
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
         self.mocks.begin_test(settings)

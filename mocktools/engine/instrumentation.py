@@ -189,6 +189,7 @@ class PatcherRecord:
 # importlib keeps a lock per module being imported; none while no import
 # runs, so the common case of importing() is one truth test
 _module_locks = getattr(importlib._bootstrap, '_module_locks', None)
+_LOCKS_READABLE = isinstance(_module_locks, dict)
 
 # The scope events are attributed to; set by the detector.
 current_scope = None
@@ -297,10 +298,11 @@ def caller_origin(scope, depth=2, owner=None):
         frame = frame.f_back
     if frame is None:
         frame = last
-    return Origin(scope, frame.f_code.co_filename, frame.f_lineno,
-                  frame.f_code.co_name,
+        code = frame.f_code
+    return Origin(scope, code.co_filename, frame.f_lineno, code.co_name,
                   None if scope is not None else _running_test(frame),
-                  importing(frame))
+                  # (importing()'s own first test, spared a call)
+                  (_module_locks or not _LOCKS_READABLE) and importing(frame))
 
 
 def importing(frame=None):
@@ -313,7 +315,7 @@ def importing(frame=None):
     (``importlib._bootstrap._module_locks``, almost always empty): without
     one, no frame is walked.
     """
-    if isinstance(_module_locks, dict) and not _module_locks:
+    if _LOCKS_READABLE and not _module_locks:
         return False
     if frame is None:
         frame = sys._getframe(1)
