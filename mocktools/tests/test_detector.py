@@ -2366,6 +2366,34 @@ class TestSweepAndPatchers(DetectorTestCase):
         # healed to the real function, not to the patcher's mock
         self.assertIs(ORIGINALS['execute'], targets.execute)
 
+    def test_dict_writes_wait_for_the_next_sweep_in_a_bounded_backlog(self):
+        # A dict watcher records every write to a module's dict; the checks
+        # leave the records to the next sweep, but a long unswept run of
+        # tests that write must not pile them up without end.
+        tracker = detector_module.get_detector()._global_sweep().tracker
+        if not tracker.method == 'dict watchers':
+            self.skipTest('no dict watchers on this interpreter')
+        self.addCleanup(setattr, targets, 'GREETING', targets.GREETING)
+        limit = mocktools.guards.mocks._BACKLOG_LIMIT
+
+        def writes(test):
+            for count in range(100):
+                targets.GREETING = 'hello %d' % count
+
+        methods = {'test_%02d' % number: writes for number in range(30)}
+        case = type('Writes', (mocktools.TestCase,), methods)
+        detector = detector_module.get_detector()
+        sweeps = detector.sweeps
+        outcome = support.run_case(case)
+        self.assertEqual({'success'}, set(outcome.status.values()))
+        self.assertEqual(sweeps, detector.sweeps)
+        # 3,000 writes, no sweep: taken in once more than the limit waited
+        self.assertLessEqual(len(tracker.backlog), limit + 100)
+        # what waited is still known to the sweep
+        self.assertIn(vars(targets), [
+            detector._sweep.containers[position].mapping
+            for position in tracker.changed()])
+
 
 class TestResync(DetectorTestCase):
 
