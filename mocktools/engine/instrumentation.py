@@ -27,6 +27,8 @@ patcher or mock being made (a subclass's ``__enter__`` or ``__init__``) are
 not taken for the user's code.
 """
 
+import copy
+import copyreg
 import functools
 import importlib._bootstrap
 import inspect
@@ -68,6 +70,10 @@ _SKIP_PARTS = (
     os.sep + os.path.join('mocktools', 'engine', 'instrumentation.py'),
     os.sep + 'mocktools' + os.sep + 'ergonomics.py',
     '<mocktools mock hook',     # the hook's own code (see _exact_mock_init)
+    # copy.copy/deepcopy making a copy of a mock (see _wrap_reduce_ex): the
+    # origin is the code that asked for the copy
+    copy.__file__,
+    copyreg.__file__,
 )
 
 
@@ -133,7 +139,7 @@ class Origin:
     """
 
     __slots__ = ('scope', 'filename', 'lineno', 'function', 'context',
-                 'importing')
+                 'importing', 'copied')
 
     def __init__(self, scope, filename, lineno, function, context=None,
                  importing=False):
@@ -145,6 +151,7 @@ class Origin:
         # made while this thread imported a module (by the module's
         # top-level code, or a function it called)
         self.importing = importing
+        self.copied = False         # a copy of a mock, made there
 
     @property
     def by_import(self):
@@ -165,7 +172,9 @@ class Origin:
                 filename = rel
         except ValueError:
             pass
-        return '%s:%d in %s' % (filename, self.lineno, self.function)
+        return '%s:%d in %s%s' % (filename, self.lineno, self.function,
+                                  ' (a copy of a mock)' if self.copied
+                                  else '')
 
     def __repr__(self):
         return '<Origin %s by %s>' % (self.location(), self.scope_name)
@@ -609,10 +618,13 @@ def _wrap_unpatch_dict(original):
     return _unpatch_dict
 
 
-def _note_mock(mock):
-    """Record a top-level mock just made (the mock hook's work)."""
+def _note_mock(mock, copied=False):
+    """Record a top-level mock just made (the mock hook's work).
+
+    ``copied``: the mock is a copy of one (see :func:`_wrap_reduce_ex`).
+    """
     entering = _state.entering
-    if entering:
+    if entering and not copied:
         # Made by a patcher: it shares the patcher's origin.
         record = active.get(id(entering[-1]))
         if record is not None:
@@ -624,6 +636,7 @@ def _note_mock(mock):
     scope = current_scope
     # the frames above: this function, the hook, then the mock's makers
     origin = caller_origin(scope, 3, mock)
+    origin.copied = copied
     ref = _record_origin(mock, origin)
     if scope is not None and not origin.by_import and (
             modules_imported is not None):
@@ -638,6 +651,43 @@ def _note_mock(mock):
     else:                       # untrackable: sweep to be sure
         scope.free_mocks += 1
         scope.sweep_due = True
+
+
+def _wrap_reduce_ex(original):
+    # A copy of a mock (copy.copy, copy.deepcopy: glance's simple database
+    # deep-copies what it stores) is made without __init__, so the mock
+    # hook never sees it, and a copy the test leaves in global state would
+    # be found only by some later sweep, with no record of who made it.
+    # The copy machinery asks the mock how to rebuild it; for a top-level
+    # mock the answer names __newobj__ below, which notes the copy as a
+    # mock made where the copy was asked for.  Child mocks are copied with
+    # their parent and belong to it.  Nothing else changes: the reduction
+    # is the one the mock gives unhooked, and pickle, which tells a
+    # __newobj__ by its name, treats it as before.
+    @functools.wraps(original)
+    def __reduce_ex__(self, protocol):
+        reduced = original(self, protocol)
+        if type(reduced) is tuple and reduced and (
+                reduced[0] is copyreg.__newobj__):
+            state = self.__dict__
+            if (state.get('_mock_parent') is None
+                    and state.get('_mock_new_parent') is None):
+                return (__newobj__,) + reduced[1:]
+        return reduced
+    __reduce_ex__.__mocktools_hook__ = original
+    return __reduce_ex__
+
+
+def __newobj__(cls, *args):
+    """``copyreg.__newobj__``, for a copy of a mock: noted where it is made.
+
+    Only what comes out a mock of a loaded library is noted (told by its
+    type, never asked of the object).
+    """
+    made = cls.__new__(cls, *args)
+    if issubclass(type(made), sweep.mock_types()):
+        _note_mock(made, copied=True)
+    return made
 
 
 def _wrap_mock_init(original):
@@ -721,21 +771,28 @@ _HOOKED = (('_patch', '__enter__', _wrap_enter),
            ('_patch', '__exit__', _wrap_exit),
            ('_patch_dict', '_patch_dict', _wrap_patch_dict),
            ('_patch_dict', '_unpatch_dict', _wrap_unpatch_dict),
-           ('NonCallableMock', '__init__', _wrap_mock_init))
+           ('NonCallableMock', '__init__', _wrap_mock_init),
+           ('NonCallableMock', '__reduce_ex__', _wrap_reduce_ex))
 
 
 def _defining_class(cls, name):
-    """The class of ``cls``'s MRO whose own ``__dict__`` holds ``name``."""
+    """The class of ``cls``'s MRO whose own ``__dict__`` holds ``name``.
+
+    Not ``object``: what only ``object`` defines is hooked on ``cls``
+    itself, and taken away again when unhooked.
+    """
     for klass in cls.__mro__:
-        if name in klass.__dict__:
+        if name in klass.__dict__ and klass is not object:
             return klass
+    if name in vars(object):
+        return cls
     raise LookupError('%s.%s: no class of its MRO defines %s' % (
         cls.__module__, cls.__qualname__, name))
 
 
 def _hook(cls, name, wrapper):
     owner = _defining_class(cls, name)
-    current = owner.__dict__[name]
+    current = vars(owner).get(name, vars(object).get(name))
     if getattr(current, '__mocktools_hook__', None) is None:
         setattr(owner, name, wrapper(current))
 
@@ -780,9 +837,11 @@ def uninstall():
             namespace = vars(module)
             for class_name, name, _ in _HOOKED:
                 cls = _defining_class(namespace[class_name], name)
-                original = getattr(cls.__dict__[name], '__mocktools_hook__',
+                original = getattr(vars(cls).get(name), '__mocktools_hook__',
                                    None)
-                if original is not None:
+                if original is vars(object).get(name):
+                    delattr(cls, name)      # added on the class: taken away
+                elif original is not None:
                     setattr(cls, name, original)
             _installed.discard(id(module))
         active.clear()

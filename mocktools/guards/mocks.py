@@ -196,11 +196,11 @@ def _module_level_name(obj):
     return None
 
 
-# Why a mock has no origin: the hooks record a mock its constructor makes;
-# a copy (copy.deepcopy, pickle: glance's simple DB API deep-copies what
-# it stores) is made without it, as is a mock made before the hooks went in.
-_NO_RECORD = ('no record: a copy, by copy or pickle, or made before '
-              'checking started')
+# Why a mock has no origin: the hooks record a mock its constructor makes,
+# or a copy (copy.copy, copy.deepcopy) makes; one made before the hooks went
+# in has none, nor one made without either (``cls.__new__(cls)`` by hand).
+_NO_RECORD = ('no record: made before checking started, or without its '
+              'constructor')
 
 
 def _origin_of_family(mock):

@@ -229,15 +229,15 @@ class TestLeaksCommand(testtools.TestCase):
                                  'removed', "mock.patch('a.c')"))
         leaks = cli.parse_report_text('Traceback...\n' + report.format())
         self.assertEqual([{'path': 'a.b', 'kind': 'k', 'mock': '<Mock>',
-                           'created_at': 'unknown (no record: a copy, by '
-                                         'copy or pickle, or made before '
-                                         'checking started)',
+                           'created_at': 'unknown (no record: made before '
+                                         'checking started, or without '
+                                         'its constructor)',
                            'leaked_by': 'pkg.T.test_x',
                            'healed': 'patcher stopped'},
                           {'path': 'a.c', 'kind': 'k', 'mock': '<Mock>',
-                           'created_at': 'unknown (no record: a copy, by '
-                                         'copy or pickle, or made before '
-                                         'checking started)',
+                           'created_at': 'unknown (no record: made before '
+                                         'checking started, or without '
+                                         'its constructor)',
                            'leaked_by': 'pkg.T.test_x',
                            'healed': 'removed', 'fix': "mock.patch('a.c')"}],
                          leaks)

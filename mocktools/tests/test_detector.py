@@ -412,15 +412,53 @@ class TestAssignedMocks(DetectorTestCase):
 
         self.assert_passes(Case, 'test_put_back')
 
-    def test_copy_of_a_mock_has_no_record_and_says_so(self):
-        # glance's simple DB API deep-copies what it stores: the copy of a
-        # patcher's mock is made without its constructor, so nothing says
-        # where, and only a sweep finds it; the test is still the one blamed
+    def test_a_copy_of_a_mock_is_recorded_where_it_was_copied(self):
+        # glance's simple DB API deep-copies what it stores: a copy is made
+        # without the mock's constructor, yet it is the test's own mock,
+        # found by the test's own check and blamed on it, however the tests
+        # around it sweep
         def body(test):
             with mock.patch.object(targets, 'execute') as execute:
                 targets.SERVICE = copy.deepcopy(execute.return_value)
-        # (a test before it sweeps too: what has no record is blamed on the
-        # tests since the last sweep, here the one that stored it alone)
+        line = inspect.getsourcelines(body)[1] + 2
+        text = self.assert_leak(body, 'mocktools.tests.targets.SERVICE',
+                                'mock in global state (module attribute)')
+        self.assertThat(text, matchers.Contains(
+            '%s:%d in body (a copy of a mock)\n'
+            '      by:      %s' % (HERE, line, 'mocktools.tests.'
+                                   'test_detector.Leaky.test_leak')))
+
+        def shallow(test):
+            targets.REGISTRY['client'] = copy.copy(mock.Mock(name='client'))
+        text = self.assert_leak(
+            shallow, "mocktools.tests.targets.REGISTRY['client']",
+            'mock in global state (entry of a dict in global state)')
+        self.assertThat(text, matchers.Contains(
+            'in shallow (a copy of a mock)\n'))
+
+    def test_copies_of_mocks_the_test_keeps_need_no_sweep(self):
+        class Case(mocktools.TestCase):
+            def test_copies(self):
+                original = mock.MagicMock()
+                original.get('/x').json.return_value = {'id': 1}
+                self.copied = copy.copy(original)
+                self.records = [copy.deepcopy(original)]
+                copy.deepcopy(mock.Mock(spec=targets.Client))   # dropped
+
+        self.assert_no_sweep(Case, 'test_copies')
+
+    def test_a_mock_with_no_record_says_so(self):
+        # made while the hooks were out (before checking started): only a
+        # sweep finds it; what has no record is blamed on the tests since
+        # the last sweep, here the one that stored it alone
+        instrumentation.uninstall()
+        try:
+            unrecorded = mock.MagicMock()
+        finally:
+            instrumentation.install()
+
+        def body(test):
+            targets.SERVICE = unrecorded
         outcome = support.run_case(leaking(
             body, leak_scan='always', test_after_a_sweep=lambda test: None))
         text = outcome.text('test_leak')
@@ -429,8 +467,8 @@ class TestAssignedMocks(DetectorTestCase):
             '\n  mocktools.tests.targets.SERVICE\n'
             '      kind:    mock in global state (module attribute)\n'))
         self.assertThat(text, matchers.Contains(
-            'created: unknown (no record: a copy, by copy or pickle, or '
-            'made before checking started)'))
+            'created: unknown (no record: made before checking started, '
+            'or without its constructor)'))
         self.assertThat(text, matchers.Contains(
             'by:      mocktools.tests.test_detector.'))
         self.assertEqual('success', outcome['test_next'],
@@ -3131,6 +3169,20 @@ class TestMocksStayPlainMocks(DetectorTestCase):
         self.assert_passes(Case, 'test_makes_mocks')
         self.assertEqual(plain, seen[0])
         self.assertEqual('dict', seen[0][0]['deepcopy-holder'])
+
+    def test_same_behaviour_hooked_and_unhooked(self):
+        # copying asks the mock how to rebuild it (see the copy hook):
+        # copies, deep copies and pickling come out as without any hook
+        hooked = _mock_behaviour()
+        instrumentation.uninstall()
+        try:
+            self.assertNotIn('__reduce_ex__', vars(mock.NonCallableMock))
+            unhooked = _mock_behaviour()
+        finally:
+            instrumentation.install()
+        self.assertEqual(unhooked, hooked)
+        self.assertEqual(['Mock', 'MagicMock', 'MagicMock'],
+                         [answers['deepcopy'] for answers in hooked])
 
     def test_nothing_of_mocktools_in_the_mock(self):
         kept = []
