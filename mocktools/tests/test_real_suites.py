@@ -41,7 +41,16 @@ STARTUP_HOOK = os.path.join(ROOT, 'mocktools-autocheck.pth')
 
 PROJECT = {
     'proj/__init__.py': '''
+        import copy
         import functools
+
+        # a fake database, as glance's simple one: it keeps deep copies
+        DATA = {}
+
+
+        def store(key, record):
+            DATA[key] = copy.deepcopy(record)
+
 
         def execute():
             return 'real'
@@ -142,6 +151,12 @@ PROJECT = {
                 proj.get_connection()
                 proj.connection_for('db')
 
+        def stores_a_copy(test):
+            # a copy is made without the mock's constructor: still the
+            # test's own mock, left in global state
+            proj.store('request', {'context': mock.Mock()})
+
+
         def skip(test):
             test.skipTest('not on this platform')
 
@@ -160,6 +175,7 @@ PROJECT = {
             test.assertFalse(hasattr(proj, 'registry'))
             test.assertEqual('real', proj.get_connection().session.get())
             test.assertEqual('real', proj.connection_for('db').session.get())
+            test.assertEqual({}, proj.DATA)
 
 
         def tests(namespace):
@@ -167,7 +183,7 @@ PROJECT = {
             for name in ('left_to_stopall', 'explicit_stop', 'assign',
                          'context_never_exited', 'skip', 'fail_and_leak',
                          'loads_driver_and_assigns', 'loads_fakes',
-                         'caches_connections'):
+                         'caches_connections', 'stores_a_copy'):
                 body = globals()[name]
                 namespace['test_' + name] = (
                     lambda self, body=body: body(self))
@@ -241,6 +257,9 @@ EXPECTED = {
         "None) for the length of the test",
         "proj.connection_for('db').session  fix: "
         'proj.connection_for.cache_clear() in a cleanup')),
+    'test_stores_a_copy': ('failed', (
+        "proj.DATA['request']['context']  fix: mock.patch.dict('proj.DATA') "
+        'for the length of the test',)),
     'test_zz_sees_real': ('passed', ()),
 }
 
@@ -352,8 +371,8 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
             stdout=subprocess.PIPE, env=self.env, cwd=self.root)
         self.assertEqual(1, process.returncode)
         self.assertThat(process.stdout.decode(), matchers.Contains(
-            '6 leaks of 6 targets by 5 tests; read 10 tests from 1 stream: '
-            '4 passed, 5 failed, 1 skipped'))
+            '7 leaks of 7 targets by 6 tests; read 11 tests from 1 stream: '
+            '4 passed, 6 failed, 1 skipped'))
 
     def test_zero_edit_under_subunit_run(self):
         code, stream, err = self.run_command(
@@ -367,7 +386,7 @@ class TestSameVerdictEverywhere(RealSuiteTestCase):
              '-s', 'proj/tests/plain'], check_env=True)
         self.assertEqual(1, code, err)
         self.assertThat(err, matchers.Contains(
-            'FAILED (failures=5, skipped=1)'))
+            'FAILED (failures=6, skipped=1)'))
         for method, (_, paths) in EXPECTED.items():
             for path in paths:
                 path, _, fix = path.partition('  fix: ')
