@@ -239,14 +239,22 @@ def pass_through():
     namespace = vars(mock)
     owners = [(instrumentation._defining_class(namespace[class_name], name),
                name) for class_name, name, _ in instrumentation._HOOKED]
-    originals = [(owner, name, vars(owner)[name]) for owner, name in owners]
+    # (a method only ``object`` defines, ``__reduce_ex__``, is wrapped on
+    # the class mocktools hooks it on, and taken away again after)
+    missing = object()
+    originals = [(owner, name, vars(owner).get(name, missing))
+                 for owner, name in owners]
     try:
         for owner, name, original in originals:
-            setattr(owner, name, wrap(original))
+            setattr(owner, name, wrap(getattr(owner, name)
+                                      if original is missing else original))
         yield
     finally:
         for owner, name, original in originals:
-            setattr(owner, name, original)
+            if original is missing:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
 
 
 def _test_method(workload):

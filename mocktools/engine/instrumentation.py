@@ -8,7 +8,9 @@ per-test check proportional to what the test did instead of to how much code
 is loaded.
 
 The hooks wrap ``_patch.__enter__``/``__exit__``, ``_patch_dict._patch_dict``/
-``_unpatch_dict`` and ``NonCallableMock.__init__``; they are installed once,
+``_unpatch_dict`` and ``NonCallableMock.__init__``, and give
+``NonCallableMock`` a ``__reduce_ex__`` of its own, which the copy machinery
+asks (a copy of a mock is made without ``__init__``); they are installed once,
 the first time a detector starts, and cost a frame walk per patcher start or
 top-level mock creation -- outside checks too, so that what unchecked code
 or an import leaves behind is reported with its origin.  Child mocks
