@@ -2409,7 +2409,7 @@ class TestSweepAndPatchers(DetectorTestCase):
         # leave the records to the next sweep, but a long unswept run of
         # tests that write must not pile them up without end.
         tracker = detector_module.get_detector()._global_sweep().tracker
-        if not tracker.method == 'dict watchers':
+        if tracker.method != 'dict watchers':
             self.skipTest('no dict watchers on this interpreter')
         self.addCleanup(setattr, targets, 'GREETING', targets.GREETING)
         limit = mocktools.guards.mocks._BACKLOG_LIMIT
