@@ -296,10 +296,7 @@ class LeakDetector:
         if fixtures is not None:
             scope.fixtures = fixtures
         if state:
-            # (_baselines, written out: this runs before every test)
-            scope.guard_state = (self._clean, (
-                tuple(map(_call, self._baseline_calls)),
-                guard_base.journal.position))
+            self._baselines(scope)
         scope.previous = instrumentation.current_scope
         instrumentation.current_scope = scope
         self.mocks.begin_test(settings)

@@ -151,10 +151,7 @@ def collect_young():
     an object the test had made called into ``tpool`` and waited forever.
     """
     if _USABLE and gc.isenabled() and gc.get_threshold()[0]:
-        # (_schedule.checked, written out: this runs after every test)
-        schedule = _schedule
-        schedule._allocated += gc.get_count()[0]
-        schedule.pending = True
+        _schedule.checked(gc.get_count()[0])
         gc.collect(0)
 
 

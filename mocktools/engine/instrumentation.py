@@ -200,7 +200,6 @@ class PatcherRecord:
 # importlib keeps a lock per module being imported; none while no import
 # runs, so the common case of importing() is one truth test
 _module_locks = getattr(importlib._bootstrap, '_module_locks', None)
-_LOCKS_READABLE = isinstance(_module_locks, dict)
 
 # The scope events are attributed to; set by the detector.
 current_scope = None
@@ -312,8 +311,7 @@ def caller_origin(scope, depth=2, owner=None):
         code = frame.f_code
     return Origin(scope, code.co_filename, frame.f_lineno, code.co_name,
                   None if scope is not None else _running_test(frame),
-                  # (importing()'s own first test, spared a call)
-                  (_module_locks or not _LOCKS_READABLE) and importing(frame))
+                  importing(frame))
 
 
 def importing(frame=None):
@@ -326,7 +324,7 @@ def importing(frame=None):
     (``importlib._bootstrap._module_locks``, almost always empty): without
     one, no frame is walked.
     """
-    if _LOCKS_READABLE and not _module_locks:
+    if isinstance(_module_locks, dict) and not _module_locks:
         return False
     if frame is None:
         frame = sys._getframe(1)
