@@ -87,6 +87,10 @@ _VALUES_ONLY = frozenset(('linecache.cache',))
 NEW_KEY = object()       # the key did not exist before: heal by deleting it
 UNKNOWN = object()       # the previous value cannot be told: leave it
 
+# How many checks in a row may take in imports without a sweep: a module
+# removed from sys.modules stays watched, and so alive, until the next one.
+TAKE_IN_LIMIT = 64
+
 
 _MOCK_MODULES = ('unittest.mock', 'mock.mock')   # the mock libraries
 _library_types = [None, None, (), (), (), frozenset(), (), frozenset()]
@@ -1160,6 +1164,8 @@ class GlobalStateSweep:
         # (taken in while a test ran, see adopt_imports, or by the sweep):
         # what they hold is looked at (see _inspect_new)
         self._adopted = []
+        # modules taken in without a sweep since the last (take_in_imports)
+        self._taken_in = 0
         self._new = None            # where _scan_modules collects, if set
         self._sequence_lengths = array('q')
         self._sequence_raw = b''
@@ -1661,6 +1667,27 @@ class GlobalStateSweep:
         """Whether modules came (or went) since the last sweep."""
         return modules_mark() != self._modules_seen or bool(self._adopted)
 
+    def take_in_imports(self):
+        """Watch the modules imported since the last look, without a sweep.
+
+        For a check that has no other reason to sweep: what the test could
+        have put in global state is accounted for by the escape check,
+        whether it imported modules or not.  The new modules are watched
+        from now on and looked at now; True when that was all there was to
+        do.  False, leaving them to a sweep, when one of them holds a mock
+        (whose it is, the sweep decides), when modules only went (the sweep
+        lets go of them), or after :data:`TAKE_IN_LIMIT` take-ins in a row
+        (a module removed and imported again stays watched until a sweep).
+        """
+        self.adopt_imports()
+        new = self._adopted
+        if (not new or self._taken_in >= TAKE_IN_LIMIT
+                or self._inspect_new(new, mock_types(), ())):
+            return False
+        self._adopted = []
+        self._taken_in += 1
+        return True
+
     def adopt_imports(self):
         """Watch the modules imported since the last look, from now on.
 
@@ -1697,6 +1724,7 @@ class GlobalStateSweep:
         :meth:`new_cache_entries`).
         """
         new, self._adopted = self._adopted, []
+        self._taken_in = 0
         if modules_mark() != self._modules_seen:
             self._scan_modules(new)
         bases = mock_types()

@@ -551,13 +551,14 @@ class MockGuard:
     def _should_sweep(self, scope, settings):
         """Whether global state must be swept at the end of ``scope``.
 
-        ``always``: yes.  Otherwise when modules were imported, or when a
-        mock the scope made may have escaped into global state: a reference
-        to it that the test's own objects do not account for (see
-        :mod:`mocktools.engine.escape`) -- a mock made outside a patcher,
-        one a stopped patcher made (``CONF.version = patched()``), or one
-        made outside any check since the last check.  With ``class``, a
-        test's sweep is deferred to the end of its class.
+        ``always``: yes.  Otherwise when a mock the scope made may have
+        escaped into global state: a reference to it that the test's own
+        objects do not account for (see :mod:`mocktools.engine.escape`) --
+        a mock made outside a patcher, one a stopped patcher made
+        (``CONF.version = patched()``), or one made outside any check since
+        the last check; or when modules were imported and one of them holds
+        a mock, or modules went (see :meth:`_imports_need_sweep`).  With
+        ``class``, a test's sweep is deferred to the end of its class.
         """
         scan = settings.scan
         if self._sweep is not None:
@@ -572,7 +573,7 @@ class MockGuard:
                                    or instrumentation.outside_born
                                    or instrumentation.outside_overflow):
             # the common case: the scope made no mock
-            return self.global_sweep().modules_changed()
+            return self._imports_need_sweep()
         if scan not in ('off', 'always') and not scope.sweep_due:
             # most mocks a test made are garbage by now, kept only by the
             # cycles MagicMock builds (its proxies, its children): collected
@@ -588,12 +589,12 @@ class MockGuard:
         if scan == 'off':
             return False
         if (scan == 'always' or scope.sweep_due or outside
-                or self.global_sweep().modules_changed()
                 # the common case once the young generation was collected:
                 # every mock the test made is gone, none can have escaped
                 or (_any_alive(scope.born) or _any_alive(scope.made))
                 and self._escaped(scope, unwatched
-                                  or _UnwatchedOnce(self._sweep))):
+                                  or _UnwatchedOnce(self._sweep))
+                or self._imports_need_sweep()):
             if scan == 'class' and scope.kind == 'test' and (
                     scope.parent is not None):
                 # an import too: sweeping now would find what an earlier
@@ -602,6 +603,19 @@ class MockGuard:
                 return False
             return True
         return False
+
+    def _imports_need_sweep(self):
+        """Whether modules came or went in a way only a sweep takes in.
+
+        Modules a test imported are watched from then on, and what they
+        hold is looked at, without sweeping the rest: a mock of the test's
+        that went anywhere is the escape check's to find, whether the test
+        imported modules or not.  A sweep when one of them holds a mock, or
+        modules only went (see
+        :meth:`~mocktools.engine.sweep.GlobalStateSweep.take_in_imports`).
+        """
+        sweep = self.global_sweep()
+        return sweep.modules_changed() and not sweep.take_in_imports()
 
     @staticmethod
     def _outside_escaped(settings, unwatched):

@@ -1016,6 +1016,94 @@ class TestModulesTheTestImports(DetectorTestCase):
                       instrumentation.modules_imported)
         self.assert_mock_on_new_module_healed()
 
+    def sweeps_of(self, *cases):
+        """Sweeps made while ``cases`` ran, and their outcome."""
+        detector = detector_module.get_detector()
+        before = detector.sweeps
+        outcome = support.run_case(*cases)
+        return detector.sweeps - before, outcome
+
+    def test_an_import_costs_no_sweep_and_the_module_is_watched(self):
+        # a test whose mocks cannot have escaped sweeps nothing because it
+        # imported a module: the module is watched from then on, and a mock
+        # a later test puts there is found with the value it replaced
+        name = self.module('''
+            VALUE = 1
+            ''')
+
+        class Imports(mocktools.TestCase):
+            def test_imports(self):
+                module = importlib.import_module(name)
+                helper = mock.Mock()      # stays the test's own
+                helper(module.VALUE)
+
+        sweeps, outcome = self.sweeps_of(Imports)
+        self.assertEqual('success', outcome['test_imports'],
+                         outcome.text('test_imports'))
+        self.assertEqual(0, sweeps)
+
+        class Leaks(mocktools.TestCase):
+            def test_a_leaks(self):
+                sys.modules[name].VALUE = mock.Mock()
+
+            def test_b_next(self):
+                assert sys.modules[name].VALUE == 1, 'saw the leaked mock'
+        outcome = support.run_case(Leaks)
+        text = outcome.text('test_a_leaks')
+        self.assertEqual('failure', outcome['test_a_leaks'], text)
+        self.assertThat(text, matchers.Contains('\n  %s.VALUE\n' % name))
+        self.assertThat(text, matchers.Contains('healed:  original restored'))
+        self.assertEqual('success', outcome['test_b_next'],
+                         outcome.text('test_b_next'))
+
+    def test_an_imported_module_holding_a_mock_is_swept(self):
+        # whose the mock is -- the import's, or one put there -- is the
+        # sweep's to tell
+        name = self.module('''
+            from unittest import mock
+
+            FAKE = mock.MagicMock()
+            ''')
+
+        class Imports(mocktools.TestCase):
+            def test_imports(self):
+                importlib.import_module(name)
+        sweeps, outcome = self.sweeps_of(Imports)
+        self.assertEqual('success', outcome['test_imports'],
+                         outcome.text('test_imports'))
+        self.assertEqual(1, sweeps)
+
+    def test_a_module_that_went_is_swept(self):
+        # the sweep lets go of what global state no longer holds
+        name = self.module('''
+            VALUE = 1
+            ''')
+        importlib.import_module(name)
+        detector_module.get_detector().resync()
+
+        class Unloads(mocktools.TestCase):
+            def test_unloads(self):
+                del sys.modules[name]
+        sweeps, outcome = self.sweeps_of(Unloads)
+        self.assertEqual('success', outcome['test_unloads'],
+                         outcome.text('test_unloads'))
+        self.assertEqual(1, sweeps)
+
+    def test_imports_taken_in_without_a_sweep_are_bounded(self):
+        # a module removed and imported again stays watched until a sweep
+        self.patch(sweep_module, 'TAKE_IN_LIMIT', 2)
+        names = [self.module('''
+            VALUE = 1
+            ''') for _ in range(3)]
+
+        def importer(name):
+            class Imports(mocktools.TestCase):
+                def test_imports(self):
+                    importlib.import_module(name)
+            return Imports
+        swept = [self.sweeps_of(importer(name))[0] for name in names]
+        self.assertEqual([0, 0, 1], swept)
+
     def test_a_worker_thread_never_takes_in_the_imports(self):
         # only the thread that runs the checks touches the sweep's state
         name = self.module('''
@@ -1111,23 +1199,22 @@ class TestReports(DetectorTestCase):
                 # stopped: this test's check does not look for it ...
                 targets.generate_password = hidden
 
-        class Imports(mocktools.TestCase):
-            def test_b_imports(self):
-                # ... the next sweep (here: a module got imported) finds it
-                sys.modules['mocktools_tests_imported'] = types.ModuleType(
-                    'mocktools_tests_imported')
+        class Sweeps(mocktools.TestCase):
+            leak_scan = 'always'
 
-        self.addCleanup(sys.modules.pop, 'mocktools_tests_imported', None)
+            def test_b_sweeps(self):
+                pass   # ... the next sweep finds it
+
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
-            outcome = support.run_case(Hides, Imports)
+            outcome = support.run_case(Hides, Sweeps)
         self.assertEqual('success', outcome['test_a_hides_a_mock'])
         # b found it: told (detail and warning) and healed, b not blamed
-        self.assertEqual('success', outcome['test_b_imports'])
-        text = outcome.text('test_b_imports')
+        self.assertEqual('success', outcome['test_b_sweeps'])
+        text = outcome.text('test_b_sweeps')
         self.assertThat(text, matchers.Contains(
             '1 dangling mock left by code outside test %s' % (
-                Imports('test_b_imports').id())))
+                Sweeps('test_b_sweeps').id())))
         self.assertThat(text, matchers.Contains(
             'by:      %s' % Hides('test_a_hides_a_mock').id()))
         self.assertThat(text, matchers.Contains('"foreign": true'))
