@@ -1164,7 +1164,8 @@ class GlobalStateSweep:
         # (taken in while a test ran, see adopt_imports, or by the sweep):
         # what they hold is looked at (see _inspect_new)
         self._adopted = []
-        # modules taken in without a sweep since the last (take_in_imports)
+        # imports taken in without a sweep since the last sweep or rebase
+        # (see take_in_imports)
         self._taken_in = 0
         self._new = None            # where _scan_modules collects, if set
         self._sequence_lengths = array('q')
@@ -1503,6 +1504,7 @@ class GlobalStateSweep:
             return
         self._found_at = {}
         self._adopted = []
+        self._taken_in = 0      # (what went is let go of below)
         if modules_mark() != self._modules_seen:
             # modules imported, or removed by hand: what is loaded now is
             # the world, and a module removed must not look like an import

@@ -1090,7 +1090,9 @@ class TestModulesTheTestImports(DetectorTestCase):
         self.assertEqual(1, sweeps)
 
     def test_imports_taken_in_without_a_sweep_are_bounded(self):
-        # a module removed and imported again stays watched until a sweep
+        # a module removed and imported again stays watched until a sweep:
+        # after so many take-ins in a row (counted from setUp's resync),
+        # the next import is swept
         self.patch(sweep_module, 'TAKE_IN_LIMIT', 2)
         names = [self.module('''
             VALUE = 1
